@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOPosix
+import RouterCore
+
+/// Appends events as NDJSON to a local file and fsyncs each batch before reporting it delivered.
+///
+/// Writes run on the context's thread pool, never on an event loop. A failed write is truncated
+/// away so a retry never leaves half a line behind.
+public struct FileDestination: Destination {
+    /// The file appended to.
+    public let path: String
+    /// The rotation threshold, if any.
+    public let maxBytes: Int?
+    private let threadPool: NIOThreadPool
+
+    public var batchLimits: BatchLimits { BatchLimits(maxEvents: 500, maxBytes: 4 << 20) }
+
+    /// Creates a destination for `path`.
+    public init(path: String, maxBytes: Int?, threadPool: NIOThreadPool) {
+        self.path = path
+        self.maxBytes = maxBytes
+        self.threadPool = threadPool
+    }
+
+    public func deliver(_ batch: [RoutedEvent]) async -> [DeliveryOutcome] {
+        let bytes = FileLineEncoder.encode(batch)
+        let path = self.path
+        let maxBytes = self.maxBytes
+        do {
+            try await self.threadPool.runIfActive {
+                try FileAppender.append(bytes, to: path, maxBytes: maxBytes)
+            }
+            return Array(repeating: .delivered, count: batch.count)
+        } catch {
+            let reason = FailureReason(code: "file_write_failed", message: "\(error)")
+            return Array(repeating: .retry(after: nil, reason: reason), count: batch.count)
+        }
+    }
+}
+
+/// Blocking file operations for `FileDestination`; call only from the thread pool.
+enum FileAppender {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func append(_ bytes: [UInt8], to path: String, maxBytes: Int?) throws {
+        try Self.makeParentDirectory(of: path)
+        if let maxBytes {
+            var info = stat()
+            if stat(path, &info) == 0, info.st_size > 0, Int(info.st_size) + bytes.count > maxBytes {
+                try Self.rotate(path)
+            }
+        }
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw Self.failure("cannot open \(path)") }
+        defer { close(descriptor) }
+        let start = lseek(descriptor, 0, SEEK_END)
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { buffer in
+                write(descriptor, buffer.baseAddress.map { $0 + written }, buffer.count - written)
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                let failure = Self.failure("cannot write \(path)")
+                if start >= 0 { _ = ftruncate(descriptor, start) }
+                throw failure
+            }
+            written += result
+        }
+        guard fsync(descriptor) == 0 else {
+            let failure = Self.failure("cannot sync \(path)")
+            if start >= 0 { _ = ftruncate(descriptor, start) }
+            throw failure
+        }
+    }
+
+    /// Shifts `NAME.n` to `NAME.n+1` from the oldest down, then `NAME` to `NAME.1`.
+    static func rotate(_ path: String) throws {
+        var highest = 0
+        while access("\(path).\(highest + 1)", F_OK) == 0 { highest += 1 }
+        var index = highest
+        while index >= 1 {
+            guard rename("\(path).\(index)", "\(path).\(index + 1)") == 0 else { throw Self.failure("cannot rotate \(path).\(index)") }
+            index -= 1
+        }
+        guard rename(path, "\(path).1") == 0 else { throw Self.failure("cannot rotate \(path)") }
+    }
+
+    static func makeParentDirectory(of path: String) throws {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
+        let parent = String(path[..<slash])
+        var info = stat()
+        if stat(parent, &info) == 0 { return }
+        try Self.makeParentDirectory(of: parent)
+        if mkdir(parent, 0o755) != 0, errno != EEXIST {
+            throw Self.failure("cannot create the folder \(parent)")
+        }
+    }
+
+    static func failure(_ action: String) -> Failure {
+        Failure(description: "\(action): \(String(cString: strerror(errno)))")
+    }
+}

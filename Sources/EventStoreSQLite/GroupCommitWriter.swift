@@ -1,0 +1,108 @@
+import Synchronization
+
+/// Serializes writes and commits every write that is waiting in one transaction, so many
+/// concurrent ingest requests share one fsync instead of paying one each.
+///
+/// Each write runs inside its own savepoint: one that fails is rolled back alone and its caller
+/// gets the error, while the others commit. A caller resumes only after the transaction that
+/// holds its write has committed (durably, with `synchronous=FULL`).
+final class GroupCommitWriter: Sendable {
+    private struct Job: Sendable {
+        let work: @Sendable (SQLiteConnection) throws -> Void
+        let complete: @Sendable ((any Error)?) -> Void
+    }
+
+    private struct State {
+        var jobs: [Job] = []
+        var draining = false
+    }
+
+    private let executor: SQLiteExecutor
+    private let state = Mutex(State())
+
+    init(executor: SQLiteExecutor) {
+        self.executor = executor
+    }
+
+    /// Runs `body` in the next group transaction and returns its result once committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let result = Mutex<T?>(nil)
+            let job = Job(
+                work: { connection in
+                    let value = try body(connection)
+                    result.withLock { $0 = value }
+                },
+                complete: { error in
+                    if let error {
+                        continuation.resume(throwing: error)
+                    } else if let value = result.withLock({ $0 }) {
+                        continuation.resume(returning: value)
+                    } else {
+                        continuation.resume(throwing: SQLiteError(code: -1, message: "write completed without a result"))
+                    }
+                }
+            )
+            let startDrain = self.state.withLock { state in
+                state.jobs.append(job)
+                if state.draining { return false }
+                state.draining = true
+                return true
+            }
+            if startDrain {
+                self.executor.submit { connection in self.drain(connection) }
+            }
+        }
+    }
+
+    private func drain(_ connection: SQLiteConnection) {
+        while true {
+            let jobs = self.state.withLock { state in
+                let taken = state.jobs
+                state.jobs.removeAll(keepingCapacity: true)
+                if taken.isEmpty { state.draining = false }
+                return taken
+            }
+            if jobs.isEmpty { return }
+            self.commit(jobs, on: connection)
+        }
+    }
+
+    private func commit(_ jobs: [Job], on connection: SQLiteConnection) {
+        var outcomes: [(any Error)?] = []
+        outcomes.reserveCapacity(jobs.count)
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+        } catch {
+            for job in jobs { job.complete(error) }
+            return
+        }
+        for job in jobs {
+            do {
+                try connection.execute("SAVEPOINT job")
+                do {
+                    defer { connection.resetUsedStatements() }
+                    try job.work(connection)
+                    try connection.execute("RELEASE job")
+                    outcomes.append(nil)
+                } catch {
+                    try connection.execute("ROLLBACK TO job")
+                    try connection.execute("RELEASE job")
+                    outcomes.append(error)
+                }
+            } catch {
+                outcomes.append(error)
+            }
+        }
+        do {
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            for job in jobs { job.complete(error) }
+            return
+        }
+        for (job, outcome) in zip(jobs, outcomes) {
+            job.complete(outcome)
+        }
+    }
+}

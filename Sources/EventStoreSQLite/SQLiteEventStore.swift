@@ -1,0 +1,303 @@
+import Foundation
+import Logging
+import RouterCore
+import ServiceLifecycle
+
+/// The embedded default `EventStore`: one SQLite file in WAL mode with `synchronous=FULL`.
+///
+/// Writes go through a `GroupCommitWriter`, so concurrent ingest requests share a transaction and
+/// an fsync; each request is still atomic (its own savepoint). Reads use a second connection,
+/// which WAL lets run beside the writer.
+public final class SQLiteEventStore: EventStore, Service {
+    private let writer: GroupCommitWriter
+    private let reader: SQLiteExecutor
+    private let logger: Logger
+    /// The database file.
+    public let path: String
+
+    /// Opens (creating if needed) the store at `directory/events.sqlite3`.
+    ///
+    /// - Throws: `SQLiteError` when the file cannot be opened or migrated, e.g. the folder is not
+    ///   writable.
+    public init(directory: String, logger: Logger) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        self.path = (directory as NSString).appendingPathComponent("events.sqlite3")
+        let writeConnection = try SQLiteConnection(path: self.path)
+        try writeConnection.execute(SQLiteSchema.pragmas)
+        let version = try Self.userVersion(writeConnection)
+        if version > SQLiteSchema.version {
+            throw SQLiteError(code: -1, message: "\(self.path) has schema version \(version); this router knows up to \(SQLiteSchema.version)")
+        }
+        try writeConnection.execute("BEGIN IMMEDIATE; \(SQLiteSchema.create) COMMIT;")
+        let readConnection = try SQLiteConnection(path: self.path)
+        try readConnection.execute("PRAGMA temp_store = MEMORY;")
+        self.writer = GroupCommitWriter(executor: SQLiteExecutor(label: "retention-router.sqlite.writer", connection: writeConnection))
+        self.reader = SQLiteExecutor(label: "retention-router.sqlite.reader", connection: readConnection)
+        self.logger = logger
+    }
+
+    private static func userVersion(_ connection: SQLiteConnection) throws -> Int64 {
+        let statement = try connection.statement("PRAGMA user_version")
+        guard try statement.step() else { return 0 }
+        return statement.int64(0)
+    }
+
+    /// Keeps the store open while the service group runs.
+    public func run() async throws {
+        try? await gracefulShutdown()
+    }
+
+    public func append(_ events: [RetentionEvent], routes: [[String]]) async throws -> [Bool] {
+        precondition(events.count == routes.count, "one route list per event")
+        let rows = zip(events, routes).map { event, destinations in
+            PendingRow(event: event, properties: JSONWriter.serialize(.object(event.properties)), destinations: destinations)
+        }
+        return try await self.writer.write { connection in
+            let insertEvent = try connection.statement(
+                "INSERT OR IGNORE INTO events (tenant, id, type, occurred_at, received_at, properties) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            )
+            var inserted: [Bool] = []
+            inserted.reserveCapacity(rows.count)
+            var partitions: Set<PartitionKey> = []
+            for row in rows {
+                insertEvent.reset()
+                insertEvent.bind(1, row.event.tenant)
+                insertEvent.bind(2, row.event.id)
+                insertEvent.bind(3, row.event.type.rawValue)
+                insertEvent.bind(4, row.event.occurredAt.millisecondsSince1970)
+                insertEvent.bind(5, row.event.receivedAt.millisecondsSince1970)
+                insertEvent.bind(6, blob: row.properties)
+                try insertEvent.run()
+                guard connection.changes == 1 else {
+                    inserted.append(false)
+                    continue
+                }
+                inserted.append(true)
+                let sequence = connection.lastInsertRowID
+                let insertRoute = try connection.statement("INSERT INTO routes (tenant, destination, seq) VALUES (?1, ?2, ?3)")
+                for destination in row.destinations {
+                    insertRoute.reset()
+                    insertRoute.bind(1, row.event.tenant)
+                    insertRoute.bind(2, destination)
+                    insertRoute.bind(3, sequence)
+                    try insertRoute.run()
+                    partitions.insert(PartitionKey(tenant: row.event.tenant, destination: destination))
+                }
+            }
+            let insertPartition = try connection.statement("INSERT OR IGNORE INTO partitions (tenant, destination) VALUES (?1, ?2)")
+            for partition in partitions {
+                insertPartition.reset()
+                insertPartition.bind(1, partition.tenant)
+                insertPartition.bind(2, partition.destination)
+                try insertPartition.run()
+            }
+            return inserted
+        }
+    }
+
+    public func state(of partition: PartitionKey) async throws -> PartitionState {
+        try await self.reader.run { connection in
+            let statement = try connection.statement(
+                "SELECT cursor, head_failures, failing_since FROM partitions WHERE tenant = ?1 AND destination = ?2"
+            )
+            statement.bind(1, partition.tenant)
+            statement.bind(2, partition.destination)
+            guard try statement.step() else { return PartitionState() }
+            return PartitionState(
+                cursor: statement.int64(0),
+                headFailures: Int(statement.int64(1)),
+                failingSince: statement.optionalInt64(2).map(Timestamp.init(millisecondsSince1970:))
+            )
+        }
+    }
+
+    public func events(in partition: PartitionKey, after cursor: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await self.reader.run { connection in
+            let statement = try connection.statement(
+                """
+                SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties
+                FROM routes r JOIN events e ON e.seq = r.seq
+                WHERE r.tenant = ?1 AND r.destination = ?2 AND r.seq > ?3
+                ORDER BY r.seq LIMIT ?4
+                """
+            )
+            statement.bind(1, partition.tenant)
+            statement.bind(2, partition.destination)
+            statement.bind(3, cursor)
+            statement.bind(4, Int64(limit))
+            var events: [StoredEvent] = []
+            while try statement.step() {
+                events.append(try Self.storedEvent(statement, tenant: partition.tenant, failures: 0, firstFailure: nil))
+            }
+            return events
+        }
+    }
+
+    public func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int) async throws -> [StoredEvent] {
+        try await self.reader.run { connection in
+            let statement = try connection.statement(
+                """
+                SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties, r.failures, r.first_failure_at
+                FROM retries r JOIN events e ON e.seq = r.seq
+                WHERE r.tenant = ?1 AND r.destination = ?2 AND r.next_attempt_at <= ?3
+                ORDER BY r.seq LIMIT ?4
+                """
+            )
+            statement.bind(1, partition.tenant)
+            statement.bind(2, partition.destination)
+            statement.bind(3, now.millisecondsSince1970)
+            statement.bind(4, Int64(limit))
+            var events: [StoredEvent] = []
+            while try statement.step() {
+                events.append(
+                    try Self.storedEvent(
+                        statement,
+                        tenant: partition.tenant,
+                        failures: Int(statement.int64(6)),
+                        firstFailure: Timestamp(millisecondsSince1970: statement.int64(7))
+                    )
+                )
+            }
+            return events
+        }
+    }
+
+    public func nextRetry(in partition: PartitionKey) async throws -> Timestamp? {
+        try await self.reader.run { connection in
+            let statement = try connection.statement(
+                "SELECT MIN(next_attempt_at) FROM retries WHERE tenant = ?1 AND destination = ?2"
+            )
+            statement.bind(1, partition.tenant)
+            statement.bind(2, partition.destination)
+            guard try statement.step() else { return nil }
+            return statement.optionalInt64(0).map(Timestamp.init(millisecondsSince1970:))
+        }
+    }
+
+    public func commit(_ commit: DeliveryCommit) async throws {
+        try await self.writer.write { connection in
+            let partition = commit.partition
+            let upsert = try connection.statement(
+                """
+                INSERT INTO partitions (tenant, destination, cursor, head_failures, failing_since) VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (tenant, destination) DO UPDATE SET
+                    cursor = excluded.cursor, head_failures = excluded.head_failures, failing_since = excluded.failing_since
+                """
+            )
+            upsert.bind(1, partition.tenant)
+            upsert.bind(2, partition.destination)
+            upsert.bind(3, commit.state.cursor)
+            upsert.bind(4, Int64(commit.state.headFailures))
+            upsert.bind(5, commit.state.failingSince?.millisecondsSince1970)
+            try upsert.run()
+            let deleteRetry = try connection.statement("DELETE FROM retries WHERE tenant = ?1 AND destination = ?2 AND seq = ?3")
+            for sequence in commit.finishedRetries {
+                deleteRetry.reset()
+                deleteRetry.bind(1, partition.tenant)
+                deleteRetry.bind(2, partition.destination)
+                deleteRetry.bind(3, sequence)
+                try deleteRetry.run()
+            }
+            let upsertRetry = try connection.statement(
+                """
+                INSERT OR REPLACE INTO retries
+                    (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                """
+            )
+            for retry in commit.retries {
+                upsertRetry.reset()
+                upsertRetry.bind(1, partition.tenant)
+                upsertRetry.bind(2, partition.destination)
+                upsertRetry.bind(3, retry.sequence)
+                upsertRetry.bind(4, Int64(retry.failures))
+                upsertRetry.bind(5, retry.nextAttempt.millisecondsSince1970)
+                upsertRetry.bind(6, retry.firstFailure.millisecondsSince1970)
+                upsertRetry.bind(7, retry.reason.code)
+                upsertRetry.bind(8, retry.reason.message)
+                upsertRetry.bind(9, retry.reason.status.map(Int64.init))
+                try upsertRetry.run()
+            }
+            let insertDead = try connection.statement(
+                """
+                INSERT OR REPLACE INTO dead_letters
+                    (tenant, destination, seq, event_id, attempts, code, message, status, failed_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                """
+            )
+            for dead in commit.deadLetters {
+                insertDead.reset()
+                insertDead.bind(1, partition.tenant)
+                insertDead.bind(2, partition.destination)
+                insertDead.bind(3, dead.sequence)
+                insertDead.bind(4, dead.eventID)
+                insertDead.bind(5, Int64(dead.attempts))
+                insertDead.bind(6, dead.reason.code)
+                insertDead.bind(7, dead.reason.message)
+                insertDead.bind(8, dead.reason.status.map(Int64.init))
+                insertDead.bind(9, dead.failedAt.millisecondsSince1970)
+                try insertDead.run()
+            }
+        }
+    }
+
+    public func deadLetters(tenant: String, destination: String?, limit: Int) async throws -> [DeadLetterRecord] {
+        try await self.reader.run { connection in
+            let statement = try connection.statement(
+                """
+                SELECT destination, seq, event_id, attempts, code, message, status, failed_at FROM dead_letters
+                WHERE tenant = ?1 AND (?2 IS NULL OR destination = ?2)
+                ORDER BY failed_at DESC, seq DESC LIMIT ?3
+                """
+            )
+            statement.bind(1, tenant)
+            statement.bind(2, destination)
+            statement.bind(3, Int64(limit))
+            var records: [DeadLetterRecord] = []
+            while try statement.step() {
+                records.append(
+                    DeadLetterRecord(
+                        partition: PartitionKey(tenant: tenant, destination: statement.string(0)),
+                        sequence: statement.int64(1),
+                        eventID: statement.string(2),
+                        attempts: Int(statement.int64(3)),
+                        reason: FailureReason(
+                            code: statement.string(4),
+                            message: statement.string(5),
+                            status: statement.optionalInt64(6).map { Int($0) }
+                        ),
+                        failedAt: Timestamp(millisecondsSince1970: statement.int64(7))
+                    )
+                )
+            }
+            return records
+        }
+    }
+
+    private static func storedEvent(_ statement: SQLiteStatement, tenant: String, failures: Int, firstFailure: Timestamp?) throws -> StoredEvent {
+        let typeName = statement.string(2)
+        guard let type = RetentionEventType(rawValue: typeName) else {
+            throw SQLiteError(code: -1, message: "stored event \(statement.string(1)) has unknown type \(typeName)")
+        }
+        let blob = statement.blob(5)
+        guard case .object(let properties) = try JSONParser.parse(blob, maxDepth: 1024) else {
+            throw SQLiteError(code: -1, message: "stored event \(statement.string(1)) has properties that are not an object")
+        }
+        let event = RetentionEvent(
+            id: statement.string(1),
+            type: type,
+            tenant: tenant,
+            occurredAt: Timestamp(millisecondsSince1970: statement.int64(3)),
+            receivedAt: Timestamp(millisecondsSince1970: statement.int64(4)),
+            properties: properties
+        )
+        return StoredEvent(sequence: statement.int64(0), event: event, failures: failures, firstFailure: firstFailure, storedBytes: blob.count)
+    }
+}
+
+/// One event prepared for insertion, serialized before entering the writer queue.
+private struct PendingRow: Sendable {
+    let event: RetentionEvent
+    let properties: [UInt8]
+    let destinations: [String]
+}

@@ -1,0 +1,96 @@
+/// The server settings in `router.json`.
+///
+/// ```json
+/// {
+///   "listen": {"host": "127.0.0.1", "port": 8080},
+///   "dataDirectory": "data",
+///   "tenantsDirectory": "config/tenants",
+///   "maxRequestBytes": 1048576,
+///   "maxBatchEvents": 500
+/// }
+/// ```
+/// Every key is optional; relative paths resolve against the folder `serve` runs in.
+public struct ServerConfiguration: Sendable, Equatable, Decodable {
+    /// Where the HTTP server listens.
+    public struct Listen: Sendable, Equatable, Decodable {
+        /// The address to bind. Default `127.0.0.1`.
+        public var host: String
+        /// The TCP port; 0 picks a free one. Default 8080.
+        public var port: Int
+
+        /// Creates a listen address.
+        public init(host: String = "127.0.0.1", port: Int = 8080) {
+            self.host = host
+            self.port = port
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case host, port }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.host = try container.decodeIfPresent(String.self, forKey: .host) ?? "127.0.0.1"
+            self.port = try container.decodeIfPresent(Int.self, forKey: .port) ?? 8080
+            guard (0...65535).contains(self.port) else {
+                throw DecodingError.dataCorruptedError(forKey: .port, in: container, debugDescription: "must be between 0 and 65535")
+            }
+            guard !self.host.isEmpty else {
+                throw DecodingError.dataCorruptedError(forKey: .host, in: container, debugDescription: "must not be empty, e.g. 127.0.0.1")
+            }
+        }
+    }
+
+    /// Where the HTTP server listens.
+    public var listen: Listen
+    /// Where the event store and other state live. Default `data`.
+    public var dataDirectory: String
+    /// The folder of tenant files (`*.json`, one tenant each). Default `config/tenants`.
+    public var tenantsDirectory: String
+    /// The largest request body accepted, in bytes. Default 1 MiB.
+    public var maxRequestBytes: Int
+    /// The most events accepted in one batch request. Default 500.
+    public var maxBatchEvents: Int
+
+    /// Creates a configuration with the documented defaults.
+    public init(
+        listen: Listen = Listen(),
+        dataDirectory: String = "data",
+        tenantsDirectory: String = "config/tenants",
+        maxRequestBytes: Int = 1 << 20,
+        maxBatchEvents: Int = 500
+    ) {
+        self.listen = listen
+        self.dataDirectory = dataDirectory
+        self.tenantsDirectory = tenantsDirectory
+        self.maxRequestBytes = maxRequestBytes
+        self.maxBatchEvents = maxBatchEvents
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case listen, dataDirectory, tenantsDirectory, maxRequestBytes, maxBatchEvents
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ServerConfiguration()
+        self.listen = try container.decodeIfPresent(Listen.self, forKey: .listen) ?? defaults.listen
+        self.dataDirectory = try container.decodeIfPresent(String.self, forKey: .dataDirectory) ?? defaults.dataDirectory
+        self.tenantsDirectory = try container.decodeIfPresent(String.self, forKey: .tenantsDirectory) ?? defaults.tenantsDirectory
+        self.maxRequestBytes = try container.decodeIfPresent(Int.self, forKey: .maxRequestBytes) ?? defaults.maxRequestBytes
+        self.maxBatchEvents = try container.decodeIfPresent(Int.self, forKey: .maxBatchEvents) ?? defaults.maxBatchEvents
+        guard (1024...(64 << 20)).contains(self.maxRequestBytes) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .maxRequestBytes,
+                in: container,
+                debugDescription: "must be between 1024 and 67108864 bytes, e.g. 1048576"
+            )
+        }
+        guard (1...10_000).contains(self.maxBatchEvents) else {
+            throw DecodingError.dataCorruptedError(forKey: .maxBatchEvents, in: container, debugDescription: "must be between 1 and 10000, e.g. 500")
+        }
+        guard !self.dataDirectory.isEmpty else {
+            throw DecodingError.dataCorruptedError(forKey: .dataDirectory, in: container, debugDescription: "must not be empty, e.g. \"data\"")
+        }
+    }
+}

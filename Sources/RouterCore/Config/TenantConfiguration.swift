@@ -1,0 +1,74 @@
+import Signing
+
+/// One tenant (customer account) as configured in `config/tenants/NAME.json`.
+public struct TenantConfiguration: Sendable {
+    /// How the tenant's ingest requests are signed.
+    public struct Ingest: Sendable {
+        /// The scheme the sender uses.
+        public var scheme: SignatureScheme
+        /// The accepted secrets (several during rotation).
+        public var secrets: [SecretReference]
+        /// The verifier built from them.
+        public var verifier: SignatureVerifier
+
+        /// Creates ingest settings.
+        public init(scheme: SignatureScheme, secrets: [SecretReference], verifier: SignatureVerifier) {
+            self.scheme = scheme
+            self.secrets = secrets
+            self.verifier = verifier
+        }
+    }
+
+    /// The tenant name: letters, digits, `-` and `_`; the file is named after it.
+    public var name: String
+    /// Free text for operators.
+    public var description: String?
+    /// Ingest authentication.
+    public var ingest: Ingest
+    /// The destinations, in file order.
+    public var destinations: [ConfiguredDestination]
+    /// The file it was loaded from.
+    public var file: String
+
+    /// Creates a tenant.
+    public init(name: String, description: String?, ingest: Ingest, destinations: [ConfiguredDestination], file: String) {
+        self.name = name
+        self.description = description
+        self.ingest = ingest
+        self.destinations = destinations
+        self.file = file
+    }
+
+    /// The ids of the destinations that take an event of `type`, in file order.
+    public func routes(for type: RetentionEventType) -> [String] {
+        self.destinations.compactMap { $0.accepts(type) ? $0.id : nil }
+    }
+}
+
+/// A destination of a tenant, built and ready to deliver.
+public struct ConfiguredDestination: Sendable {
+    /// Its id within the tenant.
+    public var id: String
+    /// Its module's `type` name.
+    public var type: String
+    /// The event types it takes; nil for all.
+    public var events: Set<RetentionEventType>?
+    /// The settings block as written (for change detection on reload).
+    public var settings: JSONValue
+    /// The built destination.
+    public var destination: any Destination
+
+    /// Creates a configured destination.
+    public init(id: String, type: String, events: Set<RetentionEventType>?, settings: JSONValue, destination: any Destination) {
+        self.id = id
+        self.type = type
+        self.events = events
+        self.settings = settings
+        self.destination = destination
+    }
+
+    /// True when events of `type` go to this destination.
+    public func accepts(_ type: RetentionEventType) -> Bool {
+        self.events?.contains(type) ?? true
+    }
+}

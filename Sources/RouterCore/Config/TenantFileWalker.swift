@@ -1,0 +1,229 @@
+import Foundation
+import Signing
+
+/// Walks one parsed tenant file, recording an error for every problem with its JSON path.
+struct TenantFileWalker {
+    let file: String
+    let loader: TenantLoader
+    private(set) var errors: [ConfigError] = []
+
+    init(file: String, loader: TenantLoader) {
+        self.file = file
+        self.loader = loader
+    }
+
+    private mutating func fail(_ code: ConfigError.Code, _ path: String, _ message: String) {
+        self.errors.append(ConfigError(code: code, file: self.file, path: path, message: message))
+    }
+
+    private mutating func rejectUnknown(_ members: [String: JSONValue], allowed: [String], path: String) {
+        for key in members.keys.sorted() where !allowed.contains(key) {
+            let keyPath = path.isEmpty ? key : path + "." + key
+            self.fail(.unknownKey, keyPath, "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+
+    mutating func tenant(_ document: JSONValue, expectedName: String?) -> TenantConfiguration? {
+        guard case .object(let root) = document else {
+            self.fail(.wrongType, "", "a tenant file holds one JSON object; found \(document.typeName)")
+            return nil
+        }
+        self.rejectUnknown(root, allowed: ["name", "description", "ingest", "destinations"], path: "")
+        let name = self.name(root["name"], expectedName: expectedName)
+        var description: String?
+        switch root["description"] {
+        case nil: break
+        case .string(let text)?: description = text
+        case let other?: self.fail(.wrongType, "description", "expected a string; found \(other.typeName)")
+        }
+        let ingest = self.ingest(root["ingest"])
+        let destinations = self.destinations(root["destinations"], tenant: name ?? expectedName ?? "tenant")
+        guard let name, let ingest, let destinations else { return nil }
+        return TenantConfiguration(name: name, description: description, ingest: ingest, destinations: destinations, file: self.file)
+    }
+
+    private mutating func name(_ value: JSONValue?, expectedName: String?) -> String? {
+        guard let value else {
+            self.fail(.missingKey, "name", "is required: the tenant's name, e.g. \"\(expectedName ?? "acme")\"")
+            return nil
+        }
+        guard case .string(let name) = value else {
+            self.fail(.wrongType, "name", "expected a string; found \(value.typeName)")
+            return nil
+        }
+        guard Identifier.isValid(name) else {
+            self.fail(.invalidValue, "name", "\"\(name)\" must be 1 to 64 letters, digits, '-' or '_'")
+            return nil
+        }
+        if let expectedName, expectedName != name {
+            self.fail(.invalidValue, "name", "is \"\(name)\" but the file is named \(expectedName).json; rename one so they match")
+            return nil
+        }
+        return name
+    }
+
+    private mutating func ingest(_ value: JSONValue?) -> TenantConfiguration.Ingest? {
+        guard let value else {
+            self.fail(.missingKey, "ingest", "is required, e.g. {\"scheme\": \"x-hub-signature\", \"secrets\": [{\"env\": \"ACME_INGEST_SECRET\"}]}")
+            return nil
+        }
+        guard case .object(let members) = value else {
+            self.fail(.wrongType, "ingest", "expected an object; found \(value.typeName)")
+            return nil
+        }
+        self.rejectUnknown(members, allowed: ["scheme", "secrets"], path: "ingest")
+        var scheme: SignatureScheme?
+        switch members["scheme"] {
+        case nil:
+            self.fail(.missingKey, "ingest.scheme", "is required: one of \(SignatureScheme.names)")
+        case .string(let text)?:
+            scheme = SignatureScheme(rawValue: text)
+            if scheme == nil { self.fail(.invalidValue, "ingest.scheme", "\"\(text)\" is not a scheme; expected one of \(SignatureScheme.names)") }
+        case let other?:
+            self.fail(.wrongType, "ingest.scheme", "expected a string; found \(other.typeName)")
+        }
+        guard case .array(let items)? = members["secrets"] else {
+            if let other = members["secrets"] {
+                self.fail(.wrongType, "ingest.secrets", "expected an array of secrets; found \(other.typeName)")
+            } else {
+                self.fail(.missingKey, "ingest.secrets", "is required: a list of secrets, e.g. [{\"env\": \"ACME_INGEST_SECRET\"}]")
+            }
+            return nil
+        }
+        guard !items.isEmpty else {
+            self.fail(.invalidValue, "ingest.secrets", "must hold at least one secret")
+            return nil
+        }
+        var secrets: [SecretReference] = []
+        var keys: [SigningKey] = []
+        for (index, item) in items.enumerated() {
+            let path = "ingest.secrets[\(index)]"
+            guard let secret = self.secret(item, path: path) else { continue }
+            secrets.append(secret)
+            guard let scheme else { continue }
+            do {
+                keys.append(try SigningKey(secret: secret.value, scheme: scheme))
+            } catch {
+                self.fail(.invalidValue, path, error.message)
+            }
+        }
+        guard let scheme, keys.count == items.count else { return nil }
+        return .init(scheme: scheme, secrets: secrets, verifier: SignatureVerifier(scheme: scheme, keys: keys))
+    }
+
+    private mutating func secret(_ value: JSONValue, path: String) -> SecretReference? {
+        do {
+            return try self.loader.decode(SecretReference.self, from: value)
+        } catch let error as DecodingError {
+            self.errors.append(ConfigError(decoding: error, file: self.file, prefix: path))
+        } catch {
+            self.fail(.invalidValue, path, "\(error)")
+        }
+        return nil
+    }
+
+    private mutating func destinations(_ value: JSONValue?, tenant: String) -> [ConfiguredDestination]? {
+        guard let value else {
+            self.fail(.missingKey, "destinations", "is required: a list of destinations (it may be empty)")
+            return nil
+        }
+        guard case .array(let items) = value else {
+            self.fail(.wrongType, "destinations", "expected an array; found \(value.typeName)")
+            return nil
+        }
+        var built: [ConfiguredDestination] = []
+        var seen: Set<String> = []
+        var failed = false
+        for (index, item) in items.enumerated() {
+            let path = "destinations[\(index)]"
+            guard let destination = self.destination(item, path: path, tenant: tenant) else {
+                failed = true
+                continue
+            }
+            guard seen.insert(destination.id).inserted else {
+                self.fail(.duplicate, path + ".id", "\"\(destination.id)\" is used by another destination of this tenant")
+                failed = true
+                continue
+            }
+            built.append(destination)
+        }
+        return failed ? nil : built
+    }
+
+    private mutating func destination(_ value: JSONValue, path: String, tenant: String) -> ConfiguredDestination? {
+        guard case .object(let members) = value else {
+            self.fail(.wrongType, path, "expected an object with id, type and settings; found \(value.typeName)")
+            return nil
+        }
+        self.rejectUnknown(members, allowed: ["id", "type", "events", "settings"], path: path)
+        var id: String?
+        switch members["id"] {
+        case nil: self.fail(.missingKey, path + ".id", "is required: letters, digits, '-' or '_', e.g. \"segment-prod\"")
+        case .string(let text)? where Identifier.isValid(text): id = text
+        case .string(let text)?: self.fail(.invalidValue, path + ".id", "\"\(text)\" must be 1 to 64 letters, digits, '-' or '_'")
+        case let other?: self.fail(.wrongType, path + ".id", "expected a string; found \(other.typeName)")
+        }
+        var type: String?
+        switch members["type"] {
+        case nil:
+            self.fail(.missingKey, path + ".type", "is required: one of \(self.loader.registry.types.joined(separator: ", "))")
+        case .string(let text)? where self.loader.registry.contains(text): type = text
+        case .string(let text)?:
+            self.fail(.unknownDestinationType, path + ".type", "\"\(text)\" is not a destination type; expected one of \(self.loader.registry.types.joined(separator: ", "))")
+        case let other?: self.fail(.wrongType, path + ".type", "expected a string; found \(other.typeName)")
+        }
+        var events: Set<RetentionEventType>?
+        var eventsValid = true
+        switch members["events"] {
+        case nil, .null?: break
+        case .array(let items)?:
+            var set: Set<RetentionEventType> = []
+            for (index, item) in items.enumerated() {
+                guard case .string(let text) = item, let eventType = RetentionEventType(rawValue: text) else {
+                    self.fail(.invalidValue, path + ".events[\(index)]", "expected one of \(RetentionEventType.names)")
+                    eventsValid = false
+                    continue
+                }
+                set.insert(eventType)
+            }
+            if items.isEmpty {
+                self.fail(.invalidValue, path + ".events", "must list at least one event type; leave it out to take every event")
+                eventsValid = false
+            }
+            events = set
+        case let other?:
+            self.fail(.wrongType, path + ".events", "expected an array of event types; found \(other.typeName)")
+            eventsValid = false
+        }
+        let settings = members["settings"] ?? .object([:])
+        guard case .object = settings else {
+            self.fail(.wrongType, path + ".settings", "expected an object; found \(settings.typeName)")
+            return nil
+        }
+        guard let id, let type, eventsValid else { return nil }
+        do {
+            let destination = try self.loader.registry.build(
+                type: type,
+                settings: settings,
+                environment: self.loader.environment,
+                context: self.loader.context(tenant, id)
+            )
+            return ConfiguredDestination(id: id, type: type, events: events, settings: settings, destination: destination)
+        } catch let error as DecodingError {
+            self.errors.append(ConfigError(decoding: error, file: self.file, prefix: path + ".settings"))
+        } catch let error as SettingsError {
+            self.fail(.invalidValue, path + ".settings." + error.key, error.message)
+        } catch {
+            self.fail(.invalidValue, path + ".settings", "\(error)")
+        }
+        return nil
+    }
+}
+
+extension TenantLoader {
+    /// Decodes a `Decodable` from a parsed JSON value with this loader's environment.
+    func decode<T: Decodable>(_: T.Type, from value: JSONValue) throws -> T {
+        let decoder = JSONDecoderFactory.make(environment: self.environment)
+        return try decoder.decode(T.self, from: Data(JSONWriter.serialize(value)))
+    }
+}

@@ -1,0 +1,137 @@
+/// Decides what a finished delivery attempt changes: the pure core of a delivery worker.
+///
+/// It never does I/O, logs or sleeps. Rules:
+/// - If every outcome is `.retry`, the destination as a whole is failing: the head of the queue
+///   stays where it is (events keep their order) and the worker pauses with backoff (at least as
+///   long as any `Retry-After`). Past the retry policy's limit the batch becomes dead letters.
+/// - Otherwise the cursor moves past the batch: delivered events are done, rejected ones become
+///   dead letters, and retried ones wait in the retry set with their own backoff.
+public enum DeliveryPlanner {
+    /// The longest pause a `Retry-After` can impose.
+    public static let maxRequestedPause: Duration = .seconds(3600)
+
+    /// What to write and how long to pause.
+    public struct Plan: Sendable, Equatable {
+        /// The store changes.
+        public var commit: DeliveryCommit
+        /// How long the worker waits before its next attempt; nil to go on at once.
+        public var pause: Duration?
+        /// Events delivered.
+        public var delivered: Int
+        /// Events scheduled for another attempt.
+        public var retried: Int
+        /// Events parked as dead letters.
+        public var deadLettered: Int
+    }
+
+    /// Plans the commit for one batch.
+    ///
+    /// - Parameters:
+    ///   - partition: the queue the batch came from.
+    ///   - state: the partition state before the attempt.
+    ///   - batch: the events attempted, in order.
+    ///   - outcomes: the destination's answer, one per event.
+    ///   - fromRetries: true when the batch came from the retry set rather than the head.
+    ///   - policy: the destination's retry policy.
+    ///   - now: the current time.
+    public static func plan(
+        partition: PartitionKey,
+        state: PartitionState,
+        batch: [StoredEvent],
+        outcomes: [DeliveryOutcome],
+        fromRetries: Bool,
+        policy: any RetryPolicy,
+        now: Timestamp
+    ) -> Plan {
+        var outcomes = outcomes
+        if outcomes.count != batch.count {
+            let reason = FailureReason(
+                code: "destination_error",
+                message: "the destination returned \(outcomes.count) outcomes for \(batch.count) events"
+            )
+            outcomes = Array(repeating: .retry(after: nil, reason: reason), count: batch.count)
+        }
+        var commit = DeliveryCommit(partition: partition, state: state)
+        var plan = Plan(commit: commit, pause: nil, delivered: 0, retried: 0, deadLettered: 0)
+        guard let last = batch.last else { return plan }
+
+        // Failures so far and first failure, per event; fresh events inherit the head's history.
+        func history(_ event: StoredEvent) -> (failures: Int, first: Timestamp?) {
+            fromRetries ? (event.failures, event.firstFailure) : (state.headFailures, state.failingSince)
+        }
+
+        if outcomes.allSatisfy(\.isRetry) {
+            var newState = state
+            newState.headFailures += 1
+            let failingSince = state.failingSince ?? now
+            newState.failingSince = failingSince
+            let requested = outcomes.compactMap { outcome -> Duration? in
+                if case .retry(let after?, _) = outcome { return min(after, Self.maxRequestedPause) }
+                return nil
+            }.max()
+            let pause = max(policy.delay(afterFailures: newState.headFailures), requested ?? .zero)
+            if fromRetries {
+                for (event, outcome) in zip(batch, outcomes) {
+                    guard case .retry(_, let reason) = outcome else { continue }
+                    let failures = event.failures + 1
+                    let first = event.firstFailure ?? now
+                    if policy.shouldGiveUp(failures: failures, firstFailure: first, now: now) {
+                        commit.deadLetters.append(.init(sequence: event.sequence, eventID: event.event.id, attempts: failures, reason: reason, failedAt: now))
+                        commit.finishedRetries.append(event.sequence)
+                        plan.deadLettered += 1
+                    } else {
+                        commit.retries.append(.init(sequence: event.sequence, failures: failures, nextAttempt: now.adding(pause), firstFailure: first, reason: reason))
+                        plan.retried += 1
+                    }
+                }
+            } else if policy.shouldGiveUp(failures: newState.headFailures, firstFailure: failingSince, now: now) {
+                for (event, outcome) in zip(batch, outcomes) {
+                    guard case .retry(_, let reason) = outcome else { continue }
+                    commit.deadLetters.append(
+                        .init(sequence: event.sequence, eventID: event.event.id, attempts: newState.headFailures, reason: reason, failedAt: now)
+                    )
+                    plan.deadLettered += 1
+                }
+                newState = PartitionState(cursor: last.sequence)
+            } else {
+                plan.retried = batch.count
+            }
+            commit.state = newState
+            plan.commit = commit
+            plan.pause = pause
+            return plan
+        }
+
+        var newState = state
+        newState.headFailures = 0
+        newState.failingSince = nil
+        if !fromRetries { newState.cursor = max(state.cursor, last.sequence) }
+        for (event, outcome) in zip(batch, outcomes) {
+            let (failures, first) = history(event)
+            switch outcome {
+            case .delivered:
+                plan.delivered += 1
+                if fromRetries { commit.finishedRetries.append(event.sequence) }
+            case .rejected(let reason):
+                commit.deadLetters.append(.init(sequence: event.sequence, eventID: event.event.id, attempts: failures + 1, reason: reason, failedAt: now))
+                if fromRetries { commit.finishedRetries.append(event.sequence) }
+                plan.deadLettered += 1
+            case .retry(let after, let reason):
+                let attempts = failures + 1
+                let firstFailure = first ?? now
+                if policy.shouldGiveUp(failures: attempts, firstFailure: firstFailure, now: now) {
+                    commit.deadLetters.append(.init(sequence: event.sequence, eventID: event.event.id, attempts: attempts, reason: reason, failedAt: now))
+                    if fromRetries { commit.finishedRetries.append(event.sequence) }
+                    plan.deadLettered += 1
+                } else {
+                    let wait = max(policy.delay(afterFailures: attempts), min(after ?? .zero, Self.maxRequestedPause))
+                    commit.retries.append(.init(sequence: event.sequence, failures: attempts, nextAttempt: now.adding(wait), firstFailure: firstFailure, reason: reason))
+                    plan.retried += 1
+                }
+            }
+        }
+        commit.state = newState
+        plan.commit = commit
+        return plan
+    }
+}

@@ -1,0 +1,164 @@
+import Logging
+import Metrics
+
+/// Delivers one partition (a tenant's destination): reads after the cursor and due retries,
+/// calls the destination, and commits what `DeliveryPlanner` decides.
+///
+/// One worker per partition, so a slow or failing destination only ever holds up itself.
+public final class DeliveryWorker: Sendable {
+    /// The queue this worker drains.
+    public let partition: PartitionKey
+    private let destination: any Destination
+    private let store: any EventStore
+    private let wakeup = Wakeup()
+    private let logger: Logger
+    private let metrics: DeliveryMetrics
+
+    /// Creates a worker; it does nothing until `run` is called.
+    public init(partition: PartitionKey, destination: any Destination, type: String, store: any EventStore, logger: Logger) {
+        self.partition = partition
+        self.destination = destination
+        self.store = store
+        var logger = logger
+        logger[metadataKey: "tenant.id"] = "\(partition.tenant)"
+        logger[metadataKey: "destination.id"] = "\(partition.destination)"
+        logger[metadataKey: "destination.type"] = "\(type)"
+        self.logger = logger
+        self.metrics = DeliveryMetrics(partition: partition)
+    }
+
+    /// Tells the worker new events may be waiting.
+    public func signal() { self.wakeup.signal() }
+
+    /// Asks the worker to finish the batch in flight and return.
+    public func stop() { self.wakeup.stop() }
+
+    /// Runs until stopped or cancelled.
+    public func run() async {
+        var state: PartitionState?
+        var storeFailures = 0
+        while !self.wakeup.isStopped, !Task.isCancelled {
+            do {
+                let current: PartitionState
+                if let state {
+                    current = state
+                } else {
+                    current = try await self.store.state(of: self.partition)
+                }
+                state = try await self.step(current)
+                storeFailures = 0
+            } catch {
+                storeFailures += 1
+                let wait = ExponentialJitterRetryPolicy.standard.delay(afterFailures: storeFailures)
+                self.logger.error("Event store failed during delivery", metadata: ["error": "\(error)", "retry.in": "\(wait)"])
+                state = nil
+                await self.wakeup.pause(until: .now + wait)
+            }
+        }
+    }
+
+    /// One turn of the loop; returns the state to continue from.
+    private func step(_ state: PartitionState) async throws -> PartitionState {
+        let limits = self.destination.batchLimits
+        let now = Timestamp.now()
+        var batch = try await self.store.dueRetries(in: self.partition, now: now, limit: limits.maxEvents)
+        let fromRetries = !batch.isEmpty
+        if !fromRetries {
+            batch = try await self.store.events(in: self.partition, after: state.cursor, limit: limits.maxEvents)
+        }
+        guard !batch.isEmpty else {
+            let next = try await self.store.nextRetry(in: self.partition)
+            await self.wakeup.wait(until: next.map { Self.instant(at: $0, now: now) })
+            return state
+        }
+        batch = Self.trim(batch, maxBytes: limits.maxBytes)
+        if !fromRetries, limits.maxWait > .zero, batch.count < limits.maxEvents, state.headFailures == 0 {
+            let due = batch[0].event.receivedAt.adding(limits.maxWait)
+            if now < due {
+                await self.wakeup.wait(until: Self.instant(at: due, now: now))
+                if !self.wakeup.isStopped { return state }
+                return state
+            }
+        }
+        let routed = batch.map { stored in
+            RoutedEvent(event: stored.event, sequence: stored.sequence, attempt: (fromRetries ? stored.failures : state.headFailures) + 1)
+        }
+        let started = ContinuousClock.now
+        let outcomes = await self.destination.deliver(routed)
+        let elapsed = ContinuousClock.now - started
+        let plan = DeliveryPlanner.plan(
+            partition: self.partition,
+            state: state,
+            batch: batch,
+            outcomes: outcomes,
+            fromRetries: fromRetries,
+            policy: self.destination.retryPolicy,
+            now: Timestamp.now()
+        )
+        try await self.store.commit(plan.commit)
+        self.metrics.record(plan, elapsed: elapsed)
+        self.log(plan, batchSize: batch.count)
+        if let pause = plan.pause {
+            await self.wakeup.pause(until: .now + pause)
+        }
+        return plan.commit.state
+    }
+
+    private func log(_ plan: DeliveryPlanner.Plan, batchSize: Int) {
+        if plan.deadLettered > 0 {
+            let reason = plan.commit.deadLetters.first?.reason
+            self.logger.warning(
+                "Events dead-lettered",
+                metadata: ["event.count": "\(plan.deadLettered)", "error.code": "\(reason?.code ?? "")", "error.message": "\(reason?.message ?? "")"]
+            )
+        }
+        if let pause = plan.pause {
+            let reason = plan.commit.retries.first?.reason
+            self.logger.info(
+                "Destination failing; pausing",
+                metadata: ["event.count": "\(batchSize)", "pause": "\(pause)", "failures": "\(plan.commit.state.headFailures)", "error.code": "\(reason?.code ?? "")"]
+            )
+        } else {
+            self.logger.debug("Batch delivered", metadata: ["event.count": "\(batchSize)", "delivered": "\(plan.delivered)", "retried": "\(plan.retried)"])
+        }
+    }
+
+    /// Keeps events until their stored size passes `maxBytes`, always at least one.
+    static func trim(_ batch: [StoredEvent], maxBytes: Int) -> [StoredEvent] {
+        var total = 0
+        var count = 0
+        for event in batch {
+            total += event.storedBytes
+            if count > 0, total > maxBytes { break }
+            count += 1
+        }
+        return Array(batch.prefix(count))
+    }
+
+    static func instant(at timestamp: Timestamp, now: Timestamp) -> ContinuousClock.Instant {
+        .now + timestamp.duration(since: now)
+    }
+}
+
+/// The metric handles of one partition, made once.
+struct DeliveryMetrics: Sendable {
+    let delivered: Counter
+    let retried: Counter
+    let deadLettered: Counter
+    let duration: Metrics.Timer
+
+    init(partition: PartitionKey) {
+        let dimensions = [("tenant", partition.tenant), ("destination", partition.destination)]
+        self.delivered = Counter(label: "router_delivery_events_total", dimensions: dimensions + [("outcome", "delivered")])
+        self.retried = Counter(label: "router_delivery_events_total", dimensions: dimensions + [("outcome", "retry")])
+        self.deadLettered = Counter(label: "router_delivery_events_total", dimensions: dimensions + [("outcome", "dead")])
+        self.duration = Metrics.Timer(label: "router_delivery_duration_seconds", dimensions: dimensions)
+    }
+
+    func record(_ plan: DeliveryPlanner.Plan, elapsed: Duration) {
+        if plan.delivered > 0 { self.delivered.increment(by: plan.delivered) }
+        if plan.retried > 0 { self.retried.increment(by: plan.retried) }
+        if plan.deadLettered > 0 { self.deadLettered.increment(by: plan.deadLettered) }
+        self.duration.recordNanoseconds(Int64(ExponentialJitterRetryPolicy.seconds(elapsed) * 1e9))
+    }
+}

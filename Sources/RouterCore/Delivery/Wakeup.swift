@@ -1,0 +1,100 @@
+import Synchronization
+
+/// Wakes a delivery worker: when new events arrive, when a deadline passes, or to stop it.
+///
+/// A signal sent while the worker is busy is remembered, so no arrival is missed.
+public final class Wakeup: Sendable {
+    private struct State {
+        var signalled = false
+        var stopped = false
+        var generation: UInt64 = 0
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates a wakeup with nothing pending.
+    public init() {}
+
+    /// Wakes the worker (or makes its next wait return at once).
+    public func signal() {
+        let waiter = self.state.withLock { state in
+            state.signalled = true
+            let waiter = state.waiter
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Asks the worker to stop; every current and later wait returns at once.
+    public func stop() {
+        let waiter = self.state.withLock { state in
+            state.stopped = true
+            let waiter = state.waiter
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// True once `stop` was called.
+    public var isStopped: Bool {
+        self.state.withLock { $0.stopped }
+    }
+
+    /// Waits for a signal, the deadline (if any), a stop or task cancellation.
+    public func wait(until deadline: ContinuousClock.Instant?) async {
+        let generation: UInt64? = self.state.withLock { state in
+            if state.stopped { return nil }
+            if state.signalled {
+                state.signalled = false
+                return nil
+            }
+            state.generation &+= 1
+            return state.generation
+        }
+        guard let generation else { return }
+        let timer: Task<Void, Never>? = deadline.map { deadline in
+            Task { [weak self] in
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                self?.expire(generation)
+            }
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = self.state.withLock { state in
+                    if state.stopped || state.signalled || state.generation != generation {
+                        state.signalled = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            self.expire(generation)
+        }
+        timer?.cancel()
+        self.state.withLock { $0.signalled = false }
+    }
+
+    /// Sleeps until `deadline` unless stopped; signals do not cut it short.
+    public func pause(until deadline: ContinuousClock.Instant) async {
+        while !self.isStopped, !Task.isCancelled, ContinuousClock.now < deadline {
+            await self.wait(until: deadline)
+        }
+    }
+
+    private func expire(_ generation: UInt64) {
+        let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.generation == generation else { return nil }
+            state.generation &+= 1
+            let waiter = state.waiter
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+}

@@ -1,0 +1,52 @@
+import AsyncHTTPClient
+import Logging
+import NIOPosix
+
+/// What the router hands a destination module when it builds one.
+///
+/// Modules use these instead of creating their own clients, threads or clocks.
+public struct DestinationContext: Sendable {
+    /// The tenant the destination belongs to.
+    public var tenant: String
+    /// The destination's `id` in the tenant's config.
+    public var destinationID: String
+    /// A logger already stamped with `tenant.id` and `destination.id`.
+    public var logger: Logger
+    /// The one HTTP client the server shares; it does not follow redirects.
+    public var httpClient: HTTPClient
+    /// Threads for blocking file I/O, so nothing blocks the event loops or the task pool.
+    public var threadPool: NIOThreadPool
+    /// The folder that relative paths in settings resolve against (where `serve` runs).
+    public var baseDirectory: String
+    /// The router's data directory.
+    public var dataDirectory: String
+    /// Whether URLs may point at loopback, private or link-local addresses.
+    public var allowPrivateAddresses: Bool
+
+    /// Creates a context.
+    public init(
+        tenant: String,
+        destinationID: String,
+        logger: Logger,
+        httpClient: HTTPClient,
+        threadPool: NIOThreadPool,
+        baseDirectory: String,
+        dataDirectory: String,
+        allowPrivateAddresses: Bool
+    ) {
+        self.tenant = tenant
+        self.destinationID = destinationID
+        self.logger = logger
+        self.httpClient = httpClient
+        self.threadPool = threadPool
+        self.baseDirectory = baseDirectory
+        self.dataDirectory = dataDirectory
+        self.allowPrivateAddresses = allowPrivateAddresses
+    }
+
+    /// Resolves a path from settings: absolute paths stay, relative ones join `baseDirectory`.
+    public func resolvePath(_ path: String) -> String {
+        if path.hasPrefix("/") || self.baseDirectory.isEmpty { return path }
+        return self.baseDirectory.hasSuffix("/") ? self.baseDirectory + path : self.baseDirectory + "/" + path
+    }
+}

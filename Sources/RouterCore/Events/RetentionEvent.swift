@@ -1,0 +1,67 @@
+/// One retention event as the router keeps it: what the source sent, losslessly, plus where and
+/// when it was accepted.
+public struct RetentionEvent: Sendable, Hashable {
+    /// The event id: the sender's `messageId`, or a UUID the router assigned. Unique per tenant,
+    /// at most 100 characters, and the idempotency key downstream (Segment `messageId`,
+    /// `webhook-id`).
+    public var id: String
+    /// Which of the ten event types this is.
+    public var type: RetentionEventType
+    /// The tenant that sent it.
+    public var tenant: String
+    /// When it happened: the sender's `timestamp`, else `originalTimestamp`, else `receivedAt`.
+    public var occurredAt: Timestamp
+    /// When the router accepted it.
+    public var receivedAt: Timestamp
+    /// The flat properties exactly as the source named them (`app_id`, `field.cancel.email`, ...).
+    public var properties: [String: JSONValue]
+
+    /// Creates an event.
+    public init(
+        id: String,
+        type: RetentionEventType,
+        tenant: String,
+        occurredAt: Timestamp,
+        receivedAt: Timestamp,
+        properties: [String: JSONValue]
+    ) {
+        self.id = id
+        self.type = type
+        self.tenant = tenant
+        self.occurredAt = occurredAt
+        self.receivedAt = receivedAt
+        self.properties = properties
+    }
+}
+
+extension RetentionEvent {
+    /// Names of the properties that carry identities.
+    public enum PropertyKey {
+        public static let appID = "app_id"
+        public static let session = "session"
+        public static let userID = "user_id"
+        public static let userCookie = "user_cookie"
+        public static let accountInternalID = "field.cancel.account.internal_id"
+        public static let email = "field.cancel.email"
+    }
+
+    /// The Chargebee Retention app id.
+    public var appID: String? { self.text(PropertyKey.appID) }
+    /// The cancel-flow session id.
+    public var session: String? { self.text(PropertyKey.session) }
+    /// The source's user id (Segment `anonymousId`).
+    public var userID: String? { self.text(PropertyKey.userID) }
+    /// The customer's own account id (Segment `userId`).
+    public var accountInternalID: String? { self.text(PropertyKey.accountInternalID) }
+    /// The account owner's email.
+    public var email: String? { self.text(PropertyKey.email) }
+
+    /// A property as non-empty text; numbers are given as their literal.
+    public func text(_ key: String) -> String? {
+        switch self.properties[key] {
+        case .string(let value) where !value.isEmpty: value
+        case .number(let value): value.text
+        default: nil
+        }
+    }
+}

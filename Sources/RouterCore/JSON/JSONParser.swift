@@ -1,0 +1,294 @@
+/// A strict RFC 8259 JSON parser that keeps numbers as text and refuses deep nesting.
+///
+/// It exists so that ingest can give precise errors for hostile bodies (invalid UTF-8, nesting
+/// past a limit, duplicate keys) without ever crashing or recursing without bound.
+public struct JSONParser {
+    /// The deepest nesting of arrays and objects accepted by default.
+    public static let defaultMaxDepth = 64
+
+    private let bytes: UnsafeRawBufferPointer
+    private let maxDepth: Int
+    private var index = 0
+
+    private init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    /// Parses one JSON document that fills all of `bytes` (surrounding white space allowed).
+    ///
+    /// - Throws: `JSONParseError` with the byte offset and a reason.
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = Self.defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            Self.parse(UnsafeRawBufferPointer(buffer), maxDepth: maxDepth)
+        }
+        if let result { return try result.get() }
+        return try Array(bytes).withUnsafeBytes { Self.parse($0, maxDepth: maxDepth) }.get()
+    }
+
+    private static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) -> Result<JSONValue, JSONParseError> {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        do throws(JSONParseError) {
+            parser.skipWhitespace()
+            let value = try parser.parseValue(depth: 0)
+            parser.skipWhitespace()
+            guard parser.index == bytes.count else {
+                throw parser.error(.syntax, "unexpected content after the JSON value")
+            }
+            return .success(value)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func error(_ code: JSONParseError.Code, _ message: String) -> JSONParseError {
+        JSONParseError(code: code, offset: self.index, message: message)
+    }
+
+    private var current: UInt8? {
+        self.index < self.bytes.count ? self.bytes[self.index] : nil
+    }
+
+    private mutating func skipWhitespace() {
+        while self.index < self.bytes.count {
+            switch self.bytes[self.index] {
+            case 0x20, 0x09, 0x0a, 0x0d: self.index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard let byte = self.current else { throw self.error(.syntax, "unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"): return try self.parseObject(depth: depth + 1)
+        case UInt8(ascii: "["): return try self.parseArray(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try self.parseString())
+        case UInt8(ascii: "t"): try self.expectLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try self.expectLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try self.expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try self.parseNumber())
+        default:
+            throw self.error(.syntax, "unexpected character \(Self.describe(byte))")
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        guard self.index + count <= self.bytes.count else { throw self.error(.syntax, "unexpected end of input") }
+        for offset in 0..<count where self.bytes[self.index + offset] != literal.utf8Start[offset] {
+            throw self.error(.syntax, "invalid literal; expected \(literal)")
+        }
+        self.index += count
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= self.maxDepth else {
+            throw self.error(.tooDeep, "nesting is deeper than \(self.maxDepth) levels")
+        }
+        self.index += 1
+        var members: [String: JSONValue] = [:]
+        self.skipWhitespace()
+        if self.current == UInt8(ascii: "}") {
+            self.index += 1
+            return .object(members)
+        }
+        while true {
+            self.skipWhitespace()
+            guard self.current == UInt8(ascii: "\"") else { throw self.error(.syntax, "expected a string key") }
+            let keyOffset = self.index
+            let key = try self.parseString()
+            self.skipWhitespace()
+            guard self.current == UInt8(ascii: ":") else { throw self.error(.syntax, "expected ':' after a key") }
+            self.index += 1
+            self.skipWhitespace()
+            let value = try self.parseValue(depth: depth)
+            if members.updateValue(value, forKey: key) != nil {
+                throw JSONParseError(code: .duplicateKey, offset: keyOffset, message: "the key \"\(key)\" appears twice in one object")
+            }
+            self.skipWhitespace()
+            switch self.current {
+            case UInt8(ascii: ","): self.index += 1
+            case UInt8(ascii: "}"): self.index += 1; return .object(members)
+            case nil: throw self.error(.syntax, "unexpected end of input in an object")
+            default: throw self.error(.syntax, "expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+        guard depth <= self.maxDepth else {
+            throw self.error(.tooDeep, "nesting is deeper than \(self.maxDepth) levels")
+        }
+        self.index += 1
+        var elements: [JSONValue] = []
+        self.skipWhitespace()
+        if self.current == UInt8(ascii: "]") {
+            self.index += 1
+            return .array(elements)
+        }
+        while true {
+            self.skipWhitespace()
+            elements.append(try self.parseValue(depth: depth))
+            self.skipWhitespace()
+            switch self.current {
+            case UInt8(ascii: ","): self.index += 1
+            case UInt8(ascii: "]"): self.index += 1; return .array(elements)
+            case nil: throw self.error(.syntax, "unexpected end of input in an array")
+            default: throw self.error(.syntax, "expected ',' or ']' in an array")
+            }
+        }
+    }
+
+    private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+        let start = self.index
+        if self.current == UInt8(ascii: "-") { self.index += 1 }
+        guard let first = self.current, Self.isDigit(first) else { throw self.error(.syntax, "invalid number") }
+        if first == UInt8(ascii: "0") {
+            self.index += 1
+        } else {
+            self.skipDigits()
+        }
+        if self.current == UInt8(ascii: ".") {
+            self.index += 1
+            guard let digit = self.current, Self.isDigit(digit) else { throw self.error(.syntax, "invalid number: digit expected after '.'") }
+            self.skipDigits()
+        }
+        if self.current == UInt8(ascii: "e") || self.current == UInt8(ascii: "E") {
+            self.index += 1
+            if self.current == UInt8(ascii: "+") || self.current == UInt8(ascii: "-") { self.index += 1 }
+            guard let digit = self.current, Self.isDigit(digit) else { throw self.error(.syntax, "invalid number: digit expected in exponent") }
+            self.skipDigits()
+        }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: self.bytes[start..<self.index]), as: UTF8.self)
+        return JSONNumber(validatedText: text)
+    }
+
+    private mutating func skipDigits() {
+        while let byte = self.current, Self.isDigit(byte) { self.index += 1 }
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+
+    private mutating func parseString() throws(JSONParseError) -> String {
+        self.index += 1
+        let start = self.index
+        // Fast path: no escapes, so the bytes between the quotes are the string.
+        while self.index < self.bytes.count {
+            let byte = self.bytes[self.index]
+            if byte == UInt8(ascii: "\"") {
+                let slice = UnsafeRawBufferPointer(rebasing: self.bytes[start..<self.index])
+                guard let string = String(validating: slice, as: UTF8.self) else {
+                    throw JSONParseError(code: .invalidUTF8, offset: start, message: "a string is not valid UTF-8")
+                }
+                self.index += 1
+                return string
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw self.error(.syntax, "unescaped control character in a string") }
+            self.index += 1
+        }
+        var output: [UInt8] = Array(UnsafeRawBufferPointer(rebasing: self.bytes[start..<self.index]))
+        while true {
+            guard self.index < self.bytes.count else { throw self.error(.syntax, "unterminated string") }
+            let byte = self.bytes[self.index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                self.index += 1
+                guard let string = String(validating: output, as: UTF8.self) else {
+                    throw JSONParseError(code: .invalidUTF8, offset: start, message: "a string is not valid UTF-8")
+                }
+                return string
+            case UInt8(ascii: "\\"):
+                self.index += 1
+                try self.parseEscape(into: &output)
+            case 0..<0x20:
+                throw self.error(.syntax, "unescaped control character in a string")
+            default:
+                output.append(byte)
+                self.index += 1
+            }
+        }
+    }
+
+    private mutating func parseEscape(into output: inout [UInt8]) throws(JSONParseError) {
+        guard let byte = self.current else { throw self.error(.syntax, "unterminated escape") }
+        self.index += 1
+        switch byte {
+        case UInt8(ascii: "\""): output.append(0x22)
+        case UInt8(ascii: "\\"): output.append(0x5c)
+        case UInt8(ascii: "/"): output.append(0x2f)
+        case UInt8(ascii: "b"): output.append(0x08)
+        case UInt8(ascii: "f"): output.append(0x0c)
+        case UInt8(ascii: "n"): output.append(0x0a)
+        case UInt8(ascii: "r"): output.append(0x0d)
+        case UInt8(ascii: "t"): output.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try self.parseHex4()
+            if (0xD800...0xDBFF).contains(scalar) {
+                guard self.current == UInt8(ascii: "\\"), self.index + 1 < self.bytes.count,
+                    self.bytes[self.index + 1] == UInt8(ascii: "u")
+                else { throw self.error(.invalidUTF8, "unpaired UTF-16 surrogate in a \\u escape") }
+                self.index += 2
+                let low = try self.parseHex4()
+                guard (0xDC00...0xDFFF).contains(low) else {
+                    throw self.error(.invalidUTF8, "unpaired UTF-16 surrogate in a \\u escape")
+                }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            } else if (0xDC00...0xDFFF).contains(scalar) {
+                throw self.error(.invalidUTF8, "unpaired UTF-16 surrogate in a \\u escape")
+            }
+            guard let unicode = Unicode.Scalar(scalar) else { throw self.error(.invalidUTF8, "invalid \\u escape") }
+            output.append(contentsOf: Array(String(Character(unicode)).utf8))
+        default:
+            throw self.error(.syntax, "invalid escape \\\(Self.describe(byte))")
+        }
+    }
+
+    private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
+        guard self.index + 4 <= self.bytes.count else { throw self.error(.syntax, "truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = self.bytes[self.index]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw self.error(.syntax, "invalid hex digit in a \\u escape")
+            }
+            value = value << 4 | digit
+            self.index += 1
+        }
+        return value
+    }
+
+    private static func describe(_ byte: UInt8) -> String {
+        if byte >= 0x21 && byte < 0x7f {
+            return "'\(Character(Unicode.Scalar(byte)))'"
+        }
+        return "0x" + String(byte, radix: 16, uppercase: true)
+    }
+}
+
+/// Why a body is not acceptable JSON, and where.
+public struct JSONParseError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// A closed set of reasons.
+    public enum Code: String, Sendable {
+        case syntax = "malformed_json"
+        case invalidUTF8 = "invalid_utf8"
+        case tooDeep = "too_deep"
+        case duplicateKey = "duplicate_key"
+    }
+
+    /// The reason.
+    public let code: Code
+    /// The byte offset in the input where the problem was found.
+    public let offset: Int
+    /// A sentence for humans.
+    public let message: String
+
+    public var description: String { "\(self.message) (at byte \(self.offset))" }
+}

@@ -1,0 +1,105 @@
+/// Any JSON value, kept losslessly.
+///
+/// Event properties are stored and forwarded exactly as the source sent them: numbers keep their
+/// literal text (`1234`, `0.10`, `1e3`), so nothing is rounded on the way through the router.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// The string, when this is a string.
+    public var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    /// The members, when this is an object.
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    /// The elements, when this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    /// The JSON type's name, for error messages ("expected a string, found a number").
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
+    /// Looks up a member of an object; nil for other values.
+    public subscript(key: String) -> JSONValue? {
+        self.objectValue?[key]
+    }
+}
+
+/// A JSON number as the literal text it was written with.
+///
+/// Two numbers are equal when their values are equal (`1` equals `1.0`), so golden comparisons
+/// do not depend on formatting; serialization writes the original text back.
+public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
+    /// The literal, e.g. `1234` or `-0.5e3`. Always valid JSON number syntax.
+    public let text: String
+
+    /// Wraps a literal that is known to be valid JSON number syntax.
+    init(validatedText text: String) {
+        self.text = text
+    }
+
+    /// Creates a number from an integer.
+    public init(_ value: Int64) {
+        self.text = String(value)
+    }
+
+    /// Creates a number from a finite double.
+    public init?(_ value: Double) {
+        guard value.isFinite else { return nil }
+        if value == value.rounded(), abs(value) < 1e15 {
+            self.text = String(Int64(value))
+        } else {
+            self.text = "\(value)"
+        }
+    }
+
+    /// The value as a double (possibly rounded).
+    public var doubleValue: Double { Double(self.text) ?? .nan }
+
+    /// The value as an integer, when it is one exactly.
+    public var int64Value: Int64? { Int64(self.text) }
+
+    public var description: String { self.text }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.text == rhs.text || lhs.doubleValue == rhs.doubleValue
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.doubleValue)
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .number(JSONNumber(value)) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+    public init(nilLiteral: ()) { self = .null }
+}

@@ -1,0 +1,88 @@
+/// Serializes `JSONValue` to compact UTF-8 JSON, with object keys sorted so output is stable.
+public struct JSONWriter {
+    /// The bytes written so far.
+    public private(set) var bytes: [UInt8] = []
+
+    /// Creates an empty writer with room for `capacity` bytes.
+    public init(capacity: Int = 256) {
+        self.bytes.reserveCapacity(capacity)
+    }
+
+    /// Serializes one value.
+    public static func serialize(_ value: JSONValue) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.write(value)
+        return writer.bytes
+    }
+
+    /// Appends a raw byte (for hand-built envelopes: `{`, `,`, ...).
+    public mutating func raw(_ text: StaticString) {
+        self.bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Appends bytes that are already valid JSON.
+    public mutating func rawJSON(_ json: some Sequence<UInt8>) {
+        self.bytes.append(contentsOf: json)
+    }
+
+    /// Appends `"key":`.
+    public mutating func key(_ key: String) {
+        self.string(key)
+        self.bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// Appends one value.
+    public mutating func write(_ value: JSONValue) {
+        switch value {
+        case .null: self.raw("null")
+        case .bool(let flag): flag ? self.raw("true") : self.raw("false")
+        case .number(let number): self.bytes.append(contentsOf: number.text.utf8)
+        case .string(let string): self.string(string)
+        case .array(let elements):
+            self.bytes.append(UInt8(ascii: "["))
+            for (position, element) in elements.enumerated() {
+                if position > 0 { self.bytes.append(UInt8(ascii: ",")) }
+                self.write(element)
+            }
+            self.bytes.append(UInt8(ascii: "]"))
+        case .object(let members):
+            self.object(members)
+        }
+    }
+
+    /// Appends an object with its keys in sorted order.
+    public mutating func object(_ members: [String: JSONValue]) {
+        self.bytes.append(UInt8(ascii: "{"))
+        for (position, key) in members.keys.sorted().enumerated() {
+            if position > 0 { self.bytes.append(UInt8(ascii: ",")) }
+            self.key(key)
+            // The key comes from the dictionary's own keys, so the lookup always succeeds.
+            self.write(members[key] ?? .null)
+        }
+        self.bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends a quoted, escaped string.
+    public mutating func string(_ string: String) {
+        self.bytes.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): self.raw("\\\"")
+            case UInt8(ascii: "\\"): self.raw("\\\\")
+            case 0x0a: self.raw("\\n")
+            case 0x0d: self.raw("\\r")
+            case 0x09: self.raw("\\t")
+            case 0x08: self.raw("\\b")
+            case 0x0c: self.raw("\\f")
+            case 0..<0x20:
+                self.raw("\\u00")
+                let digits: [UInt8] = Array("0123456789abcdef".utf8)
+                self.bytes.append(digits[Int(byte >> 4)])
+                self.bytes.append(digits[Int(byte & 0x0f)])
+            default:
+                self.bytes.append(byte)
+            }
+        }
+        self.bytes.append(UInt8(ascii: "\""))
+    }
+}

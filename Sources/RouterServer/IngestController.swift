@@ -1,0 +1,101 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import RouterCore
+import Signing
+
+/// `POST /v1/tenants/{tenant}/events`: authenticate, validate, route, store durably, answer 202.
+///
+/// Nothing is stored unless the whole request is valid; 202 is sent only after the store has
+/// committed the events.
+struct IngestController: Sendable {
+    let tenants: TenantDirectory
+    let store: any EventStore
+    let supervisor: DeliverySupervisor
+    let maxRequestBytes: Int
+    let decoder: IngestDecoder
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/v1/tenants/:tenant/events") { request, context in
+            try await self.ingest(request, context: context)
+        }
+    }
+
+    func ingest(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let tenantName = context.parameters.get("tenant") ?? ""
+        guard let tenant = self.tenants.tenant(named: tenantName) else {
+            throw APIError(.notFound, code: "unknown_tenant", message: "no tenant named \"\(tenantName)\" is configured", field: "tenant")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: self.maxRequestBytes)
+        } catch is NIOTooManyBytesError {
+            self.reject(tenant: tenant.name, code: "body_too_large")
+            throw APIError(
+                .contentTooLarge,
+                code: "body_too_large",
+                message: "the body is larger than the limit of \(self.maxRequestBytes) bytes; send smaller batches"
+            )
+        }
+        let receivedAt = Timestamp.now()
+        let outcome = body.withUnsafeReadableBytes { bytes in
+            self.authenticateAndDecode(bytes, tenant: tenant, request: request, receivedAt: receivedAt)
+        }
+        let events: [RetentionEvent]
+        switch outcome {
+        case .success(let decoded):
+            events = decoded
+        case .failure(let error):
+            self.reject(tenant: tenant.name, code: error.code)
+            context.logger.debug("Ingest refused", metadata: ["tenant.id": "\(tenant.name)", "error.code": "\(error.code)"])
+            throw error
+        }
+        let routes = events.map { tenant.routes(for: $0.type) }
+        let inserted = try await self.store.append(events, routes: routes)
+        var woken: Set<String> = []
+        var duplicates = 0
+        for (isNew, destinations) in zip(inserted, routes) {
+            if isNew { woken.formUnion(destinations) } else { duplicates += 1 }
+        }
+        self.supervisor.notify(tenant: tenant.name, destinations: woken)
+        Counter(label: "router_events_ingested_total", dimensions: [("tenant", tenant.name)]).increment(by: events.count - duplicates)
+        if duplicates > 0 {
+            Counter(label: "router_events_duplicate_total", dimensions: [("tenant", tenant.name)]).increment(by: duplicates)
+        }
+        context.logger.debug("Events accepted", metadata: ["tenant.id": "\(tenant.name)", "event.count": "\(events.count)", "duplicates": "\(duplicates)"])
+        let response: JSONValue = [
+            "accepted": .number(JSONNumber(Int64(events.count))),
+            "duplicates": .number(JSONNumber(Int64(duplicates))),
+            "ids": .array(events.map { .string($0.id) }),
+        ]
+        return JSONResponse.make(status: .accepted, json: response)
+    }
+
+    private func authenticateAndDecode(
+        _ bytes: UnsafeRawBufferPointer,
+        tenant: TenantConfiguration,
+        request: Request,
+        receivedAt: Timestamp
+    ) -> Result<[RetentionEvent], APIError> {
+        do {
+            try tenant.ingest.verifier.verify(
+                body: bytes,
+                header: { name in HTTPField.Name(name).flatMap { request.headers[$0] } },
+                now: receivedAt.secondsSince1970
+            )
+        } catch {
+            return .failure(APIError(.unauthorized, code: error.code.description, message: error.message, field: error.header))
+        }
+        do {
+            return .success(try self.decoder.decode(bytes, tenant: tenant.name, receivedAt: receivedAt))
+        } catch {
+            return .failure(APIError(error))
+        }
+    }
+
+    private func reject(tenant: String, code: String) {
+        Counter(label: "router_events_rejected_total", dimensions: [("tenant", tenant), ("reason", code)]).increment()
+    }
+}

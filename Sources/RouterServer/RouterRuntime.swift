@@ -1,0 +1,122 @@
+import AsyncHTTPClient
+import EventStoreSQLite
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import RouterCore
+import ServiceLifecycle
+
+/// Everything `serve` needs, built from configuration: the tenants, the store, the delivery
+/// supervisor and the HTTP application. Tests build it the same way as `main`.
+public struct RouterRuntime: Sendable {
+    /// Options that are not part of `router.json`.
+    public struct Options: Sendable {
+        /// The folder relative paths resolve against; the current directory for `serve`.
+        public var baseDirectory: String
+        /// Environment variables for secret references.
+        public var environment: [String: String]
+        /// The logger every component derives its own from.
+        public var logger: Logger
+        /// Called with the bound port once the server listens.
+        public var onServerRunning: @Sendable (Int) async -> Void
+
+        /// Creates options.
+        public init(
+            baseDirectory: String,
+            environment: [String: String],
+            logger: Logger,
+            onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        ) {
+            self.baseDirectory = baseDirectory
+            self.environment = environment
+            self.logger = logger
+            self.onServerRunning = onServerRunning
+        }
+    }
+
+    /// Loads the tenants and opens the store; throws `ConfigErrors` listing every config problem.
+    ///
+    /// - Returns: the application, ready for `runService()` or a `ServiceGroup`.
+    public static func buildApplication(
+        configuration: ServerConfiguration,
+        registry: DestinationRegistry,
+        options: Options
+    ) async throws -> some ApplicationProtocol {
+        let logger = options.logger
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.redirectConfiguration = .disallow
+        clientConfiguration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let resolve = { (path: String) in Self.resolve(path, against: options.baseDirectory) }
+        let dataDirectory = resolve(configuration.dataDirectory)
+        let loader = TenantLoader(registry: registry, environment: options.environment) { tenant, destinationID in
+            var destinationLogger = logger
+            destinationLogger[metadataKey: "tenant.id"] = "\(tenant)"
+            destinationLogger[metadataKey: "destination.id"] = "\(destinationID)"
+            return DestinationContext(
+                tenant: tenant,
+                destinationID: destinationID,
+                logger: destinationLogger,
+                httpClient: httpClient,
+                threadPool: .singleton,
+                baseDirectory: options.baseDirectory,
+                dataDirectory: dataDirectory,
+                allowPrivateAddresses: false
+            )
+        }
+        let loaded = loader.loadDirectory(resolve(configuration.tenantsDirectory))
+        guard loaded.errors.isEmpty else {
+            try await httpClient.shutdown()
+            throw ConfigErrors(loaded.errors)
+        }
+        let store: SQLiteEventStore
+        do {
+            store = try SQLiteEventStore(directory: dataDirectory, logger: logger)
+        } catch {
+            try await httpClient.shutdown()
+            throw error
+        }
+        let tenants = TenantDirectory(loaded.tenants)
+        let supervisor = DeliverySupervisor(store: store, tenants: loaded.tenants, logger: logger)
+        let router = Router(context: BasicRequestContext.self)
+        HealthController().addRoutes(to: router)
+        IngestController(
+            tenants: tenants,
+            store: store,
+            supervisor: supervisor,
+            maxRequestBytes: configuration.maxRequestBytes,
+            decoder: IngestDecoder(limits: IngestLimits(maxBatchEvents: configuration.maxBatchEvents))
+        ).addRoutes(to: router)
+        logger.notice(
+            "Configuration loaded",
+            metadata: [
+                "tenant.count": "\(loaded.tenants.count)",
+                "store.path": "\(store.path)",
+                "listen": "\(configuration.listen.host):\(configuration.listen.port)",
+            ]
+        )
+        let onServerRunning = options.onServerRunning
+        return Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.listen.host, port: configuration.listen.port),
+                serverName: "retention-router"
+            ),
+            services: [HTTPClientService(client: httpClient), store, supervisor],
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.notice("Server listening", metadata: ["port": "\(port)"])
+                await onServerRunning(port)
+            },
+            logger: logger
+        )
+    }
+
+    /// Joins a relative path to `base`; absolute paths are kept.
+    public static func resolve(_ path: String, against base: String) -> String {
+        if path.hasPrefix("/") || base.isEmpty { return path }
+        return (base as NSString).appendingPathComponent(path)
+    }
+}
