@@ -74,6 +74,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SegmentDestination",
+            dependencies: [
+                "RouterCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Destinations/Segment",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RouterServer",
             dependencies: [
                 "RouterCore",
@@ -97,6 +109,7 @@ let package = Package(
                 "RouterServer",
                 "Signing",
                 "FileDestination",
+                "SegmentDestination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -112,6 +125,8 @@ let package = Package(
                 "RouterServer",
                 "Signing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -137,6 +152,18 @@ let package = Package(
         .testTarget(
             name: "FileDestinationTests",
             dependencies: ["FileDestination", "RouterCore", "RouterTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SegmentDestinationTests",
+            dependencies: [
+                "SegmentDestination",
+                "RouterCore",
+                "RouterTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,1 @@
+// Placeholder: the Segment destination module lands here.
