@@ -1,0 +1,67 @@
+import RouterCore
+import Testing
+
+struct JSONParserTests {
+    private func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        try JSONParser.parse(Array(text.utf8))
+    }
+
+    @Test func parsesEveryKindOfValue() throws {
+        let value = try self.parse(#" {"a": [1, -2.5e3, true, false, null, "x\n\u00e9\ud83d\ude00"], "b": {}} "#)
+        #expect(value == ["a": [1, .number(JSONNumber(-2500)!), true, false, nil, "x\né😀"], "b": [:]])
+    }
+
+    @Test func numbersKeepTheirLiteralText() throws {
+        let value = try self.parse(#"[12345678901234567890123, 0.10, 1E+2]"#)
+        let texts = value.arrayValue?.compactMap { element -> String? in
+            if case .number(let number) = element { return number.text }
+            return nil
+        }
+        #expect(texts == ["12345678901234567890123", "0.10", "1E+2"])
+        #expect(JSONWriter.serialize(value) == Array("[12345678901234567890123,0.10,1E+2]".utf8))
+    }
+
+    @Test(arguments: [
+        ("", JSONParseError.Code.syntax), ("{", .syntax), ("{\"a\" 1}", .syntax), ("[1,]", .syntax), ("01", .syntax),
+        ("1.", .syntax), ("tru", .syntax), ("\"\u{01}\"", .syntax), ("{} {}", .syntax), ("\"\\x\"", .syntax),
+        ("\"\\ud800\"", .invalidUTF8), ("{\"a\":1,\"a\":2}", .duplicateKey),
+    ])
+    func rejectsMalformedInput(_ text: String, _ code: JSONParseError.Code) {
+        do {
+            _ = try self.parse(text)
+            Issue.record("\(text) was accepted")
+        } catch {
+            #expect(error.code == code)
+        }
+    }
+
+    @Test func rejectsInvalidUTF8InStrings() {
+        do {
+            _ = try JSONParser.parse([0x22, 0xff, 0xfe, 0x22])
+            Issue.record("invalid UTF-8 was accepted")
+        } catch {
+            #expect(error.code == .invalidUTF8)
+        }
+    }
+
+    @Test func refusesNestingDeeperThanTheLimit() throws {
+        let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        #expect(throws: JSONParseError.self) { try self.parse(deep) }
+        let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        _ = try self.parse(ok)
+        // Far deeper input fails fast instead of overflowing the stack.
+        let hostile = String(repeating: "{\"a\":", count: 100_000)
+        do {
+            _ = try self.parse(hostile)
+        } catch {
+            #expect(error.code == .tooDeep)
+        }
+    }
+
+    @Test func writerEscapesAndSortsKeys() throws {
+        let value: JSONValue = ["b": "quote\" slash\\ tab\t ctl\u{01}", "a": 1]
+        let text = String(decoding: JSONWriter.serialize(value), as: UTF8.self)
+        #expect(text == #"{"a":1,"b":"quote\" slash\\ tab\t ctl\u0001"}"#)
+        #expect(try self.parse(text) == value)
+    }
+}
