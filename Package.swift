@@ -77,6 +77,7 @@ let package = Package(
             name: "SegmentDestination",
             dependencies: [
                 "RouterCore",
+                "Signing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -126,6 +127,7 @@ let package = Package(
                 "Signing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -141,17 +143,36 @@ let package = Package(
         ),
         .testTarget(
             name: "RouterCoreTests",
-            dependencies: ["RouterCore", "RouterTesting"],
+            dependencies: [
+                "RouterCore",
+                "RouterTesting",
+                "Signing",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EventStoreSQLiteTests",
-            dependencies: ["EventStoreSQLite", "RouterCore", "RouterTesting"],
+            dependencies: [
+                "EventStoreSQLite",
+                "RouterCore",
+                "RouterTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FileDestinationTests",
-            dependencies: ["FileDestination", "RouterCore", "RouterTesting"],
+            dependencies: [
+                "FileDestination",
+                "RouterCore",
+                "RouterTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -160,9 +181,12 @@ let package = Package(
                 "SegmentDestination",
                 "RouterCore",
                 "RouterTesting",
+                "EventStoreSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -136,12 +136,12 @@ struct TenantFileWalker {
         var failed = false
         for (index, item) in items.enumerated() {
             let path = "destinations[\(index)]"
-            guard let destination = self.destination(item, path: path, tenant: tenant) else {
+            if case .string(let id)? = item["id"], !seen.insert(id).inserted {
+                self.fail(.duplicate, path + ".id", "\"\(id)\" is used by another destination of this tenant")
                 failed = true
                 continue
             }
-            guard seen.insert(destination.id).inserted else {
-                self.fail(.duplicate, path + ".id", "\"\(destination.id)\" is used by another destination of this tenant")
+            guard let destination = self.destination(item, path: path, tenant: tenant) else {
                 failed = true
                 continue
             }
