@@ -72,5 +72,10 @@ public final class TestServer: Sendable {
 /// A failure of the test harness itself.
 public struct TestServerError: Error, CustomStringConvertible {
     public let message: String
+
+    public init(message: String) {
+        self.message = message
+    }
+
     public var description: String { self.message }
 }
