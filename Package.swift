@@ -87,6 +87,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WebhookDestination",
+            dependencies: [
+                "RouterCore",
+                "Signing",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Destinations/Webhook",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RouterServer",
             dependencies: [
                 "RouterCore",
@@ -111,6 +124,7 @@ let package = Package(
                 "Signing",
                 "FileDestination",
                 "SegmentDestination",
+                "WebhookDestination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -186,6 +200,23 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebhookDestinationTests",
+            dependencies: [
+                "WebhookDestination",
+                "RouterCore",
+                "RouterTesting",
+                "Signing",
+                "EventStoreSQLite",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

@@ -63,7 +63,7 @@ public struct RouterRuntime: Sendable {
                 threadPool: .singleton,
                 baseDirectory: options.baseDirectory,
                 dataDirectory: dataDirectory,
-                allowPrivateAddresses: false
+                allowPrivateAddresses: configuration.allowPrivateAddresses
             )
         }
         let loaded = loader.loadDirectory(resolve(configuration.tenantsDirectory))

@@ -27,12 +27,13 @@ public final class TestServer: Sendable {
     /// - Parameters:
     ///   - directory: the folder to run in (reuse it to restart over the same data).
     ///   - registry: the destination modules.
-    ///   - configuration: server settings; listen port and folders are overridden.
+    ///   - configuration: server settings; listen port and folders are overridden. Private
+    ///     addresses are allowed by default, since the fakes listen on loopback.
     ///   - environment: environment for secret references.
     public init(
         directory: TemporaryDirectory,
         registry: DestinationRegistry,
-        configuration: ServerConfiguration = ServerConfiguration(),
+        configuration: ServerConfiguration = ServerConfiguration(allowPrivateAddresses: true),
         environment: [String: String] = [:]
     ) async throws {
         self.directory = directory

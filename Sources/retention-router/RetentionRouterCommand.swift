@@ -1,4 +1,5 @@
 import ArgumentParser
+import RouterCore
 
 /// The `retention-router` command line: `serve`, `validate` and `sign`.
 @main
@@ -6,13 +7,9 @@ struct RetentionRouterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retention-router",
         abstract: "Routes Chargebee Retention events to Segment, webhooks and files, durably.",
-        version: RouterVersion.current,
-        subcommands: [ServeCommand.self, ValidateCommand.self, SignCommand.self],
+        version: RouterIdentity.version,
+        subcommands: [ServeCommand.self, ValidateCommand.self, SignCommand.self, VerifyCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }
 
-/// The version reported by `--version` and in `User-Agent` headers.
-enum RouterVersion {
-    static let current = "0.1.0"
-}

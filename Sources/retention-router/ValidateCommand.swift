@@ -28,6 +28,15 @@ struct ValidateCommand: AsyncParsableCommand {
         let base = FileManager.default.currentDirectoryPath
         var errors: [ConfigError] = []
         var checked: [String] = []
+        // The server config decides whether private addresses are allowed; checking single files
+        // uses it when it loads, and the safe default when it does not.
+        let server: ServerConfiguration?
+        do {
+            server = try ConfigurationFile.loadServer(self.config, environment: environment)
+        } catch {
+            server = nil
+            if self.files.isEmpty { errors += error.errors }
+        }
         let loader = TenantLoader(registry: Destinations.registry, environment: environment) { tenant, destination in
             DestinationContext(
                 tenant: tenant,
@@ -37,19 +46,16 @@ struct ValidateCommand: AsyncParsableCommand {
                 threadPool: .singleton,
                 baseDirectory: base,
                 dataDirectory: base,
-                allowPrivateAddresses: true
+                allowPrivateAddresses: server?.allowPrivateAddresses ?? false
             )
         }
         if self.files.isEmpty {
-            do {
-                let server = try ConfigurationFile.loadServer(self.config, environment: environment)
+            if let server {
                 checked.append(self.config)
                 let tenantsDirectory = server.tenantsDirectory.hasPrefix("/") ? server.tenantsDirectory : base + "/" + server.tenantsDirectory
                 let result = loader.loadDirectory(tenantsDirectory)
                 errors += result.errors.map { Self.relative($0, base: base) }
                 checked += result.tenants.map { Self.relativePath($0.file, base: base) + " (tenant \($0.name), \($0.destinations.count) destinations)" }
-            } catch {
-                errors += error.errors
             }
         } else {
             for file in self.files {

@@ -6,7 +6,8 @@
 ///   "dataDirectory": "data",
 ///   "tenantsDirectory": "config/tenants",
 ///   "maxRequestBytes": 1048576,
-///   "maxBatchEvents": 500
+///   "maxBatchEvents": 500,
+///   "allowPrivateAddresses": false
 /// }
 /// ```
 /// Every key is optional; relative paths resolve against the folder `serve` runs in.
@@ -50,6 +51,9 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
     public var maxRequestBytes: Int
     /// The most events accepted in one batch request. Default 500.
     public var maxBatchEvents: Int
+    /// Whether destination URLs may point at loopback, private, link-local or metadata
+    /// addresses. Default false; tests and on-premises receivers set it true.
+    public var allowPrivateAddresses: Bool
 
     /// Creates a configuration with the documented defaults.
     public init(
@@ -57,17 +61,19 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         dataDirectory: String = "data",
         tenantsDirectory: String = "config/tenants",
         maxRequestBytes: Int = 1 << 20,
-        maxBatchEvents: Int = 500
+        maxBatchEvents: Int = 500,
+        allowPrivateAddresses: Bool = false
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
         self.tenantsDirectory = tenantsDirectory
         self.maxRequestBytes = maxRequestBytes
         self.maxBatchEvents = maxBatchEvents
+        self.allowPrivateAddresses = allowPrivateAddresses
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, dataDirectory, tenantsDirectory, maxRequestBytes, maxBatchEvents
+        case listen, dataDirectory, tenantsDirectory, maxRequestBytes, maxBatchEvents, allowPrivateAddresses
     }
 
     public init(from decoder: any Decoder) throws {
@@ -79,6 +85,7 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         self.tenantsDirectory = try container.decodeIfPresent(String.self, forKey: .tenantsDirectory) ?? defaults.tenantsDirectory
         self.maxRequestBytes = try container.decodeIfPresent(Int.self, forKey: .maxRequestBytes) ?? defaults.maxRequestBytes
         self.maxBatchEvents = try container.decodeIfPresent(Int.self, forKey: .maxBatchEvents) ?? defaults.maxBatchEvents
+        self.allowPrivateAddresses = try container.decodeIfPresent(Bool.self, forKey: .allowPrivateAddresses) ?? defaults.allowPrivateAddresses
         guard (1024...(64 << 20)).contains(self.maxRequestBytes) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .maxRequestBytes,

@@ -76,7 +76,6 @@ public final class DeliveryWorker: Sendable {
             let due = batch[0].event.receivedAt.adding(limits.maxWait)
             if now < due {
                 await self.wakeup.wait(until: Self.instant(at: due, now: now))
-                if !self.wakeup.isStopped { return state }
                 return state
             }
         }

@@ -21,7 +21,9 @@ public struct DestinationContext: Sendable {
     /// The router's data directory.
     public var dataDirectory: String
     /// Whether URLs may point at loopback, private or link-local addresses.
-    public var allowPrivateAddresses: Bool
+    public var allowPrivateAddresses: Bool { self.addressGuard.allowPrivateAddresses }
+    /// Checks destination URLs and the addresses they resolve to; see `OutboundAddressGuard`.
+    public var addressGuard: OutboundAddressGuard
 
     /// Creates a context.
     public init(
@@ -41,7 +43,7 @@ public struct DestinationContext: Sendable {
         self.threadPool = threadPool
         self.baseDirectory = baseDirectory
         self.dataDirectory = dataDirectory
-        self.allowPrivateAddresses = allowPrivateAddresses
+        self.addressGuard = OutboundAddressGuard(allowPrivateAddresses: allowPrivateAddresses, threadPool: threadPool)
     }
 
     /// Resolves a path from settings: absolute paths stay, relative ones join `baseDirectory`.

@@ -1,1 +1,0 @@
-// Placeholder: the Segment destination module lands here.

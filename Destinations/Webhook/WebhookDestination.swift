@@ -1,0 +1,83 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import RouterCore
+import Signing
+
+/// POSTs each event as signed JSON to one URL, several at a time.
+///
+/// Every attempt is signed afresh (a new `webhook-timestamp`), with the event id as `webhook-id`
+/// so receivers deduplicate retries. Bodies carry `Content-Length`; redirects are not followed.
+public struct WebhookDestination: Destination {
+    let url: String
+    let signer: Signer
+    let headers: [(String, String)]
+    let timeout: Duration
+    let concurrency: Int
+    public let retryPolicy: any RetryPolicy
+    let context: DestinationContext
+
+    public var batchLimits: BatchLimits { BatchLimits(maxEvents: max(self.concurrency * 4, 16), maxBytes: 4 << 20) }
+
+    /// The `User-Agent` every request carries.
+    public static let userAgent = "retention-router/\(RouterIdentity.version) (+webhook)"
+
+    public func deliver(_ batch: [RoutedEvent]) async -> [DeliveryOutcome] {
+        let host = ParsedURL(self.url)?.host ?? ""
+        if let refusal = await self.context.addressGuard.check(host: host) {
+            let reason = FailureReason(code: "private_address", message: "\(refusal); set \"allowPrivateAddresses\": true in router.json to allow it")
+            return Array(repeating: .rejected(reason: reason), count: batch.count)
+        }
+        var outcomes = [DeliveryOutcome?](repeating: nil, count: batch.count)
+        await withTaskGroup(of: (Int, DeliveryOutcome).self) { group in
+            var next = 0
+            func startNext() {
+                guard next < batch.count else { return }
+                let index = next
+                let event = batch[index].event
+                group.addTask { (index, await self.send(event)) }
+                next += 1
+            }
+            for _ in 0..<min(self.concurrency, batch.count) { startNext() }
+            while let (index, outcome) = await group.next() {
+                outcomes[index] = outcome
+                startNext()
+            }
+        }
+        return outcomes.map { $0 ?? .retry(after: nil, reason: FailureReason(code: "internal_error", message: "no outcome recorded")) }
+    }
+
+    private func send(_ event: RetentionEvent) async -> DeliveryOutcome {
+        let body = WebhookPayload.encode(event)
+        let now = Timestamp.now()
+        var request = HTTPClientRequest(url: self.url)
+        request.method = .POST
+        for (name, value) in self.headers { request.headers.add(name: name, value: value) }
+        request.headers.replaceOrAdd(name: "content-type", value: "application/json")
+        request.headers.replaceOrAdd(name: "user-agent", value: Self.userAgent)
+        for header in self.signer.headers(body: body, id: event.id, timestamp: now.secondsSince1970) {
+            request.headers.replaceOrAdd(name: header.name, value: header.value)
+        }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await self.context.httpClient.execute(request, timeout: .nanoseconds(self.timeout.nanoseconds))
+            let excerpt = try await HTTPFailure.collectExcerpt(response.body)
+            return WebhookResponseClassifier.classify(
+                status: Int(response.status.code),
+                retryAfter: response.headers.first(name: "retry-after"),
+                body: excerpt,
+                now: Timestamp.now()
+            )
+        } catch {
+            return HTTPFailure.outcome(for: error, service: "the webhook receiver")
+        }
+    }
+}
+
+extension Duration {
+    fileprivate var nanoseconds: Int64 {
+        let (seconds, attoseconds) = self.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
