@@ -47,6 +47,8 @@ let package = Package(
             dependencies: [
                 "Signing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -228,6 +230,7 @@ let package = Package(
                 "RouterCore",
                 "RouterTesting",
                 "FileDestination",
+                "WebhookDestination",
                 "EventStoreSQLite",
                 "Signing",
                 .product(name: "Logging", package: "swift-log"),

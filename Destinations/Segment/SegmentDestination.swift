@@ -68,11 +68,7 @@ public struct SegmentDestination: Destination {
     }
 
     public func deliver(_ batch: [RoutedEvent]) async -> [DeliveryOutcome] {
-        if let refusal = await self.context.addressGuard.check(host: self.host) {
-            let reason = FailureReason(
-                code: "private_address",
-                message: "\(refusal); set \"allowPrivateAddresses\": true in router.json to allow it"
-            )
+        if let reason = await self.context.addressGuard.refusal(host: self.host) {
             return Array(repeating: .rejected(reason: reason), count: batch.count)
         }
         var outcomes = [DeliveryOutcome?](repeating: nil, count: batch.count)
@@ -116,16 +112,13 @@ public struct SegmentDestination: Destination {
         request.headers.add(name: "User-Agent", value: Self.userAgent)
         if retryCount > 0 { request.headers.add(name: "X-Retry-Count", value: String(retryCount)) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let timeout = TimeAmount.nanoseconds(Self.nanoseconds(self.settings.timeout))
         let outcome: DeliveryOutcome
         do {
-            let response = try await self.context.httpClient.execute(request, timeout: timeout)
-            // The status decides; a body that breaks off only shortens the error message.
-            let excerpt = (try? await HTTPFailure.collectExcerpt(response.body)) ?? []
+            let answer = try await self.context.httpClient.send(request, timeout: self.settings.timeout)
             outcome = SegmentResponseClassifier.classify(
-                status: Int(response.status.code),
-                retryAfter: response.headers.first(name: "Retry-After"),
-                body: excerpt,
+                status: answer.status,
+                retryAfter: answer.headers.first(name: "Retry-After"),
+                body: answer.bodyExcerpt,
                 now: Timestamp.now()
             )
         } catch {
@@ -148,10 +141,5 @@ public struct SegmentDestination: Destination {
             metadata["error.code"] = "\(reason.code)"
             self.context.logger.debug("Segment batch rejected", metadata: metadata)
         }
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -25,8 +25,7 @@ public struct WebhookDestination: Destination {
 
     public func deliver(_ batch: [RoutedEvent]) async -> [DeliveryOutcome] {
         let host = ParsedURL(self.url)?.host ?? ""
-        if let refusal = await self.context.addressGuard.check(host: host) {
-            let reason = FailureReason(code: "private_address", message: "\(refusal); set \"allowPrivateAddresses\": true in router.json to allow it")
+        if let reason = await self.context.addressGuard.refusal(host: host) {
             return Array(repeating: .rejected(reason: reason), count: batch.count)
         }
         var outcomes = [DeliveryOutcome?](repeating: nil, count: batch.count)
@@ -61,12 +60,11 @@ public struct WebhookDestination: Destination {
         }
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await self.context.httpClient.execute(request, timeout: .nanoseconds(self.timeout.nanoseconds))
-            let excerpt = try await HTTPFailure.collectExcerpt(response.body)
+            let answer = try await self.context.httpClient.send(request, timeout: self.timeout)
             return WebhookResponseClassifier.classify(
-                status: Int(response.status.code),
-                retryAfter: response.headers.first(name: "retry-after"),
-                body: excerpt,
+                status: answer.status,
+                retryAfter: answer.headers.first(name: "retry-after"),
+                body: answer.bodyExcerpt,
                 now: Timestamp.now()
             )
         } catch {
@@ -75,9 +73,3 @@ public struct WebhookDestination: Destination {
     }
 }
 
-extension Duration {
-    fileprivate var nanoseconds: Int64 {
-        let (seconds, attoseconds) = self.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

@@ -3,7 +3,8 @@ import RouterCore
 
 /// Shared test inputs: the reference sample event and builders around it.
 public enum Fixtures {
-    /// The sample accept_offer event from the reference document, as sent by a source.
+    /// The golden Track sample from `reference/samples/segment-track-accept_offer.json`, verbatim:
+    /// the accept_offer event as Segment shows it, and the shape ingest accepts.
     public static let sampleEventJSON = #"""
         {
           "event": "accept_offer",

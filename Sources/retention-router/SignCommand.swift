@@ -14,15 +14,6 @@ struct SignCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "x-hub-signature, x-hub-signature-256 or standard-webhooks.")
-    var scheme: String = SignatureScheme.xHubSignature.rawValue
-
-    @Option(name: .long, help: "The secret (repeat for several Standard Webhooks signatures).")
-    var secret: [String] = []
-
-    @Option(name: .long, help: "Read the secret from this environment variable instead.")
-    var secretEnv: String?
-
     @Option(name: .long, help: "The body file; standard input when absent.")
     var body: String?
 
@@ -32,25 +23,10 @@ struct SignCommand: ParsableCommand {
     @Option(name: .long, help: "The webhook-timestamp in Unix seconds (Standard Webhooks); now when absent.")
     var timestamp: Int64?
 
+    @OptionGroup var secrets: SecretOptions
+
     func run() throws {
-        guard let scheme = SignatureScheme(rawValue: self.scheme) else {
-            throw ValidationError("--scheme must be one of \(SignatureScheme.names)")
-        }
-        var secrets = self.secret
-        if let name = self.secretEnv {
-            guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
-                throw ValidationError("the environment variable \(name) is not set")
-            }
-            secrets.append(value)
-        }
-        guard !secrets.isEmpty else { throw ValidationError("give --secret or --secret-env") }
-        let keys = try secrets.map { secret in
-            do {
-                return try SigningKey(secret: secret, scheme: scheme)
-            } catch let error as SigningKeyError {
-                throw ValidationError("--secret: \(error.message)")
-            }
-        }
+        let (scheme, keys) = try self.secrets.resolve(defaultScheme: .xHubSignature)
         let bodyData: Data
         if let path = self.body {
             guard let data = FileManager.default.contents(atPath: path) else {

@@ -15,15 +15,6 @@ struct VerifyCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "standard-webhooks, x-hub-signature-256 or x-hub-signature.")
-    var scheme: String = SignatureScheme.standardWebhooks.rawValue
-
-    @Option(name: .long, help: "A secret to accept (repeat during rotation).")
-    var secret: [String] = []
-
-    @Option(name: .long, help: "Read a secret from this environment variable.")
-    var secretEnv: String?
-
     @Option(name: .long, help: "A file of request headers, one `name: value` per line.")
     var headers: String
 
@@ -36,25 +27,10 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: "Timestamp tolerance in seconds (Standard Webhooks).")
     var tolerance: Int64 = 300
 
+    @OptionGroup var secrets: SecretOptions
+
     func run() throws {
-        guard let scheme = SignatureScheme(rawValue: self.scheme) else {
-            throw ValidationError("--scheme must be one of \(SignatureScheme.names)")
-        }
-        var secrets = self.secret
-        if let name = self.secretEnv {
-            guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
-                throw ValidationError("the environment variable \(name) is not set")
-            }
-            secrets.append(value)
-        }
-        guard !secrets.isEmpty else { throw ValidationError("give --secret or --secret-env") }
-        let keys = try secrets.map { secret in
-            do {
-                return try SigningKey(secret: secret, scheme: scheme)
-            } catch let error as SigningKeyError {
-                throw ValidationError("--secret: \(error.message)")
-            }
-        }
+        let (scheme, keys) = try self.secrets.resolve(defaultScheme: .standardWebhooks)
         guard let headerText = FileManager.default.contents(atPath: self.headers).map({ String(decoding: $0, as: UTF8.self) }) else {
             throw ValidationError("cannot read --headers \(self.headers)")
         }

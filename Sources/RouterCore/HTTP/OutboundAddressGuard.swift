@@ -61,6 +61,15 @@ public final class OutboundAddressGuard: Sendable {
         return refusal
     }
 
+    /// `check(host:)` as the dead-letter reason destinations report: code `private_address`.
+    public func refusal(host: String) async -> FailureReason? {
+        guard let refusal = await self.check(host: host) else { return nil }
+        return FailureReason(
+            code: "private_address",
+            message: "\(refusal); set \"allowPrivateAddresses\": true in router.json to allow it"
+        )
+    }
+
     private static func resolveAndCheck(_ host: String) -> String? {
         if let bytes = Self.literalAddress(host) {
             return Self.isPrivate(bytes) ? "\(host) is a private, loopback or link-local address" : nil
