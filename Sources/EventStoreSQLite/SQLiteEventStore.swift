@@ -9,8 +9,8 @@ import ServiceLifecycle
 /// an fsync; each request is still atomic (its own savepoint). Reads use a second connection,
 /// which WAL lets run beside the writer.
 public final class SQLiteEventStore: EventStore, Service {
-    private let writer: GroupCommitWriter
-    private let reader: SQLiteExecutor
+    let writer: GroupCommitWriter
+    let reader: SQLiteExecutor
     private let logger: Logger
     /// The database file.
     public let path: String
@@ -28,7 +28,15 @@ public final class SQLiteEventStore: EventStore, Service {
         if version > SQLiteSchema.version {
             throw SQLiteError(code: -1, message: "\(self.path) has schema version \(version); this router knows up to \(SQLiteSchema.version)")
         }
-        try writeConnection.execute("BEGIN IMMEDIATE; \(SQLiteSchema.create) COMMIT;")
+        if version < 1 {
+            try writeConnection.execute("BEGIN IMMEDIATE; \(SQLiteSchema.create) PRAGMA user_version = 1; COMMIT;")
+        }
+        var current = max(version, 1)
+        while current < SQLiteSchema.version {
+            current += 1
+            guard let migration = SQLiteSchema.migrations[current] else { continue }
+            try writeConnection.execute("BEGIN IMMEDIATE; \(migration) COMMIT;")
+        }
         let readConnection = try SQLiteConnection(path: self.path)
         try readConnection.execute("PRAGMA temp_store = MEMORY;")
         self.writer = GroupCommitWriter(executor: SQLiteExecutor(label: "retention-router.sqlite.writer", connection: writeConnection))
@@ -54,7 +62,7 @@ public final class SQLiteEventStore: EventStore, Service {
         }
         return try await self.writer.write { connection in
             let insertEvent = try connection.statement(
-                "INSERT OR IGNORE INTO events (tenant, id, type, occurred_at, received_at, properties) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                "INSERT OR IGNORE INTO events (tenant, id, type, occurred_at, received_at, properties, destinations) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
             )
             var inserted: [Bool] = []
             inserted.reserveCapacity(rows.count)
@@ -67,6 +75,7 @@ public final class SQLiteEventStore: EventStore, Service {
                 insertEvent.bind(4, row.event.occurredAt.millisecondsSince1970)
                 insertEvent.bind(5, row.event.receivedAt.millisecondsSince1970)
                 insertEvent.bind(6, blob: row.properties)
+                insertEvent.bind(7, row.destinations.joined(separator: ","))
                 try insertEvent.run()
                 guard connection.changes == 1 else {
                     inserted.append(false)
@@ -98,7 +107,7 @@ public final class SQLiteEventStore: EventStore, Service {
     public func state(of partition: PartitionKey) async throws -> PartitionState {
         try await self.reader.run { connection in
             let statement = try connection.statement(
-                "SELECT cursor, head_failures, failing_since FROM partitions WHERE tenant = ?1 AND destination = ?2"
+                "SELECT cursor, head_failures, failing_since, paused_until FROM partitions WHERE tenant = ?1 AND destination = ?2"
             )
             statement.bind(1, partition.tenant)
             statement.bind(2, partition.destination)
@@ -106,7 +115,8 @@ public final class SQLiteEventStore: EventStore, Service {
             return PartitionState(
                 cursor: statement.int64(0),
                 headFailures: Int(statement.int64(1)),
-                failingSince: statement.optionalInt64(2).map(Timestamp.init(millisecondsSince1970:))
+                failingSince: statement.optionalInt64(2).map(Timestamp.init(millisecondsSince1970:)),
+                pausedUntil: statement.optionalInt64(3).map(Timestamp.init(millisecondsSince1970:))
             )
         }
     }
@@ -179,9 +189,11 @@ public final class SQLiteEventStore: EventStore, Service {
             let partition = commit.partition
             let upsert = try connection.statement(
                 """
-                INSERT INTO partitions (tenant, destination, cursor, head_failures, failing_since) VALUES (?1, ?2, ?3, ?4, ?5)
+                INSERT INTO partitions (tenant, destination, cursor, head_failures, failing_since, paused_until)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                 ON CONFLICT (tenant, destination) DO UPDATE SET
-                    cursor = excluded.cursor, head_failures = excluded.head_failures, failing_since = excluded.failing_since
+                    cursor = excluded.cursor, head_failures = excluded.head_failures,
+                    failing_since = excluded.failing_since, paused_until = excluded.paused_until
                 """
             )
             upsert.bind(1, partition.tenant)
@@ -189,7 +201,28 @@ public final class SQLiteEventStore: EventStore, Service {
             upsert.bind(3, commit.state.cursor)
             upsert.bind(4, Int64(commit.state.headFailures))
             upsert.bind(5, commit.state.failingSince?.millisecondsSince1970)
+            upsert.bind(6, commit.state.pausedUntil?.millisecondsSince1970)
             try upsert.run()
+            let insertAttempt = try connection.statement(
+                """
+                INSERT OR IGNORE INTO attempts (tenant, destination, seq, attempt, at, outcome, status, code, message, latency_ms)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                """
+            )
+            for attempt in commit.attempts {
+                insertAttempt.reset()
+                insertAttempt.bind(1, partition.tenant)
+                insertAttempt.bind(2, partition.destination)
+                insertAttempt.bind(3, attempt.sequence)
+                insertAttempt.bind(4, Int64(attempt.attempt))
+                insertAttempt.bind(5, attempt.at.millisecondsSince1970)
+                insertAttempt.bind(6, attempt.outcome.rawValue)
+                insertAttempt.bind(7, attempt.reason?.status.map(Int64.init))
+                insertAttempt.bind(8, attempt.reason?.code)
+                insertAttempt.bind(9, attempt.reason?.message)
+                insertAttempt.bind(10, attempt.latencyMilliseconds)
+                try insertAttempt.run()
+            }
             let deleteRetry = try connection.statement("DELETE FROM retries WHERE tenant = ?1 AND destination = ?2 AND seq = ?3")
             for sequence in commit.finishedRetries {
                 deleteRetry.reset()
@@ -241,40 +274,7 @@ public final class SQLiteEventStore: EventStore, Service {
         }
     }
 
-    public func deadLetters(tenant: String, destination: String?, limit: Int) async throws -> [DeadLetterRecord] {
-        try await self.reader.run { connection in
-            let statement = try connection.statement(
-                """
-                SELECT destination, seq, event_id, attempts, code, message, status, failed_at FROM dead_letters
-                WHERE tenant = ?1 AND (?2 IS NULL OR destination = ?2)
-                ORDER BY failed_at DESC, seq DESC LIMIT ?3
-                """
-            )
-            statement.bind(1, tenant)
-            statement.bind(2, destination)
-            statement.bind(3, Int64(limit))
-            var records: [DeadLetterRecord] = []
-            while try statement.step() {
-                records.append(
-                    DeadLetterRecord(
-                        partition: PartitionKey(tenant: tenant, destination: statement.string(0)),
-                        sequence: statement.int64(1),
-                        eventID: statement.string(2),
-                        attempts: Int(statement.int64(3)),
-                        reason: FailureReason(
-                            code: statement.string(4),
-                            message: statement.string(5),
-                            status: statement.optionalInt64(6).map { Int($0) }
-                        ),
-                        failedAt: Timestamp(millisecondsSince1970: statement.int64(7))
-                    )
-                )
-            }
-            return records
-        }
-    }
-
-    private static func storedEvent(_ statement: SQLiteStatement, tenant: String, failures: Int, firstFailure: Timestamp?) throws -> StoredEvent {
+    static func storedEvent(_ statement: SQLiteStatement, tenant: String, failures: Int, firstFailure: Timestamp?) throws -> StoredEvent {
         let typeName = statement.string(2)
         guard let type = RetentionEventType(rawValue: typeName) else {
             throw SQLiteError(code: -1, message: "stored event \(statement.string(1)) has unknown type \(typeName)")

@@ -7,7 +7,30 @@ enum SQLiteSchema {
         PRAGMA cache_size = -16000;
         """
 
-    static let version: Int64 = 1
+    static let version: Int64 = 2
+
+    /// Statements that bring a store from version N-1 to N, indexed by N.
+    static let migrations: [Int64: String] = [
+        2: """
+            ALTER TABLE partitions ADD COLUMN paused_until INTEGER;
+            ALTER TABLE events ADD COLUMN destinations TEXT NOT NULL DEFAULT '';
+            CREATE TABLE IF NOT EXISTS attempts (
+                tenant TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                attempt INTEGER NOT NULL,
+                at INTEGER NOT NULL,
+                outcome TEXT NOT NULL,
+                status INTEGER,
+                code TEXT,
+                message TEXT,
+                latency_ms INTEGER NOT NULL,
+                PRIMARY KEY (tenant, destination, seq, at, attempt)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS events_received ON events (received_at);
+            PRAGMA user_version = 2;
+            """
+    ]
 
     static let create = """
         CREATE TABLE IF NOT EXISTS events (
@@ -60,6 +83,5 @@ enum SQLiteSchema {
             PRIMARY KEY (tenant, destination, seq)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS dead_letters_time ON dead_letters (tenant, failed_at);
-        PRAGMA user_version = 1;
         """
 }

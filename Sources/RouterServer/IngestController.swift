@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
+import CoreMetrics
 import Logging
-import Metrics
 import NIOCore
 import RouterCore
 import Signing
@@ -14,6 +14,8 @@ struct IngestController: Sendable {
     let tenants: TenantDirectory
     let store: any EventStore
     let supervisor: DeliverySupervisor
+    let metrics: RouterMetrics
+    let admission: IngestAdmission
     let maxRequestBytes: Int
     let decoder: IngestDecoder
 
@@ -27,6 +29,10 @@ struct IngestController: Sendable {
         let tenantName = context.parameters.get("tenant") ?? ""
         guard let tenant = self.tenants.tenant(named: tenantName) else {
             throw APIError(.notFound, code: "unknown_tenant", message: "no tenant named \"\(tenantName)\" is configured", field: "tenant")
+        }
+        if let refusal = self.admission.refusal(tenant: tenant.name) {
+            self.reject(tenant: tenant.name, code: refusal.code)
+            throw refusal
         }
         let body: ByteBuffer
         do {
@@ -52,6 +58,15 @@ struct IngestController: Sendable {
             context.logger.debug("Ingest refused", metadata: ["tenant.id": "\(tenant.name)", "error.code": "\(error.code)"])
             throw error
         }
+        if let limit = tenant.rateLimit, let wait = self.admission.rateLimiter.admit(tenant: tenant.name, count: events.count, limit: limit) {
+            self.reject(tenant: tenant.name, code: "rate_limited")
+            throw APIError(
+                .tooManyRequests,
+                code: "rate_limited",
+                message: "tenant \(tenant.name) is limited to \(limit.eventsPerSecond) events per second; retry later",
+                headers: [.retryAfter: String(max(1, wait.components.seconds + (wait.components.attoseconds > 0 ? 1 : 0)))]
+            )
+        }
         let routes = events.map { tenant.routes(for: $0.type) }
         let inserted = try await self.store.append(events, routes: routes)
         var woken: Set<String> = []
@@ -60,9 +75,9 @@ struct IngestController: Sendable {
             if isNew { woken.formUnion(destinations) } else { duplicates += 1 }
         }
         self.supervisor.notify(tenant: tenant.name, destinations: woken)
-        Counter(label: "router_events_ingested_total", dimensions: [("tenant", tenant.name)]).increment(by: events.count - duplicates)
+        self.metrics.ingested(tenant: tenant.name).increment(by: events.count - duplicates)
         if duplicates > 0 {
-            Counter(label: "router_events_duplicate_total", dimensions: [("tenant", tenant.name)]).increment(by: duplicates)
+            self.metrics.counter("router_events_duplicate_total", [("tenant", tenant.name)]).increment(by: duplicates)
         }
         context.logger.debug("Events accepted", metadata: ["tenant.id": "\(tenant.name)", "event.count": "\(events.count)", "duplicates": "\(duplicates)"])
         let response: JSONValue = [
@@ -96,6 +111,6 @@ struct IngestController: Sendable {
     }
 
     private func reject(tenant: String, code: String) {
-        Counter(label: "router_events_rejected_total", dimensions: [("tenant", tenant), ("reason", code)]).increment()
+        self.metrics.rejected(tenant: tenant, reason: code).increment()
     }
 }

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import Prometheus
 import RouterCore
 import ServiceLifecycle
 
@@ -66,7 +67,8 @@ public struct RouterRuntime: Sendable {
                 allowPrivateAddresses: configuration.allowPrivateAddresses
             )
         }
-        let loaded = loader.loadDirectory(resolve(configuration.tenantsDirectory))
+        let tenantsDirectory = resolve(configuration.tenantsDirectory)
+        let loaded = loader.loadDirectory(tenantsDirectory)
         guard loaded.errors.isEmpty else {
             try await httpClient.shutdown()
             throw ConfigErrors(loaded.errors)
@@ -79,16 +81,46 @@ public struct RouterRuntime: Sendable {
             throw error
         }
         let tenants = TenantDirectory(loaded.tenants)
-        let supervisor = DeliverySupervisor(store: store, tenants: loaded.tenants, logger: logger)
+        // One registry per application, so several servers in one process (tests) stay apart.
+        let prometheus = PrometheusCollectorRegistry()
+        let metrics = RouterMetrics(factory: PrometheusMetricsFactory(registry: prometheus))
+        let supervisor = DeliverySupervisor(store: store, tenants: loaded.tenants, metrics: metrics, logger: logger)
+        let monitor = StoreMonitor(
+            store: store,
+            metrics: metrics,
+            retention: .seconds(Int64(configuration.recordRetentionDays * 86_400)),
+            logger: logger
+        )
+        let reloader = ConfigReloader(
+            loader: loader,
+            tenantsDirectory: tenantsDirectory,
+            tenants: tenants,
+            supervisor: supervisor,
+            store: store,
+            logger: logger
+        )
+        let adminToken = configuration.adminToken?.resolve(in: options.environment)
+        if adminToken == nil {
+            logger.notice(
+                "Admin API closed: no admin token",
+                metadata: ["adminToken": "\(configuration.adminToken?.description ?? "not configured")"]
+            )
+        }
+        let authenticator = AdminAuthenticator(token: adminToken)
         let router = Router(context: BasicRequestContext.self)
         HealthController().addRoutes(to: router)
+        MetricsController(registry: prometheus, monitor: monitor).addRoutes(to: router)
         IngestController(
             tenants: tenants,
             store: store,
             supervisor: supervisor,
+            metrics: metrics,
+            admission: IngestAdmission(monitor: monitor, configuration: configuration),
             maxRequestBytes: configuration.maxRequestBytes,
             decoder: IngestDecoder(limits: IngestLimits(maxBatchEvents: configuration.maxBatchEvents))
         ).addRoutes(to: router)
+        OperationsController(tenants: tenants, store: store, supervisor: supervisor, authenticator: authenticator).addRoutes(to: router)
+        AdminController(reloader: reloader, authenticator: authenticator).addRoutes(to: router)
         logger.notice(
             "Configuration loaded",
             metadata: [
@@ -104,7 +136,10 @@ public struct RouterRuntime: Sendable {
                 address: .hostname(configuration.listen.host, port: configuration.listen.port),
                 serverName: "retention-router"
             ),
-            services: [HTTPClientService(client: httpClient), store, supervisor],
+            services: [
+                HTTPClientService(client: httpClient), store, supervisor, monitor,
+                ReloadSignalService(reloader: reloader, logger: logger),
+            ],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.notice("Server listening", metadata: ["port": "\(port)"])

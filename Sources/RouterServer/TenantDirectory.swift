@@ -15,6 +15,12 @@ public final class TenantDirectory: Sendable {
         self.tenants.withLock { $0[name] }
     }
 
+    /// Replaces every tenant at once (a reload).
+    public func replace(_ tenants: [TenantConfiguration]) {
+        let map = Dictionary(tenants.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        self.tenants.withLock { $0 = map }
+    }
+
     /// Every tenant, sorted by name.
     public var all: [TenantConfiguration] {
         self.tenants.withLock { $0.values.sorted { $0.name < $1.name } }

@@ -29,8 +29,10 @@ struct DeliveryPlannerTests {
             outcomes: [.retry(after: nil, reason: self.reason), .retry(after: .seconds(30), reason: self.reason)],
             fromRetries: false, policy: self.policy, now: self.now
         )
-        #expect(plan.commit.state == PartitionState(cursor: 7, headFailures: 1, failingSince: self.now))
+        #expect(plan.commit.state == PartitionState(cursor: 7, headFailures: 1, failingSince: self.now, pausedUntil: self.now.adding(.seconds(30))))
         #expect(plan.pause == .seconds(30))
+        #expect(plan.commit.attempts.map(\.outcome) == [.retry, .retry])
+        #expect(plan.commit.attempts.map(\.attempt) == [1, 1])
         #expect(plan.commit.retries.isEmpty)
         #expect(plan.retried == 2)
     }
@@ -62,6 +64,8 @@ struct DeliveryPlannerTests {
         #expect(plan.commit.deadLetters.map(\.sequence) == [3])
         #expect(plan.commit.deadLetters.first?.reason == rejected)
         #expect(plan.pause == nil)
+        #expect(plan.commit.attempts.map(\.outcome) == [.delivered, .retry, .rejected])
+        #expect(plan.commit.attempts[2].reason == rejected)
     }
 
     @Test func retriedEventsFinishOrBackOffIndividually() {

@@ -7,7 +7,11 @@
 ///   "tenantsDirectory": "config/tenants",
 ///   "maxRequestBytes": 1048576,
 ///   "maxBatchEvents": 500,
-///   "allowPrivateAddresses": false
+///   "allowPrivateAddresses": false,
+///   "adminToken": {"env": "ROUTER_ADMIN_TOKEN"},
+///   "recordRetentionDays": 7,
+///   "maxStoreBytes": 8589934592,
+///   "maxBacklogEventsPerTenant": 50000000
 /// }
 /// ```
 /// Every key is optional; relative paths resolve against the folder `serve` runs in.
@@ -54,6 +58,14 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
     /// Whether destination URLs may point at loopback, private, link-local or metadata
     /// addresses. Default false; tests and on-premises receivers set it true.
     public var allowPrivateAddresses: Bool
+    /// Where the admin bearer token comes from; nil keeps the admin routes closed.
+    public var adminToken: SecretSource?
+    /// How long delivered and dead events and their delivery records are kept. Default 7 days.
+    public var recordRetentionDays: Double
+    /// Ingest answers 503 once the store is this large. Default 8 GiB.
+    public var maxStoreBytes: Int64
+    /// Ingest answers 503 for a tenant with this many undelivered events. Default 50 million.
+    public var maxBacklogEventsPerTenant: Int
 
     /// Creates a configuration with the documented defaults.
     public init(
@@ -62,7 +74,11 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         tenantsDirectory: String = "config/tenants",
         maxRequestBytes: Int = 1 << 20,
         maxBatchEvents: Int = 500,
-        allowPrivateAddresses: Bool = false
+        allowPrivateAddresses: Bool = false,
+        adminToken: SecretSource? = nil,
+        recordRetentionDays: Double = 7,
+        maxStoreBytes: Int64 = 8 << 30,
+        maxBacklogEventsPerTenant: Int = 50_000_000
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -70,10 +86,15 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         self.maxRequestBytes = maxRequestBytes
         self.maxBatchEvents = maxBatchEvents
         self.allowPrivateAddresses = allowPrivateAddresses
+        self.adminToken = adminToken
+        self.recordRetentionDays = recordRetentionDays
+        self.maxStoreBytes = maxStoreBytes
+        self.maxBacklogEventsPerTenant = maxBacklogEventsPerTenant
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, dataDirectory, tenantsDirectory, maxRequestBytes, maxBatchEvents, allowPrivateAddresses
+        case adminToken, recordRetentionDays, maxStoreBytes, maxBacklogEventsPerTenant
     }
 
     public init(from decoder: any Decoder) throws {
@@ -86,6 +107,20 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         self.maxRequestBytes = try container.decodeIfPresent(Int.self, forKey: .maxRequestBytes) ?? defaults.maxRequestBytes
         self.maxBatchEvents = try container.decodeIfPresent(Int.self, forKey: .maxBatchEvents) ?? defaults.maxBatchEvents
         self.allowPrivateAddresses = try container.decodeIfPresent(Bool.self, forKey: .allowPrivateAddresses) ?? defaults.allowPrivateAddresses
+        self.adminToken = try container.decodeIfPresent(SecretSource.self, forKey: .adminToken)
+        self.recordRetentionDays = try container.decodeIfPresent(Double.self, forKey: .recordRetentionDays) ?? defaults.recordRetentionDays
+        self.maxStoreBytes = try container.decodeIfPresent(Int64.self, forKey: .maxStoreBytes) ?? defaults.maxStoreBytes
+        self.maxBacklogEventsPerTenant =
+            try container.decodeIfPresent(Int.self, forKey: .maxBacklogEventsPerTenant) ?? defaults.maxBacklogEventsPerTenant
+        guard self.recordRetentionDays > 0, self.recordRetentionDays <= 3650 else {
+            throw DecodingError.dataCorruptedError(forKey: .recordRetentionDays, in: container, debugDescription: "must be between 0 and 3650 days, e.g. 7")
+        }
+        guard self.maxStoreBytes >= 1 << 20 else {
+            throw DecodingError.dataCorruptedError(forKey: .maxStoreBytes, in: container, debugDescription: "must be at least 1048576 bytes, e.g. 8589934592 for 8 GiB")
+        }
+        guard self.maxBacklogEventsPerTenant >= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .maxBacklogEventsPerTenant, in: container, debugDescription: "must be at least 1, e.g. 50000000")
+        }
         guard (1024...(64 << 20)).contains(self.maxRequestBytes) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .maxRequestBytes,

@@ -19,6 +19,18 @@ public struct TenantConfiguration: Sendable {
         }
     }
 
+    /// An optional ceiling on a tenant's ingest rate: a token bucket refilled at
+    /// `eventsPerSecond`, holding at most `burst` events.
+    public struct RateLimit: Sendable, Equatable {
+        public var eventsPerSecond: Double
+        public var burst: Int
+
+        public init(eventsPerSecond: Double, burst: Int) {
+            self.eventsPerSecond = eventsPerSecond
+            self.burst = burst
+        }
+    }
+
     /// The tenant name: letters, digits, `-` and `_`; the file is named after it.
     public var name: String
     /// Free text for operators.
@@ -27,11 +39,21 @@ public struct TenantConfiguration: Sendable {
     public var ingest: Ingest
     /// The destinations, in file order.
     public var destinations: [ConfiguredDestination]
+    /// The ingest rate limit; nil for none.
+    public var rateLimit: RateLimit?
     /// The file it was loaded from.
     public var file: String
 
     /// Creates a tenant.
-    public init(name: String, description: String?, ingest: Ingest, destinations: [ConfiguredDestination], file: String) {
+    public init(
+        name: String,
+        description: String?,
+        ingest: Ingest,
+        destinations: [ConfiguredDestination],
+        rateLimit: RateLimit? = nil,
+        file: String
+    ) {
+        self.rateLimit = rateLimit
         self.name = name
         self.description = description
         self.ingest = ingest

@@ -28,7 +28,7 @@ struct TenantFileWalker {
             self.fail(.wrongType, "", "a tenant file holds one JSON object; found \(document.typeName)")
             return nil
         }
-        self.rejectUnknown(root, allowed: ["name", "description", "ingest", "destinations"], path: "")
+        self.rejectUnknown(root, allowed: ["name", "description", "ingest", "destinations", "rateLimit"], path: "")
         let name = self.name(root["name"], expectedName: expectedName)
         var description: String?
         switch root["description"] {
@@ -38,8 +38,40 @@ struct TenantFileWalker {
         }
         let ingest = self.ingest(root["ingest"])
         let destinations = self.destinations(root["destinations"], tenant: name ?? expectedName ?? "tenant")
+        let rateLimit = self.rateLimit(root["rateLimit"])
+        // A rateLimit error is recorded in `errors`, which fails the load on its own.
         guard let name, let ingest, let destinations else { return nil }
-        return TenantConfiguration(name: name, description: description, ingest: ingest, destinations: destinations, file: self.file)
+        return TenantConfiguration(
+            name: name,
+            description: description,
+            ingest: ingest,
+            destinations: destinations,
+            rateLimit: rateLimit,
+            file: self.file
+        )
+    }
+
+    /// The optional `rateLimit` block; nil when absent or invalid (then an error is recorded).
+    private mutating func rateLimit(_ value: JSONValue?) -> TenantConfiguration.RateLimit? {
+        guard let value, value != .null else { return nil }
+        guard case .object(let members) = value else {
+            self.fail(.wrongType, "rateLimit", "expected an object such as {\"eventsPerSecond\": 100, \"burst\": 200}; found \(value.typeName)")
+            return nil
+        }
+        self.rejectUnknown(members, allowed: ["eventsPerSecond", "burst"], path: "rateLimit")
+        guard case .number(let rate)? = members["eventsPerSecond"], rate.doubleValue > 0 else {
+            self.fail(.invalidValue, "rateLimit.eventsPerSecond", "is required: a number of events per second above 0, e.g. 100")
+            return nil
+        }
+        var burst = max(Int(rate.doubleValue.rounded(.up)), 1)
+        if let burstValue = members["burst"] {
+            guard case .number(let number) = burstValue, let whole = number.int64Value, whole >= 1 else {
+                self.fail(.invalidValue, "rateLimit.burst", "must be a whole number of events, at least 1, e.g. 200")
+                return nil
+            }
+            burst = Int(whole)
+        }
+        return TenantConfiguration.RateLimit(eventsPerSecond: rate.doubleValue, burst: burst)
     }
 
     private mutating func name(_ value: JSONValue?, expectedName: String?) -> String? {

@@ -34,6 +34,7 @@ public enum DeliveryPlanner {
     ///   - fromRetries: true when the batch came from the retry set rather than the head.
     ///   - policy: the destination's retry policy.
     ///   - now: the current time.
+    ///   - latency: how long the destination took, for the delivery record.
     public static func plan(
         partition: PartitionKey,
         state: PartitionState,
@@ -41,7 +42,8 @@ public enum DeliveryPlanner {
         outcomes: [DeliveryOutcome],
         fromRetries: Bool,
         policy: any RetryPolicy,
-        now: Timestamp
+        now: Timestamp,
+        latency: Duration = .zero
     ) -> Plan {
         var outcomes = outcomes
         if outcomes.count != batch.count {
@@ -59,6 +61,18 @@ public enum DeliveryPlanner {
         func history(_ event: StoredEvent) -> (failures: Int, first: Timestamp?) {
             fromRetries ? (event.failures, event.firstFailure) : (state.headFailures, state.failingSince)
         }
+        let latencyMilliseconds = latency.components.seconds * 1000 + latency.components.attoseconds / 1_000_000_000_000_000
+        commit.attempts = zip(batch, outcomes).map { event, outcome in
+            let attempt = history(event).failures + 1
+            switch outcome {
+            case .delivered:
+                return AttemptRecord(sequence: event.sequence, attempt: attempt, at: now, outcome: .delivered, reason: nil, latencyMilliseconds: latencyMilliseconds)
+            case .retry(_, let reason):
+                return AttemptRecord(sequence: event.sequence, attempt: attempt, at: now, outcome: .retry, reason: reason, latencyMilliseconds: latencyMilliseconds)
+            case .rejected(let reason):
+                return AttemptRecord(sequence: event.sequence, attempt: attempt, at: now, outcome: .rejected, reason: reason, latencyMilliseconds: latencyMilliseconds)
+            }
+        }
 
         if outcomes.allSatisfy(\.isRetry) {
             var newState = state
@@ -70,6 +84,7 @@ public enum DeliveryPlanner {
                 return nil
             }.max()
             let pause = max(policy.delay(afterFailures: newState.headFailures), requested ?? .zero)
+            newState.pausedUntil = now.adding(pause)
             if fromRetries {
                 for (event, outcome) in zip(batch, outcomes) {
                     guard case .retry(_, let reason) = outcome else { continue }
@@ -105,6 +120,7 @@ public enum DeliveryPlanner {
         var newState = state
         newState.headFailures = 0
         newState.failingSince = nil
+        newState.pausedUntil = nil
         if !fromRetries { newState.cursor = max(state.cursor, last.sequence) }
         for (event, outcome) in zip(batch, outcomes) {
             let (failures, first) = history(event)

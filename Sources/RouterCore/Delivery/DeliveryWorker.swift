@@ -13,9 +13,20 @@ public final class DeliveryWorker: Sendable {
     private let wakeup = Wakeup()
     private let logger: Logger
     private let metrics: DeliveryMetrics
+    private let predecessor: DeliveryWorker?
+    private let finished = Wakeup()
 
     /// Creates a worker; it does nothing until `run` is called.
-    public init(partition: PartitionKey, destination: any Destination, type: String, store: any EventStore, logger: Logger) {
+    public init(
+        partition: PartitionKey,
+        destination: any Destination,
+        type: String,
+        store: any EventStore,
+        metrics: RouterMetrics,
+        logger: Logger,
+        predecessor: DeliveryWorker? = nil
+    ) {
+        self.predecessor = predecessor
         self.partition = partition
         self.destination = destination
         self.store = store
@@ -24,7 +35,7 @@ public final class DeliveryWorker: Sendable {
         logger[metadataKey: "destination.id"] = "\(partition.destination)"
         logger[metadataKey: "destination.type"] = "\(type)"
         self.logger = logger
-        self.metrics = DeliveryMetrics(partition: partition)
+        self.metrics = DeliveryMetrics(partition: partition, metrics: metrics)
     }
 
     /// Tells the worker new events may be waiting.
@@ -33,8 +44,18 @@ public final class DeliveryWorker: Sendable {
     /// Asks the worker to finish the batch in flight and return.
     public func stop() { self.wakeup.stop() }
 
-    /// Runs until stopped or cancelled.
+    /// Waits until `run` has returned.
+    public func waitUntilFinished() async {
+        while !self.finished.isStopped {
+            await self.finished.wait(until: nil)
+        }
+    }
+
+    /// Runs until stopped or cancelled. A worker replacing another (after a config reload)
+    /// starts only once its predecessor has committed its last batch.
     public func run() async {
+        defer { self.finished.stop() }
+        await self.predecessor?.waitUntilFinished()
         var state: PartitionState?
         var storeFailures = 0
         while !self.wakeup.isStopped, !Task.isCancelled {
@@ -92,7 +113,8 @@ public final class DeliveryWorker: Sendable {
             outcomes: outcomes,
             fromRetries: fromRetries,
             policy: self.destination.retryPolicy,
-            now: Timestamp.now()
+            now: Timestamp.now(),
+            latency: elapsed
         )
         try await self.store.commit(plan.commit)
         self.metrics.record(plan, elapsed: elapsed)
@@ -146,12 +168,12 @@ struct DeliveryMetrics: Sendable {
     let deadLettered: Counter
     let duration: Metrics.Timer
 
-    init(partition: PartitionKey) {
+    init(partition: PartitionKey, metrics: RouterMetrics) {
         let dimensions = [("tenant", partition.tenant), ("destination", partition.destination)]
-        self.delivered = Counter(label: "router_delivery_events_total", dimensions: dimensions + [("outcome", "delivered")])
-        self.retried = Counter(label: "router_delivery_events_total", dimensions: dimensions + [("outcome", "retry")])
-        self.deadLettered = Counter(label: "router_delivery_events_total", dimensions: dimensions + [("outcome", "dead")])
-        self.duration = Metrics.Timer(label: "router_delivery_duration_seconds", dimensions: dimensions)
+        self.delivered = metrics.counter("router_delivery_events_total", dimensions + [("outcome", "delivered")])
+        self.retried = metrics.counter("router_delivery_events_total", dimensions + [("outcome", "retry")])
+        self.deadLettered = metrics.counter("router_delivery_events_total", dimensions + [("outcome", "dead")])
+        self.duration = metrics.timer("router_delivery_duration_seconds", dimensions)
     }
 
     func record(_ plan: DeliveryPlanner.Plan, elapsed: Duration) {

@@ -44,6 +44,8 @@ public struct DeliveryCommit: Sendable, Equatable {
     public var retries: [Retry]
     /// Dead letters to add.
     public var deadLetters: [DeadLetter]
+    /// The attempts made, for the delivery record.
+    public var attempts: [AttemptRecord]
 
     /// Creates a commit.
     public init(
@@ -51,12 +53,14 @@ public struct DeliveryCommit: Sendable, Equatable {
         state: PartitionState,
         finishedRetries: [Int64] = [],
         retries: [Retry] = [],
-        deadLetters: [DeadLetter] = []
+        deadLetters: [DeadLetter] = [],
+        attempts: [AttemptRecord] = []
     ) {
         self.partition = partition
         self.state = state
         self.finishedRetries = finishedRetries
         self.retries = retries
         self.deadLetters = deadLetters
+        self.attempts = attempts
     }
 }

@@ -29,6 +29,28 @@ public protocol EventStore: Sendable {
     /// Applies the result of one delivery attempt.
     func commit(_ commit: DeliveryCommit) async throws
 
-    /// Dead letters of a tenant, newest first.
-    func deadLetters(tenant: String, destination: String?, limit: Int) async throws -> [DeadLetterRecord]
+    /// Dead letters of a tenant, newest first, one page at a time.
+    func deadLetters(tenant: String, query: DeadLetterQuery) async throws -> [DeadLetterRecord]
+
+    /// Moves dead letters back into delivery (due now, keeping their event ids).
+    func replay(tenant: String, selection: ReplaySelection, now: Timestamp) async throws -> ReplayResult
+
+    /// An event and its state at each destination; nil when the tenant has no such id.
+    func status(tenant: String, id: String) async throws -> EventStatus?
+
+    /// Backlog and dead-letter counts per partition, and the store's size.
+    func statistics() async throws -> StoreStatistics
+
+    /// Deletes events received before `cutoff` that no partition still needs (delivered or
+    /// dead everywhere), with their delivery records; at most `limit` events per call.
+    ///
+    /// - Returns: how many events were deleted.
+    func prune(receivedBefore cutoff: Timestamp, limit: Int) async throws -> Int
+}
+
+extension EventStore {
+    /// The newest dead letters of a tenant, optionally of one destination.
+    public func deadLetters(tenant: String, destination: String?, limit: Int) async throws -> [DeadLetterRecord] {
+        try await self.deadLetters(tenant: tenant, query: DeadLetterQuery(destination: destination, limit: limit))
+    }
 }

@@ -6,11 +6,14 @@ public struct PartitionState: Sendable, Equatable {
     public var headFailures: Int
     /// When the head batch first failed; nil while healthy.
     public var failingSince: Timestamp?
+    /// When the failing head batch is tried next; nil while healthy.
+    public var pausedUntil: Timestamp?
 
     /// Creates a state.
-    public init(cursor: Int64 = 0, headFailures: Int = 0, failingSince: Timestamp? = nil) {
+    public init(cursor: Int64 = 0, headFailures: Int = 0, failingSince: Timestamp? = nil, pausedUntil: Timestamp? = nil) {
         self.cursor = cursor
         self.headFailures = headFailures
         self.failingSince = failingSince
+        self.pausedUntil = pausedUntil
     }
 }

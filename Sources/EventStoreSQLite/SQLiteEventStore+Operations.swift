@@ -1,0 +1,251 @@
+import Foundation
+import RouterCore
+
+/// The operator's queries: event status, dead letters, replay, statistics and pruning.
+extension SQLiteEventStore {
+    public func deadLetters(tenant: String, query: DeadLetterQuery) async throws -> [DeadLetterRecord] {
+        try await self.reader.run { connection in
+            let statement = try connection.statement(
+                """
+                SELECT destination, seq, event_id, attempts, code, message, status, failed_at FROM dead_letters
+                WHERE tenant = ?1 AND (?2 IS NULL OR destination = ?2)
+                  AND (?3 IS NULL OR failed_at >= ?3) AND (?4 IS NULL OR failed_at < ?4) AND (?5 IS NULL OR seq < ?5)
+                ORDER BY seq DESC, destination LIMIT ?6
+                """
+            )
+            statement.bind(1, tenant)
+            statement.bind(2, query.destination)
+            statement.bind(3, query.since?.millisecondsSince1970)
+            statement.bind(4, query.until?.millisecondsSince1970)
+            statement.bind(5, query.before)
+            statement.bind(6, Int64(max(1, min(query.limit, 1000))))
+            var records: [DeadLetterRecord] = []
+            while try statement.step() {
+                records.append(
+                    DeadLetterRecord(
+                        partition: PartitionKey(tenant: tenant, destination: statement.string(0)),
+                        sequence: statement.int64(1),
+                        eventID: statement.string(2),
+                        attempts: Int(statement.int64(3)),
+                        reason: FailureReason(code: statement.string(4), message: statement.string(5), status: statement.optionalInt64(6).map { Int($0) }),
+                        failedAt: Timestamp(millisecondsSince1970: statement.int64(7))
+                    )
+                )
+            }
+            return records
+        }
+    }
+
+    public func replay(tenant: String, selection: ReplaySelection, now: Timestamp) async throws -> ReplayResult {
+        try await self.writer.write { connection in
+            var targets: [(destination: String, sequence: Int64)] = []
+            var notFound: [String] = []
+            switch selection {
+            case .ids(let ids, let destination):
+                let lookup = try connection.statement(
+                    """
+                    SELECT d.destination, d.seq FROM events e JOIN dead_letters d ON d.tenant = e.tenant AND d.seq = e.seq
+                    WHERE e.tenant = ?1 AND e.id = ?2 AND (?3 IS NULL OR d.destination = ?3)
+                    """
+                )
+                for id in ids {
+                    lookup.reset()
+                    lookup.bind(1, tenant)
+                    lookup.bind(2, id)
+                    lookup.bind(3, destination)
+                    var found = false
+                    while try lookup.step() {
+                        targets.append((lookup.string(0), lookup.int64(1)))
+                        found = true
+                    }
+                    if !found { notFound.append(id) }
+                }
+            case .destination(let destination, let since):
+                let lookup = try connection.statement(
+                    "SELECT seq FROM dead_letters WHERE tenant = ?1 AND destination = ?2 AND (?3 IS NULL OR failed_at >= ?3) ORDER BY seq"
+                )
+                lookup.bind(1, tenant)
+                lookup.bind(2, destination)
+                lookup.bind(3, since?.millisecondsSince1970)
+                while try lookup.step() { targets.append((destination, lookup.int64(0))) }
+            }
+            let schedule = try connection.statement(
+                """
+                INSERT OR REPLACE INTO retries (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
+                VALUES (?1, ?2, ?3, 0, ?4, ?4, 'replayed', 'replayed from the dead letters by an operator', NULL)
+                """
+            )
+            let remove = try connection.statement("DELETE FROM dead_letters WHERE tenant = ?1 AND destination = ?2 AND seq = ?3")
+            var replayed: [PartitionKey: Int] = [:]
+            for target in targets {
+                schedule.reset()
+                schedule.bind(1, tenant)
+                schedule.bind(2, target.destination)
+                schedule.bind(3, target.sequence)
+                schedule.bind(4, now.millisecondsSince1970)
+                try schedule.run()
+                remove.reset()
+                remove.bind(1, tenant)
+                remove.bind(2, target.destination)
+                remove.bind(3, target.sequence)
+                try remove.run()
+                replayed[PartitionKey(tenant: tenant, destination: target.destination), default: 0] += 1
+            }
+            return ReplayResult(replayed: replayed, notFound: notFound)
+        }
+    }
+
+    public func status(tenant: String, id: String) async throws -> EventStatus? {
+        try await self.reader.run { connection in
+            let lookup = try connection.statement(
+                "SELECT seq, id, type, occurred_at, received_at, properties, destinations FROM events WHERE tenant = ?1 AND id = ?2"
+            )
+            lookup.bind(1, tenant)
+            lookup.bind(2, id)
+            guard try lookup.step() else { return nil }
+            let stored = try Self.storedEvent(lookup, tenant: tenant, failures: 0, firstFailure: nil)
+            let destinations = lookup.string(6).split(separator: ",").map(String.init).sorted()
+            var views: [EventStatus.Destination] = []
+            for destination in destinations {
+                views.append(try Self.destinationStatus(connection, tenant: tenant, destination: destination, sequence: stored.sequence))
+            }
+            return EventStatus(event: stored.event, sequence: stored.sequence, destinations: views)
+        }
+    }
+
+    private static func destinationStatus(_ connection: SQLiteConnection, tenant: String, destination: String, sequence: Int64) throws -> EventStatus.Destination {
+        let attemptsQuery = try connection.statement(
+            """
+            SELECT attempt, at, outcome, status, code, message, latency_ms FROM attempts
+            WHERE tenant = ?1 AND destination = ?2 AND seq = ?3 ORDER BY at, attempt
+            """
+        )
+        attemptsQuery.bind(1, tenant)
+        attemptsQuery.bind(2, destination)
+        attemptsQuery.bind(3, sequence)
+        var attempts: [AttemptRecord] = []
+        while try attemptsQuery.step() {
+            let reason = attemptsQuery.optionalString(4).map { code in
+                FailureReason(code: code, message: attemptsQuery.optionalString(5) ?? "", status: attemptsQuery.optionalInt64(3).map { Int($0) })
+            }
+            attempts.append(
+                AttemptRecord(
+                    sequence: sequence,
+                    attempt: Int(attemptsQuery.int64(0)),
+                    at: Timestamp(millisecondsSince1970: attemptsQuery.int64(1)),
+                    outcome: AttemptRecord.Outcome(rawValue: attemptsQuery.string(2)) ?? .retry,
+                    reason: reason,
+                    latencyMilliseconds: attemptsQuery.int64(6)
+                )
+            )
+        }
+        let dead = try connection.statement("SELECT code, message, status FROM dead_letters WHERE tenant = ?1 AND destination = ?2 AND seq = ?3")
+        dead.bind(1, tenant)
+        dead.bind(2, destination)
+        dead.bind(3, sequence)
+        if try dead.step() {
+            let reason = FailureReason(code: dead.string(0), message: dead.string(1), status: dead.optionalInt64(2).map { Int($0) })
+            return .init(id: destination, state: .dead, attempts: attempts, deadReason: reason)
+        }
+        let retry = try connection.statement("SELECT next_attempt_at FROM retries WHERE tenant = ?1 AND destination = ?2 AND seq = ?3")
+        retry.bind(1, tenant)
+        retry.bind(2, destination)
+        retry.bind(3, sequence)
+        if try retry.step() {
+            return .init(id: destination, state: .retrying(next: Timestamp(millisecondsSince1970: retry.int64(0))), attempts: attempts, deadReason: nil)
+        }
+        let partition = try connection.statement("SELECT cursor, paused_until FROM partitions WHERE tenant = ?1 AND destination = ?2")
+        partition.bind(1, tenant)
+        partition.bind(2, destination)
+        let cursor = try partition.step() ? partition.int64(0) : 0
+        let pausedUntil = partition.optionalInt64(1).map(Timestamp.init(millisecondsSince1970:))
+        if sequence <= cursor {
+            return .init(id: destination, state: .delivered, attempts: attempts, deadReason: nil)
+        }
+        return .init(id: destination, state: attempts.isEmpty ? .pending : .retrying(next: pausedUntil), attempts: attempts, deadReason: nil)
+    }
+
+    public func statistics() async throws -> StoreStatistics {
+        let path = self.path
+        return try await self.reader.run { connection in
+            let statement = try connection.statement(
+                """
+                SELECT p.tenant, p.destination,
+                    (SELECT COUNT(*) FROM routes r WHERE r.tenant = p.tenant AND r.destination = p.destination AND r.seq > p.cursor),
+                    (SELECT COUNT(*) FROM retries t WHERE t.tenant = p.tenant AND t.destination = p.destination),
+                    (SELECT COUNT(*) FROM dead_letters d WHERE d.tenant = p.tenant AND d.destination = p.destination)
+                FROM partitions p
+                """
+            )
+            var partitions: [PartitionKey: StoreStatistics.Partition] = [:]
+            while try statement.step() {
+                partitions[PartitionKey(tenant: statement.string(0), destination: statement.string(1))] = .init(
+                    backlog: Int(statement.int64(2) + statement.int64(3)),
+                    deadLetters: Int(statement.int64(4))
+                )
+            }
+            var bytes: Int64 = 0
+            for file in [path, path + "-wal"] {
+                if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber {
+                    bytes += size.int64Value
+                }
+            }
+            return StoreStatistics(partitions: partitions, bytes: bytes)
+        }
+    }
+
+    public func prune(receivedBefore cutoff: Timestamp, limit: Int) async throws -> Int {
+        try await self.writer.write { connection in
+            let candidates = try connection.statement(
+                "SELECT seq, tenant, destinations FROM events WHERE received_at < ?1 ORDER BY received_at LIMIT ?2"
+            )
+            candidates.bind(1, cutoff.millisecondsSince1970)
+            candidates.bind(2, Int64(limit))
+            var rows: [(sequence: Int64, tenant: String, destinations: [String])] = []
+            while try candidates.step() {
+                rows.append((candidates.int64(0), candidates.string(1), candidates.string(2).split(separator: ",").map(String.init)))
+            }
+            var cursors: [PartitionKey: Int64] = [:]
+            let cursorQuery = try connection.statement("SELECT cursor FROM partitions WHERE tenant = ?1 AND destination = ?2")
+            let retryQuery = try connection.statement("SELECT 1 FROM retries WHERE tenant = ?1 AND destination = ?2 AND seq = ?3")
+            let deletes = try [
+                "DELETE FROM routes WHERE tenant = ?1 AND destination = ?2 AND seq = ?3",
+                "DELETE FROM attempts WHERE tenant = ?1 AND destination = ?2 AND seq = ?3",
+                "DELETE FROM dead_letters WHERE tenant = ?1 AND destination = ?2 AND seq = ?3",
+            ].map { try connection.statement($0) }
+            let deleteEvent = try connection.statement("DELETE FROM events WHERE seq = ?1")
+            var pruned = 0
+            rowLoop: for row in rows {
+                for destination in row.destinations {
+                    let key = PartitionKey(tenant: row.tenant, destination: destination)
+                    if cursors[key] == nil {
+                        cursorQuery.reset()
+                        cursorQuery.bind(1, row.tenant)
+                        cursorQuery.bind(2, destination)
+                        cursors[key] = try cursorQuery.step() ? cursorQuery.int64(0) : 0
+                    }
+                    guard let cursor = cursors[key], row.sequence <= cursor else { continue rowLoop }
+                    retryQuery.reset()
+                    retryQuery.bind(1, row.tenant)
+                    retryQuery.bind(2, destination)
+                    retryQuery.bind(3, row.sequence)
+                    if try retryQuery.step() { continue rowLoop }
+                }
+                for destination in row.destinations {
+                    for statement in deletes {
+                        statement.reset()
+                        statement.bind(1, row.tenant)
+                        statement.bind(2, destination)
+                        statement.bind(3, row.sequence)
+                        try statement.run()
+                    }
+                }
+                deleteEvent.reset()
+                deleteEvent.bind(1, row.sequence)
+                try deleteEvent.run()
+                pruned += 1
+            }
+            return pruned
+        }
+    }
+}

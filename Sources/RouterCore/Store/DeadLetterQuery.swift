@@ -1,0 +1,73 @@
+/// Which dead letters to list: one page, newest first.
+public struct DeadLetterQuery: Sendable, Equatable {
+    /// Only this destination; nil for all.
+    public var destination: String?
+    /// Only those parked at or after this time.
+    public var since: Timestamp?
+    /// Only those parked before this time.
+    public var until: Timestamp?
+    /// Most records in the page (1...1000).
+    public var limit: Int
+    /// Continue after this sequence (from the previous page's `next`).
+    public var before: Int64?
+
+    public init(destination: String? = nil, since: Timestamp? = nil, until: Timestamp? = nil, limit: Int = 100, before: Int64? = nil) {
+        self.destination = destination
+        self.since = since
+        self.until = until
+        self.limit = limit
+        self.before = before
+    }
+}
+
+/// Which dead letters to send again.
+public enum ReplaySelection: Sendable, Equatable {
+    /// These event ids (at every destination where they are dead, or only `destination`).
+    case ids([String], destination: String?)
+    /// Every dead letter of a destination parked at or after a time (nil: all of them).
+    case destination(String, since: Timestamp?)
+}
+
+/// What a replay did.
+public struct ReplayResult: Sendable, Equatable {
+    /// Dead letters moved back to delivery, per partition.
+    public var replayed: [PartitionKey: Int]
+    /// Requested ids that had no dead letter.
+    public var notFound: [String]
+
+    public init(replayed: [PartitionKey: Int], notFound: [String]) {
+        self.replayed = replayed
+        self.notFound = notFound
+    }
+
+    /// The total replayed.
+    public var count: Int { self.replayed.values.reduce(0, +) }
+}
+
+/// Counts for metrics, backpressure and reload reports.
+public struct StoreStatistics: Sendable, Equatable {
+    /// Per partition: events waiting (after the cursor, or scheduled for retry) and dead letters.
+    public struct Partition: Sendable, Equatable {
+        public var backlog: Int
+        public var deadLetters: Int
+
+        public init(backlog: Int, deadLetters: Int) {
+            self.backlog = backlog
+            self.deadLetters = deadLetters
+        }
+    }
+
+    public var partitions: [PartitionKey: Partition]
+    /// Bytes on disk (database and write-ahead log).
+    public var bytes: Int64
+
+    public init(partitions: [PartitionKey: Partition], bytes: Int64) {
+        self.partitions = partitions
+        self.bytes = bytes
+    }
+
+    /// The backlog of one tenant over all its partitions.
+    public func backlog(tenant: String) -> Int {
+        self.partitions.reduce(0) { $0 + ($1.key.tenant == tenant ? $1.value.backlog : 0) }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+import RouterCore
+
+/// `POST /v1/admin/reload` and `PUT /v1/admin/tenants/{tenant}`: change the config live.
+struct AdminController: Sendable {
+    let reloader: ConfigReloader
+    let authenticator: AdminAuthenticator
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/v1/admin/reload") { request, _ in
+            try self.authenticator.authorize(request)
+            return Self.answer(await self.reloader.reload())
+        }
+        router.put("/v1/admin/tenants/:tenant") { request, context in
+            try self.authenticator.authorize(request)
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let name = context.parameters.get("tenant") ?? ""
+            return Self.answer(await self.reloader.put(tenant: name, json: Data(body.readableBytesView)))
+        }
+    }
+
+    static func answer(_ result: Result<ConfigReloader.Summary, ConfigErrors>) -> Response {
+        switch result {
+        case .success(let summary):
+            return JSONResponse.make(status: .ok, json: summary.json)
+        case .failure(let errors):
+            let list = errors.errors.map { error -> JSONValue in
+                ["file": .string(error.file), "path": .string(error.path), "code": .string(error.code.description), "message": .string(error.message)]
+            }
+            return JSONResponse.make(
+                status: .unprocessableContent,
+                json: [
+                    "error": [
+                        "code": "invalid_config",
+                        "message": .string("the configuration was refused; the running one stays: \(errors.errors.first?.description ?? "")"),
+                    ],
+                    "errors": .array(list),
+                ]
+            )
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import NIOPosix
+import RouterCore
+
+/// Re-reads the tenants folder and applies it live: the tenant directory used by ingest and the
+/// delivery workers are swapped together. An invalid config is refused whole and the running
+/// one stays.
+actor ConfigReloader {
+    /// What a reload did, answered as JSON and logged.
+    struct Summary: Sendable {
+        var tenants: [String]
+        var changes: DeliverySupervisor.Changes
+        /// Backlog kept in the store for destinations that were removed.
+        var removedBacklog: [PartitionKey: Int]
+
+        var json: JSONValue {
+            func list(_ keys: [PartitionKey]) -> JSONValue {
+                .array(keys.sorted { $0.description < $1.description }.map { .string($0.description) })
+            }
+            return [
+                "status": "reloaded",
+                "tenants": .array(self.tenants.map { .string($0) }),
+                "destinations": [
+                    "added": list(self.changes.added),
+                    "changed": list(self.changes.changed),
+                    "removed": list(self.changes.removed),
+                    "unchanged": list(self.changes.unchanged),
+                ],
+                "removedBacklog": .object(
+                    Dictionary(uniqueKeysWithValues: self.removedBacklog.map { ($0.key.description, JSONValue.number(JSONNumber(Int64($0.value)))) })
+                ),
+            ]
+        }
+    }
+
+    private let loader: TenantLoader
+    private let tenantsDirectory: String
+    private let tenants: TenantDirectory
+    private let supervisor: DeliverySupervisor
+    private let store: any EventStore
+    private let logger: Logger
+
+    init(loader: TenantLoader, tenantsDirectory: String, tenants: TenantDirectory, supervisor: DeliverySupervisor, store: any EventStore, logger: Logger) {
+        self.loader = loader
+        self.tenantsDirectory = tenantsDirectory
+        self.tenants = tenants
+        self.supervisor = supervisor
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Loads the tenants folder and, when every file is valid, applies it.
+    func reload() async -> Result<Summary, ConfigErrors> {
+        let loader = self.loader
+        let directory = self.tenantsDirectory
+        let loaded: (tenants: [TenantConfiguration], errors: [ConfigError])
+        do {
+            loaded = try await NIOThreadPool.singleton.runIfActive { loader.loadDirectory(directory) }
+        } catch {
+            return .failure(ConfigErrors([ConfigError(code: .unreadableFile, file: directory, path: "", message: "\(error)")]))
+        }
+        guard loaded.errors.isEmpty else {
+            for error in loaded.errors {
+                self.logger.error("Reload refused", metadata: ["config.error": "\(error)"])
+            }
+            return .failure(ConfigErrors(loaded.errors))
+        }
+        return .success(await self.apply(loaded.tenants))
+    }
+
+    /// Validates tenant JSON for `name`, writes it atomically into the tenants folder, and reloads.
+    func put(tenant name: String, json: Data) async -> Result<Summary, ConfigErrors> {
+        let file = (self.tenantsDirectory as NSString).appendingPathComponent("\(name).json")
+        guard Identifier.isValid(name) else {
+            return .failure(ConfigErrors([ConfigError(code: .invalidValue, file: file, path: "name", message: "must be 1 to 64 letters, digits, '-' or '_'")]))
+        }
+        if case .failure(let errors) = self.loader.load(json, file: file, expectedName: name) {
+            return .failure(errors)
+        }
+        do {
+            try await NIOThreadPool.singleton.runIfActive { try AtomicFile.write(json, to: file) }
+        } catch {
+            return .failure(ConfigErrors([ConfigError(code: .unreadableFile, file: file, path: "", message: "cannot write the file: \(error)")]))
+        }
+        return await self.reload()
+    }
+
+    private func apply(_ loaded: [TenantConfiguration]) async -> Summary {
+        self.tenants.replace(loaded)
+        let changes = self.supervisor.apply(loaded)
+        var removedBacklog: [PartitionKey: Int] = [:]
+        if !changes.removed.isEmpty, let statistics = try? await self.store.statistics() {
+            for partition in changes.removed {
+                removedBacklog[partition] = statistics.partitions[partition]?.backlog ?? 0
+            }
+        }
+        let summary = Summary(tenants: loaded.map(\.name).sorted(), changes: changes, removedBacklog: removedBacklog)
+        self.logger.notice(
+            "Configuration reloaded",
+            metadata: [
+                "tenant.count": "\(loaded.count)",
+                "destinations.added": "\(changes.added.count)",
+                "destinations.changed": "\(changes.changed.count)",
+                "destinations.removed": "\(changes.removed.count)",
+            ]
+        )
+        for (partition, backlog) in removedBacklog where backlog > 0 {
+            self.logger.warning(
+                "Removed destination still has a backlog; it is kept in the store",
+                metadata: ["tenant.id": "\(partition.tenant)", "destination.id": "\(partition.destination)", "backlog": "\(backlog)"]
+            )
+        }
+        return summary
+    }
+}

@@ -1,0 +1,31 @@
+import RouterCore
+import Synchronization
+
+/// Per-tenant token buckets for the optional `rateLimit` of a tenant.
+final class RateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    private let buckets = Mutex<[String: Bucket]>([:])
+
+    /// Takes `count` tokens for `tenant`; returns nil when allowed, or how long to wait.
+    func admit(tenant: String, count: Int, limit: TenantConfiguration.RateLimit) -> Duration? {
+        let now = ContinuousClock.now
+        return self.buckets.withLock { buckets in
+            var bucket = buckets[tenant] ?? Bucket(tokens: Double(limit.burst), updated: now)
+            let elapsed = now - bucket.updated
+            let refill = (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * limit.eventsPerSecond
+            bucket.tokens = min(Double(limit.burst), bucket.tokens + refill)
+            bucket.updated = now
+            defer { buckets[tenant] = bucket }
+            if bucket.tokens >= Double(count) {
+                bucket.tokens -= Double(count)
+                return nil
+            }
+            let missing = Double(count) - bucket.tokens
+            return .milliseconds(Int64((missing / limit.eventsPerSecond * 1000).rounded(.up)))
+        }
+    }
+}

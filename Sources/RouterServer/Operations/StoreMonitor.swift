@@ -1,0 +1,77 @@
+import Logging
+import RouterCore
+import ServiceLifecycle
+import Synchronization
+
+/// Keeps fresh store statistics for backpressure and metrics, prunes old records, and flips
+/// readiness off when shutdown begins.
+final class StoreMonitor: Service {
+    private let store: any EventStore
+    private let metrics: RouterMetrics
+    private let retention: Duration
+    private let logger: Logger
+    private let latest = Mutex<StoreStatistics?>(nil)
+    private let ready = Mutex(true)
+
+    init(store: any EventStore, metrics: RouterMetrics, retention: Duration, logger: Logger) {
+        self.store = store
+        self.metrics = metrics
+        self.retention = retention
+        self.logger = logger
+    }
+
+    /// The statistics of the last refresh (at most about two seconds old).
+    var statistics: StoreStatistics? { self.latest.withLock { $0 } }
+
+    /// False once graceful shutdown has begun.
+    var isReady: Bool { self.ready.withLock { $0 } }
+
+    /// Reads the store's counts now, publishes them as gauges, and keeps them.
+    @discardableResult
+    func refresh() async throws -> StoreStatistics {
+        let statistics = try await self.store.statistics()
+        self.latest.withLock { $0 = statistics }
+        self.metrics.record(statistics)
+        return statistics
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            var lastPrune = ContinuousClock.now - .seconds(3600)
+            while !Task.isCancelledOrShuttingDown {
+                do {
+                    try await self.refresh()
+                    if ContinuousClock.now - lastPrune >= .seconds(60) {
+                        lastPrune = .now
+                        try await self.prune()
+                    }
+                } catch {
+                    self.logger.error("Store maintenance failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(2))
+            }
+        } onGracefulShutdown: {
+            self.ready.withLock { $0 = false }
+        }
+    }
+
+    private func prune() async throws {
+        let cutoff = Timestamp.now().adding(.zero - self.retention)
+        var total = 0
+        while true {
+            let pruned = try await self.store.prune(receivedBefore: cutoff, limit: 1000)
+            total += pruned
+            if pruned < 1000 || Task.isCancelledOrShuttingDown { break }
+        }
+        if total > 0 {
+            self.logger.info("Old events pruned", metadata: ["event.count": "\(total)"])
+        }
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    /// True once the task is cancelled or the service group shuts down gracefully.
+    static var isCancelledOrShuttingDown: Bool {
+        Task.isCancelled || Task.isShuttingDownGracefully
+    }
+}
