@@ -1,4 +1,5 @@
 import EventStoreSQLite
+import Foundation
 import Logging
 import RouterCore
 import RouterTesting
@@ -119,5 +120,107 @@ struct SQLiteEventStoreTests {
         #expect(throws: (any Error).self) {
             _ = try SQLiteEventStore(directory: "/proc/no-such-dir/data", logger: Logger(label: "test"))
         }
+    }
+}
+
+struct SQLiteEventStoreMaintenanceTests {
+    let partition = PartitionKey(tenant: "acme", destination: "file")
+
+    private func event(_ id: String, receivedAt: Int64) -> RetentionEvent {
+        RetentionEvent(
+            id: id,
+            type: .cancel,
+            tenant: "acme",
+            occurredAt: Timestamp(millisecondsSince1970: receivedAt),
+            receivedAt: Timestamp(millisecondsSince1970: receivedAt),
+            properties: ["k": "v"]
+        )
+    }
+
+    @Test func pruneDeletesOnlyWhatNoDestinationStillNeeds() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteEventStore(directory: directory.path, logger: Logger(label: "test"))
+        _ = try await store.append(
+            [self.event("done", receivedAt: 1000), self.event("retrying", receivedAt: 1000), self.event("waiting", receivedAt: 1000), self.event("new", receivedAt: 9000)],
+            routes: [["file"], ["file"], ["file"], ["file"]]
+        )
+        let events = try await store.events(in: self.partition, after: 0, limit: 10)
+        let reason = FailureReason(code: "x", message: "y")
+        try await store.commit(
+            DeliveryCommit(
+                partition: self.partition,
+                state: PartitionState(cursor: events[1].sequence),
+                retries: [.init(sequence: events[1].sequence, failures: 1, nextAttempt: Timestamp(millisecondsSince1970: 99_999), firstFailure: Timestamp(millisecondsSince1970: 1), reason: reason)],
+                attempts: [AttemptRecord(sequence: events[0].sequence, attempt: 1, at: Timestamp(millisecondsSince1970: 1), outcome: .delivered, reason: nil, latencyMilliseconds: 3)]
+            )
+        )
+        let pruned = try await store.prune(receivedBefore: Timestamp(millisecondsSince1970: 5000), limit: 100)
+        #expect(pruned == 1)
+        #expect(try await store.status(tenant: "acme", id: "done") == nil)
+        #expect(try await store.status(tenant: "acme", id: "retrying")?.destinations.first?.state == .retrying(next: Timestamp(millisecondsSince1970: 99_999)))
+        #expect(try await store.status(tenant: "acme", id: "waiting")?.destinations.first?.state == .pending)
+        #expect(try await store.status(tenant: "acme", id: "new") != nil)
+    }
+
+    @Test func replayMovesDeadLettersBackAndStatisticsCountThem() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteEventStore(directory: directory.path, logger: Logger(label: "test"))
+        _ = try await store.append([self.event("a", receivedAt: 1), self.event("b", receivedAt: 2)], routes: [["file"], ["file"]])
+        let events = try await store.events(in: self.partition, after: 0, limit: 10)
+        let reason = FailureReason(code: "http_404", message: "gone", status: 404)
+        try await store.commit(
+            DeliveryCommit(
+                partition: self.partition,
+                state: PartitionState(cursor: events[1].sequence),
+                deadLetters: events.map { .init(sequence: $0.sequence, eventID: $0.event.id, attempts: 1, reason: reason, failedAt: Timestamp(millisecondsSince1970: 10)) }
+            )
+        )
+        #expect(try await store.statistics().partitions[self.partition] == .init(backlog: 0, deadLetters: 2))
+        let result = try await store.replay(tenant: "acme", selection: .ids(["a", "zzz"], destination: nil), now: Timestamp(millisecondsSince1970: 20))
+        #expect(result.replayed == [self.partition: 1])
+        #expect(result.notFound == ["zzz"])
+        #expect(try await store.dueRetries(in: self.partition, now: Timestamp(millisecondsSince1970: 20), limit: 10).map(\.event.id) == ["a"])
+        #expect(try await store.statistics().partitions[self.partition] == .init(backlog: 1, deadLetters: 1))
+        let rest = try await store.replay(tenant: "acme", selection: .destination("file", since: Timestamp(millisecondsSince1970: 5)), now: Timestamp(millisecondsSince1970: 20))
+        #expect(rest.count == 1)
+        #expect(try await store.deadLetters(tenant: "acme", destination: nil, limit: 10).isEmpty)
+    }
+
+    @Test func aVersionOneStoreIsMigrated() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let connection = try await Self.makeVersionOneStore(at: directory.appending("events.sqlite3"))
+        #expect(connection)
+        let store = try SQLiteEventStore(directory: directory.path, logger: Logger(label: "test"))
+        #expect(try await store.events(in: self.partition, after: 0, limit: 10).map(\.event.id) == ["old"])
+        #expect(try await store.status(tenant: "acme", id: "old")?.destinations.isEmpty == true)
+    }
+
+    /// Writes a store in the version 1 layout with the sqlite3 shell's SQL, without the store type.
+    static func makeVersionOneStore(at path: String) async throws -> Bool {
+        let sql = """
+            CREATE TABLE events (seq INTEGER PRIMARY KEY, tenant TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
+                occurred_at INTEGER NOT NULL, received_at INTEGER NOT NULL, properties BLOB NOT NULL, UNIQUE (tenant, id));
+            CREATE TABLE routes (tenant TEXT NOT NULL, destination TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (tenant, destination, seq)) WITHOUT ROWID;
+            CREATE TABLE partitions (tenant TEXT NOT NULL, destination TEXT NOT NULL, cursor INTEGER NOT NULL DEFAULT 0,
+                head_failures INTEGER NOT NULL DEFAULT 0, failing_since INTEGER, PRIMARY KEY (tenant, destination)) WITHOUT ROWID;
+            CREATE TABLE retries (tenant TEXT NOT NULL, destination TEXT NOT NULL, seq INTEGER NOT NULL, failures INTEGER NOT NULL,
+                next_attempt_at INTEGER NOT NULL, first_failure_at INTEGER NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, status INTEGER,
+                PRIMARY KEY (tenant, destination, seq)) WITHOUT ROWID;
+            CREATE TABLE dead_letters (tenant TEXT NOT NULL, destination TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL,
+                attempts INTEGER NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, status INTEGER, failed_at INTEGER NOT NULL,
+                PRIMARY KEY (tenant, destination, seq)) WITHOUT ROWID;
+            INSERT INTO events VALUES (1, 'acme', 'old', 'cancel', 1, 1, CAST('{}' AS BLOB));
+            INSERT INTO routes VALUES ('acme', 'file', 1);
+            PRAGMA user_version = 1;
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, sql]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 }

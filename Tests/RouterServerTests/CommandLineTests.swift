@@ -3,6 +3,7 @@ import Foundation
 import NIOHTTP1
 import RouterCore
 import RouterTesting
+import Signing
 import Testing
 
 /// The built `retention-router` binary, run as a user would.
@@ -111,7 +112,7 @@ struct CommandLineTests {
         #expect(bad.output.contains("--scheme must be one of"))
     }
 
-    @Test func serveRunsTheShippedConfigAndStopsCleanlyOnSIGTERM() async throws {
+    @Test func serveRunsTheShippedConfigReloadsOnSIGHUPAndStopsCleanlyOnSIGTERM() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try FileManager.default.copyItem(atPath: Self.packageRoot + "/config", toPath: directory.appending("config"))
@@ -144,6 +145,23 @@ struct CommandLineTests {
         )
         #expect(response.status == 202)
         #expect(try await eventually { ServerHarness.fileIDs(directory, tenant: "demo") == ["1c296cd0-509f-477e-bbc2-bd07e5b33d06"] })
+
+        // SIGHUP reloads the tenants folder: a tenant added on disk is served without a restart.
+        try directory.write(ServerHarness.fileTenant("globex"), to: "config/tenants/globex.json")
+        kill(process.processIdentifier, SIGHUP)
+        let globexBody = Fixtures.eventBody(type: .save, id: "after-reload")
+        let key = try SigningKey(secret: "test-secret", scheme: .xHubSignature)
+        let globexSignature = Signer(scheme: .xHubSignature, keys: [key]).headers(body: globexBody, id: "", timestamp: 0)
+        #expect(try await eventually {
+            let answer = try await TestClient.send(
+                .POST,
+                "http://127.0.0.1:\(port)/v1/tenants/globex/events",
+                body: globexBody,
+                headers: globexSignature.map { ($0.name, $0.value) }
+            )
+            return answer.status == 202
+        })
+        #expect(try await eventually { ServerHarness.fileIDs(directory, tenant: "globex") == ["after-reload"] })
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)

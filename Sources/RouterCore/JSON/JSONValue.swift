@@ -91,6 +91,14 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+extension JSONValue: CustomStringConvertible {
+    /// Compact JSON text; a string's description is the string itself, unquoted.
+    public var description: String {
+        if case .string(let value) = self { return value }
+        return String(decoding: JSONWriter.serialize(self), as: UTF8.self)
+    }
+}
+
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral, ExpressibleByFloatLiteral
 {
