@@ -37,6 +37,13 @@ struct FileDestinationTests {
         #expect(lines.map { $0["id"] } == ["a", "b", "c"])
     }
 
+    @Test func conformsToTheDestinationContract() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let destination = FileDestination(path: directory.appending("c.ndjson"), maxBytes: nil, threadPool: .singleton)
+        #expect(await DestinationConformance.problems(of: destination, delivering: [self.routed("a"), self.routed("b")]) == [])
+    }
+
     @Test func rotatesBySizeIntoNumberedFiles() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

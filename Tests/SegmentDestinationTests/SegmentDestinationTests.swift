@@ -39,6 +39,14 @@ struct SegmentDestinationTests {
         }
     }
 
+    @Test func conformsToTheDestinationContract() async throws {
+        try await Support.withReceiver { receiver in
+            let batch = [Support.routed(Support.event(type: .save, id: "c-1"), sequence: 1), Support.routed(Support.event(type: .cancel, id: "c-2"), sequence: 2)]
+            #expect(await DestinationConformance.problems(of: Support.destination(for: receiver), delivering: batch) == [])
+            #expect(receiver.messageIDs == ["c-1", "c-2"])
+        }
+    }
+
     @Test func splitsBatchesOver475KilobytesIntoSeveralRequests() async throws {
         try await Support.withReceiver { receiver in
             let destination = Support.destination(for: receiver)

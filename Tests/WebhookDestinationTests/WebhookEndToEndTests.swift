@@ -72,6 +72,24 @@ struct WebhookEndToEndTests {
         try await setup.stop()
     }
 
+    @Test func conformsToTheDestinationContract() async throws {
+        let receiver = try await FakeWebhookReceiver(
+            verifier: SignatureVerifier(scheme: .standardWebhooks, keys: [try SigningKey(secret: Self.secret, scheme: .standardWebhooks)])
+        )
+        let destination = try Self.registry.build(
+            type: "webhook",
+            settings: ["url": .string(receiver.url), "secrets": [.string(Self.secret)]],
+            environment: [:],
+            context: WebhookUnitTests.context(allowPrivate: true)
+        )
+        let events = ["c1", "c2", "c3"].enumerated().map { index, id in
+            RoutedEvent(event: Fixtures.storedEvent(id: id, sequence: Int64(index)).event, sequence: Int64(index), attempt: 1)
+        }
+        #expect(await DestinationConformance.problems(of: destination, delivering: events) == [])
+        #expect(receiver.received.compactMap(\.webhookID).sorted() == ["c1", "c2", "c3"])
+        try await receiver.stop()
+    }
+
     @Test func rotationGivesOneValidSignaturePerSecret() async throws {
         let setup = try await Self.start(secrets: [Self.rotatedSecret, Self.secret])
         #expect(try await TestClient.ingest(setup.server, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "rot")).status == 202)

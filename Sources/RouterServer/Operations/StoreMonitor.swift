@@ -48,7 +48,8 @@ final class StoreMonitor: Service {
                 } catch {
                     self.logger.error("Store maintenance failed", metadata: ["error": "\(error)"])
                 }
-                try? await Task.sleep(for: .seconds(2))
+                // Shutdown cancels the wait, so stopping never waits out the interval.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
             }
         } onGracefulShutdown: {
             self.ready.withLock { $0 = false }
