@@ -19,7 +19,11 @@ public enum FileLineEncoder {
             writer.raw(",\"received_at\":")
             writer.string(event.receivedAt.iso8601)
             writer.raw(",\"properties\":")
-            writer.object(event.properties)
+            if let encoded = event.encodedProperties {
+                writer.rawJSON(encoded)
+            } else {
+                writer.object(event.properties)
+            }
             writer.raw("}\n")
         }
         return writer.bytes

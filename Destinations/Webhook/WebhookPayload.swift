@@ -15,7 +15,11 @@ public enum WebhookPayload {
         writer.raw(",\"timestamp\":")
         writer.string(event.occurredAt.iso8601)
         writer.raw(",\"data\":")
-        writer.object(event.properties)
+        if let encoded = event.encodedProperties {
+            writer.rawJSON(encoded)
+        } else {
+            writer.object(event.properties)
+        }
         writer.raw("}")
         return writer.bytes
     }

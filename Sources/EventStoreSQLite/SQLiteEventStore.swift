@@ -58,7 +58,7 @@ public final class SQLiteEventStore: EventStore, Service {
     public func append(_ events: [RetentionEvent], routes: [[String]]) async throws -> [Bool] {
         precondition(events.count == routes.count, "one route list per event")
         let rows = zip(events, routes).map { event, destinations in
-            PendingRow(event: event, properties: JSONWriter.serialize(.object(event.properties)), destinations: destinations)
+            PendingRow(event: event, properties: event.propertiesJSON, destinations: destinations)
         }
         return try await self.writer.write { connection in
             let insertEvent = try connection.statement(
@@ -289,7 +289,8 @@ public final class SQLiteEventStore: EventStore, Service {
             tenant: tenant,
             occurredAt: Timestamp(millisecondsSince1970: statement.int64(3)),
             receivedAt: Timestamp(millisecondsSince1970: statement.int64(4)),
-            properties: properties
+            properties: properties,
+            encodedProperties: Array(blob)
         )
         return StoredEvent(sequence: statement.int64(0), event: event, failures: failures, firstFailure: firstFailure, storedBytes: blob.count)
     }

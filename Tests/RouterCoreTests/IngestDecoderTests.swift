@@ -33,6 +33,10 @@ struct IngestDecoderTests {
         #expect(event.accountInternalID == "9f827f6")
         #expect(event.appID == "9Nyv3KZvQJ")
         #expect(event.email == "jane@example.com")
+        // The properties are kept as the source wrote them (minified), in the source's key order.
+        let encoded = try #require(event.encodedProperties)
+        #expect(try JSONParser.parse(encoded) == .object(Fixtures.sampleProperties))
+        #expect(String(decoding: encoded, as: UTF8.self).hasPrefix(#"{"app_id":"9Nyv3KZvQJ","client_timestamp":"#))
     }
 
     @Test func timestampWinsOverOriginalTimestampAndReceivedAtIsTheFallback() throws {

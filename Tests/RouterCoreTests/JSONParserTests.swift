@@ -65,3 +65,23 @@ struct JSONParserTests {
         #expect(try self.parse(text) == value)
     }
 }
+
+struct JSONParserCaptureTests {
+    @Test func capturesThePropertiesOfASingleEventAndOfEachBatchItem() throws {
+        let single = Array(#"{"event": "save", "properties": {"b": 1, "a": [true]}}"#.utf8)
+        let (_, ranges) = try single.withUnsafeBytes { try JSONParser.parseCapturing($0, key: "properties").get() }
+        let range = try #require(ranges[-1])
+        #expect(String(decoding: single[range], as: UTF8.self) == #"{"b": 1, "a": [true]}"#)
+
+        let batch = Array(#"{"batch": [{"event": "a", "properties": {"x": 1}}, {"event": "b"}, {"event": "c", "properties": {"y": "}"}}]}"#.utf8)
+        let (_, batchRanges) = try batch.withUnsafeBytes { try JSONParser.parseCapturing($0, key: "properties").get() }
+        #expect(batchRanges.keys.sorted() == [0, 2])
+        #expect(batchRanges[2].map { String(decoding: batch[$0], as: UTF8.self) } == #"{"y": "}"}"#)
+    }
+
+    @Test func minifyRemovesOnlyInsignificantWhiteSpace() {
+        let text = "{ \"a b\" : [ 1 ,\n\t2 ], \"c\\\" d\": \"x  y\" }"
+        let minified = Array(text.utf8).withUnsafeBytes { JSONParser.minify($0) }
+        #expect(String(decoding: minified, as: UTF8.self) == #"{"a b":[1,2],"c\" d":"x  y"}"#)
+    }
+}

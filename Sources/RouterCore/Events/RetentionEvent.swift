@@ -1,6 +1,6 @@
 /// One retention event as the router keeps it: what the source sent, losslessly, plus where and
 /// when it was accepted.
-public struct RetentionEvent: Sendable, Hashable {
+public struct RetentionEvent: Sendable {
     /// The event id: the sender's `messageId`, or a UUID the router assigned. Unique per tenant,
     /// at most 100 characters, and the idempotency key downstream (Segment `messageId`,
     /// `webhook-id`).
@@ -15,6 +15,10 @@ public struct RetentionEvent: Sendable, Hashable {
     public var receivedAt: Timestamp
     /// The flat properties exactly as the source named them (`app_id`, `field.cancel.email`, ...).
     public var properties: [String: JSONValue]
+    /// The same properties as the JSON object text the source sent (white space removed), when
+    /// known: sinks splice it in as is, which keeps the source's key order and saves encoding
+    /// it again. It must always describe `properties`; it takes no part in equality.
+    public var encodedProperties: [UInt8]?
 
     /// Creates an event.
     public init(
@@ -23,7 +27,8 @@ public struct RetentionEvent: Sendable, Hashable {
         tenant: String,
         occurredAt: Timestamp,
         receivedAt: Timestamp,
-        properties: [String: JSONValue]
+        properties: [String: JSONValue],
+        encodedProperties: [UInt8]? = nil
     ) {
         self.id = id
         self.type = type
@@ -31,6 +36,25 @@ public struct RetentionEvent: Sendable, Hashable {
         self.occurredAt = occurredAt
         self.receivedAt = receivedAt
         self.properties = properties
+        self.encodedProperties = encodedProperties
+    }
+
+    /// The properties as JSON object text: `encodedProperties`, or freshly encoded.
+    public var propertiesJSON: [UInt8] {
+        self.encodedProperties ?? JSONWriter.serialize(.object(self.properties))
+    }
+}
+
+extension RetentionEvent: Hashable {
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.id == rhs.id && lhs.type == rhs.type && lhs.tenant == rhs.tenant && lhs.occurredAt == rhs.occurredAt
+            && lhs.receivedAt == rhs.receivedAt && lhs.properties == rhs.properties
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.id)
+        hasher.combine(self.tenant)
+        hasher.combine(self.type)
     }
 }
 

@@ -23,11 +23,31 @@ public struct IngestDecoder: Sendable {
     ///   - receivedAt: when the request arrived.
     /// - Throws: `IngestError` naming the field and the reason.
     public func decode(_ body: some Collection<UInt8>, tenant: String, receivedAt: Timestamp) throws(IngestError) -> [RetentionEvent] {
+        let parsed: Result<(JSONValue, [Int: Range<Int>]), JSONParseError>? = body.withContiguousStorageIfAvailable { buffer in
+            let raw = UnsafeRawBufferPointer(buffer)
+            return JSONParser.parseCapturing(raw, key: "properties", maxDepth: self.limits.maxDepth).map { document, ranges in
+                (document, ranges)
+            }
+        }
         let document: JSONValue
-        do {
-            document = try JSONParser.parse(body, maxDepth: self.limits.maxDepth)
-        } catch {
+        var encoded: [Int: [UInt8]] = [:]
+        switch parsed {
+        case .success(let (value, ranges))?:
+            document = value
+            body.withContiguousStorageIfAvailable { buffer in
+                let raw = UnsafeRawBufferPointer(buffer)
+                for (index, range) in ranges {
+                    encoded[index] = JSONParser.minify(UnsafeRawBufferPointer(rebasing: raw[range]))
+                }
+            }
+        case .failure(let error)?:
             throw Self.ingestError(error)
+        case nil:
+            do {
+                document = try JSONParser.parse(body, maxDepth: self.limits.maxDepth)
+            } catch {
+                throw Self.ingestError(error)
+            }
         }
         guard case .object(let root) = document else {
             throw IngestError(
@@ -38,7 +58,7 @@ public struct IngestDecoder: Sendable {
             )
         }
         guard let batchValue = root["batch"] else {
-            return [try self.event(root, path: "", tenant: tenant, receivedAt: receivedAt)]
+            return [try self.event(root, path: "", tenant: tenant, receivedAt: receivedAt, encodedProperties: encoded[-1])]
         }
         guard case .array(let items) = batchValue else {
             throw IngestError(kind: .invalid, code: .invalidField, field: "batch", message: "must be an array of events; found \(batchValue.typeName)")
@@ -61,12 +81,18 @@ public struct IngestDecoder: Sendable {
             guard case .object(let members) = item else {
                 throw IngestError(kind: .invalid, code: .invalidField, field: "batch[\(index)]", message: "must be an event object; found \(item.typeName)")
             }
-            events.append(try self.event(members, path: path, tenant: tenant, receivedAt: receivedAt))
+            events.append(try self.event(members, path: path, tenant: tenant, receivedAt: receivedAt, encodedProperties: encoded[index]))
         }
         return events
     }
 
-    private func event(_ members: [String: JSONValue], path: String, tenant: String, receivedAt: Timestamp) throws(IngestError) -> RetentionEvent {
+    private func event(
+        _ members: [String: JSONValue],
+        path: String,
+        tenant: String,
+        receivedAt: Timestamp,
+        encodedProperties: [UInt8]?
+    ) throws(IngestError) -> RetentionEvent {
         guard let eventValue = members["event"] else {
             throw IngestError(kind: .invalid, code: .missingField, field: path + "event", message: "is required: one of \(RetentionEventType.names)")
         }
@@ -82,9 +108,12 @@ public struct IngestDecoder: Sendable {
             )
         }
         var properties: [String: JSONValue] = [:]
+        var encoded: [UInt8]?
         switch members["properties"] {
         case nil, .null?: break
-        case .object(let value)?: properties = value
+        case .object(let value)?:
+            properties = value
+            encoded = encodedProperties
         case let other?:
             throw IngestError(kind: .invalid, code: .invalidField, field: path + "properties", message: "must be an object; found \(other.typeName)")
         }
@@ -116,7 +145,8 @@ public struct IngestDecoder: Sendable {
             tenant: tenant,
             occurredAt: timestamp ?? originalTimestamp ?? receivedAt,
             receivedAt: receivedAt,
-            properties: properties
+            properties: properties,
+            encodedProperties: encoded
         )
     }
 

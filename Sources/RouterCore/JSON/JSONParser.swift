@@ -9,6 +9,11 @@ public struct JSONParser {
     private let bytes: UnsafeRawBufferPointer
     private let maxDepth: Int
     private var index = 0
+    /// The member name whose values' byte ranges are captured (see `parseCapturing`).
+    private var captureKey: String?
+    /// Index of the element being parsed in the array at depth 1 (a batch), or -1.
+    private var topLevelElement = -1
+    private var captures: [Int: Range<Int>] = [:]
 
     private init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.bytes = bytes
@@ -28,17 +33,63 @@ public struct JSONParser {
 
     private static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) -> Result<JSONValue, JSONParseError> {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        return parser.parseDocument()
+    }
+
+    private mutating func parseDocument() -> Result<JSONValue, JSONParseError> {
         do throws(JSONParseError) {
-            parser.skipWhitespace()
-            let value = try parser.parseValue(depth: 0)
-            parser.skipWhitespace()
-            guard parser.index == bytes.count else {
-                throw parser.error(.syntax, "unexpected content after the JSON value")
+            self.skipWhitespace()
+            let value = try self.parseValue(depth: 0)
+            self.skipWhitespace()
+            guard self.index == self.bytes.count else {
+                throw self.error(.syntax, "unexpected content after the JSON value")
             }
             return .success(value)
         } catch {
             return .failure(error)
         }
+    }
+
+    /// Parses like `parse`, and also returns the byte ranges of the values of every member named
+    /// `key` in the root object (under index -1) and in the objects of any array that is a value
+    /// of the root object (under the element's index). Ingest uses it to keep each event's
+    /// `properties` exactly as sent, without encoding them again.
+    public static func parseCapturing(
+        _ bytes: UnsafeRawBufferPointer,
+        key: String,
+        maxDepth: Int = Self.defaultMaxDepth
+    ) -> Result<(JSONValue, [Int: Range<Int>]), JSONParseError> {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.captureKey = key
+        return parser.parseDocument().map { ($0, parser.captures) }
+    }
+
+    /// Copies a JSON text without insignificant white space (one line, same tokens).
+    public static func minify(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var inString = false
+        var escaped = false
+        for byte in bytes {
+            if inString {
+                output.append(byte)
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case 0x20, 0x09, 0x0a, 0x0d: continue
+            case UInt8(ascii: "\""): inString = true
+            default: break
+            }
+            output.append(byte)
+        }
+        return output
     }
 
     private func error(_ code: JSONParseError.Code, _ message: String) -> JSONParseError {
@@ -102,7 +153,11 @@ public struct JSONParser {
             guard self.current == UInt8(ascii: ":") else { throw self.error(.syntax, "expected ':' after a key") }
             self.index += 1
             self.skipWhitespace()
+            let valueStart = self.index
             let value = try self.parseValue(depth: depth)
+            if let captureKey = self.captureKey, key == captureKey, depth == 1 || depth == 3 {
+                self.captures[depth == 1 ? -1 : self.topLevelElement] = valueStart..<self.index
+            }
             if members.updateValue(value, forKey: key) != nil {
                 throw JSONParseError(code: .duplicateKey, offset: keyOffset, message: "the key \"\(key)\" appears twice in one object")
             }
@@ -129,6 +184,7 @@ public struct JSONParser {
         }
         while true {
             self.skipWhitespace()
+            if depth == 2 { self.topLevelElement = elements.count }
             elements.append(try self.parseValue(depth: depth))
             self.skipWhitespace()
             switch self.current {

@@ -53,7 +53,8 @@ public struct JSONWriter {
     /// Appends an object with its keys in sorted order.
     public mutating func object(_ members: [String: JSONValue]) {
         self.bytes.append(UInt8(ascii: "{"))
-        for (position, key) in members.keys.sorted().enumerated() {
+        // Byte order sorts like `<` for ASCII keys and is much cheaper than Unicode collation.
+        for (position, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
             if position > 0 { self.bytes.append(UInt8(ascii: ",")) }
             self.key(key)
             // The key comes from the dictionary's own keys, so the lookup always succeeds.
@@ -62,27 +63,38 @@ public struct JSONWriter {
         self.bytes.append(UInt8(ascii: "}"))
     }
 
-    /// Appends a quoted, escaped string.
+    /// Appends a quoted, escaped string. Runs of bytes that need no escape are copied at once.
     public mutating func string(_ string: String) {
         self.bytes.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): self.raw("\\\"")
-            case UInt8(ascii: "\\"): self.raw("\\\\")
-            case 0x0a: self.raw("\\n")
-            case 0x0d: self.raw("\\r")
-            case 0x09: self.raw("\\t")
-            case 0x08: self.raw("\\b")
-            case 0x0c: self.raw("\\f")
-            case 0..<0x20:
-                self.raw("\\u00")
-                let digits: [UInt8] = Array("0123456789abcdef".utf8)
-                self.bytes.append(digits[Int(byte >> 4)])
-                self.bytes.append(digits[Int(byte & 0x0f)])
-            default:
-                self.bytes.append(byte)
+        var text = string
+        text.withUTF8 { utf8 in
+            var runStart = 0
+            for position in 0..<utf8.count {
+                let byte = utf8[position]
+                if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") { continue }
+                if runStart < position { self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<position])) }
+                self.escape(byte)
+                runStart = position + 1
             }
+            if runStart < utf8.count { self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         }
         self.bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func escape(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): self.raw("\\\"")
+        case UInt8(ascii: "\\"): self.raw("\\\\")
+        case 0x0a: self.raw("\\n")
+        case 0x0d: self.raw("\\r")
+        case 0x09: self.raw("\\t")
+        case 0x08: self.raw("\\b")
+        case 0x0c: self.raw("\\f")
+        default:
+            self.raw("\\u00")
+            let digits: StaticString = "0123456789abcdef"
+            self.bytes.append(digits.utf8Start[Int(byte >> 4)])
+            self.bytes.append(digits.utf8Start[Int(byte & 0x0f)])
+        }
     }
 }
