@@ -19,11 +19,7 @@ public enum FileLineEncoder {
             writer.raw(",\"received_at\":")
             writer.string(event.receivedAt.iso8601)
             writer.raw(",\"properties\":")
-            if let encoded = event.encodedProperties {
-                writer.rawJSON(encoded)
-            } else {
-                writer.object(event.properties)
-            }
+            writer.properties(of: event)
             writer.raw("}\n")
         }
         return writer.bytes

@@ -15,11 +15,7 @@ public enum WebhookPayload {
         writer.raw(",\"timestamp\":")
         writer.string(event.occurredAt.iso8601)
         writer.raw(",\"data\":")
-        if let encoded = event.encodedProperties {
-            writer.rawJSON(encoded)
-        } else {
-            writer.object(event.properties)
-        }
+        writer.properties(of: event)
         writer.raw("}")
         return writer.bytes
     }

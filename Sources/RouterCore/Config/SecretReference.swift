@@ -21,31 +21,21 @@ public struct SecretReference: Sendable, Hashable, Decodable, CustomStringConver
     }
 
     public init(from decoder: any Decoder) throws {
-        if let single = try? decoder.singleValueContainer(), let text = try? single.decode(String.self) {
-            guard !text.isEmpty else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "must not be empty"))
-            }
+        switch try SecretSource(from: decoder) {
+        case .inline(let text):
             self.init(value: text, source: .inline)
-            return
-        }
-        guard let container = try? decoder.container(keyedBy: AnyCodingKey.self) else {
-            throw DecodingError.typeMismatch(
-                SecretReference.self,
-                .init(codingPath: decoder.codingPath, debugDescription: "expected a string or {\"env\": \"VARIABLE\"}")
-            )
-        }
-        try decoder.rejectUnknownKeys(["env"])
-        let name = try container.decode(String.self, forKey: AnyCodingKey("env"))
-        let environment = decoder.userInfo[.configEnvironment] as? [String: String] ?? [:]
-        guard let value = environment[name], !value.isEmpty else {
-            throw DecodingError.dataCorrupted(
-                .init(
-                    codingPath: decoder.codingPath + [AnyCodingKey("env")],
-                    debugDescription: "the environment variable \(name) is not set"
+        case .environment(let name):
+            let environment = decoder.userInfo[.configEnvironment] as? [String: String] ?? [:]
+            guard let value = environment[name], !value.isEmpty else {
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath + [AnyCodingKey("env")],
+                        debugDescription: "the environment variable \(name) is not set"
+                    )
                 )
-            )
+            }
+            self.init(value: value, source: .environment(name))
         }
-        self.init(value: value, source: .environment(name))
     }
 
     public var description: String {

@@ -50,6 +50,15 @@ public struct JSONWriter {
         }
     }
 
+    /// Appends an event's properties: the text the source sent when known, else encoded.
+    public mutating func properties(of event: RetentionEvent) {
+        if let encoded = event.encodedProperties {
+            self.rawJSON(encoded)
+        } else {
+            self.object(event.properties)
+        }
+    }
+
     /// Appends an object with its keys in sorted order.
     public mutating func object(_ members: [String: JSONValue]) {
         self.bytes.append(UInt8(ascii: "{"))
