@@ -56,10 +56,13 @@ enum FileAppender {
                 try Self.rotate(path)
             }
         }
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw Self.failure("cannot open \(path)") }
         defer { close(descriptor) }
-        let start = lseek(descriptor, 0, SEEK_END)
+        var start = lseek(descriptor, 0, SEEK_END)
+        if start > 0 {
+            start = try Self.dropTornTail(descriptor, size: start, path: path)
+        }
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { buffer in
@@ -78,6 +81,29 @@ enum FileAppender {
             if start >= 0 { _ = ftruncate(descriptor, start) }
             throw failure
         }
+    }
+
+    /// A process killed in the middle of a write can leave a last line without its newline. That
+    /// line was never reported delivered, so it will be written again: cut it off so the file
+    /// stays one JSON object per line. Returns the new size.
+    static func dropTornTail(_ descriptor: Int32, size: off_t, path: String) throws -> off_t {
+        var last: UInt8 = 0
+        guard pread(descriptor, &last, 1, size - 1) == 1 else { throw Self.failure("cannot read \(path)") }
+        if last == UInt8(ascii: "\n") { return size }
+        var end = size
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while end > 0 {
+            let length = Int(min(off_t(chunk.count), end))
+            let read = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, length, end - off_t(length)) }
+            guard read == length else { throw Self.failure("cannot read \(path)") }
+            if let newline = chunk[0..<length].lastIndex(of: UInt8(ascii: "\n")) {
+                end = end - off_t(length) + off_t(newline) + 1
+                break
+            }
+            end -= off_t(length)
+        }
+        guard ftruncate(descriptor, end) == 0 else { throw Self.failure("cannot truncate \(path)") }
+        return end
     }
 
     /// Shifts `NAME.n` to `NAME.n+1` from the oldest down, then `NAME` to `NAME.1`.

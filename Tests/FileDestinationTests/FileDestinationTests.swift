@@ -59,6 +59,21 @@ struct FileDestinationTests {
         #expect(!FileManager.default.fileExists(atPath: path + ".5"))
     }
 
+    @Test func aLineTornByACrashIsCutBeforeTheNextWrite() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.appending("torn.ndjson")
+        let destination = FileDestination(path: path, maxBytes: nil, threadPool: .singleton)
+        _ = await destination.deliver([self.routed("whole")])
+        // What a kill -9 in the middle of the next write leaves behind.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(#"{"id":"half","type":"canc"#.utf8))
+        try handle.close()
+        _ = await destination.deliver([self.routed("half")])
+        #expect(try self.lines(path).map { $0["id"] } == ["whole", "half"])
+    }
+
     @Test func anUnwritablePathIsRetriedNotLost() async throws {
         let destination = FileDestination(path: "/proc/forbidden/out.ndjson", maxBytes: nil, threadPool: .singleton)
         let outcomes = await destination.deliver([self.routed("a")])
