@@ -24,11 +24,14 @@ public struct SegmentDestination: Destination {
     private let host: String
     private let context: DestinationContext
 
-    /// Up to 2500 events, about 475,000 bytes, gathered for at most a second.
+    /// Up to 2500 events gathered for at most a second. The byte limit counts stored properties,
+    /// which the message envelope (identities, context, timestamps) grows by roughly a tenth, so
+    /// it leaves a fifth of the 475,000-byte request as headroom: a batch then fits one request
+    /// instead of spilling a small second one.
     public var batchLimits: BatchLimits {
         BatchLimits(
             maxEvents: SegmentBatchSplitter.defaultMaxMessages,
-            maxBytes: SegmentBatchSplitter.defaultMaxRequestBytes,
+            maxBytes: SegmentBatchSplitter.defaultMaxRequestBytes * 4 / 5,
             maxWait: .seconds(1)
         )
     }

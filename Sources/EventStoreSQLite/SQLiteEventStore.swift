@@ -121,7 +121,7 @@ public final class SQLiteEventStore: EventStore, Service {
         }
     }
 
-    public func events(in partition: PartitionKey, after cursor: Int64, limit: Int) async throws -> [StoredEvent] {
+    public func events(in partition: PartitionKey, after cursor: Int64, limit: Int, maxBytes: Int) async throws -> [StoredEvent] {
         try await self.reader.run { connection in
             let statement = try connection.statement(
                 """
@@ -136,14 +136,18 @@ public final class SQLiteEventStore: EventStore, Service {
             statement.bind(3, cursor)
             statement.bind(4, Int64(limit))
             var events: [StoredEvent] = []
+            var bytes = 0
             while try statement.step() {
+                // Stop before parsing what the destination would not take in this batch.
+                bytes += statement.blob(5).count
+                if !events.isEmpty, bytes > maxBytes { break }
                 events.append(try Self.storedEvent(statement, tenant: partition.tenant, failures: 0, firstFailure: nil))
             }
             return events
         }
     }
 
-    public func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int) async throws -> [StoredEvent] {
+    public func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int, maxBytes: Int) async throws -> [StoredEvent] {
         try await self.reader.run { connection in
             let statement = try connection.statement(
                 """
@@ -158,7 +162,10 @@ public final class SQLiteEventStore: EventStore, Service {
             statement.bind(3, now.millisecondsSince1970)
             statement.bind(4, Int64(limit))
             var events: [StoredEvent] = []
+            var bytes = 0
             while try statement.step() {
+                bytes += statement.blob(5).count
+                if !events.isEmpty, bytes > maxBytes { break }
                 events.append(
                     try Self.storedEvent(
                         statement,

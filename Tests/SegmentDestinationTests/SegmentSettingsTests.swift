@@ -148,7 +148,7 @@ struct SegmentSettingsTests {
         )
         let segment = try #require(destination as? SegmentDestination)
         #expect(segment.batchURL == "https://api.segment.io/v1/batch")
-        #expect(segment.batchLimits == BatchLimits(maxEvents: 2500, maxBytes: 475_000, maxWait: .seconds(1)))
+        #expect(segment.batchLimits == BatchLimits(maxEvents: 2500, maxBytes: 380_000, maxWait: .seconds(1)))
         let policy = try #require(segment.retryPolicy as? ExponentialJitterRetryPolicy)
         #expect(
             policy

@@ -82,17 +82,16 @@ public final class DeliveryWorker: Sendable {
     private func step(_ state: PartitionState) async throws -> PartitionState {
         let limits = self.destination.batchLimits
         let now = Timestamp.now()
-        var batch = try await self.store.dueRetries(in: self.partition, now: now, limit: limits.maxEvents)
+        var batch = try await self.store.dueRetries(in: self.partition, now: now, limit: limits.maxEvents, maxBytes: limits.maxBytes)
         let fromRetries = !batch.isEmpty
         if !fromRetries {
-            batch = try await self.store.events(in: self.partition, after: state.cursor, limit: limits.maxEvents)
+            batch = try await self.store.events(in: self.partition, after: state.cursor, limit: limits.maxEvents, maxBytes: limits.maxBytes)
         }
         guard !batch.isEmpty else {
             let next = try await self.store.nextRetry(in: self.partition)
             await self.wakeup.wait(until: next.map { Self.instant(at: $0, now: now) })
             return state
         }
-        batch = Self.trim(batch, maxBytes: limits.maxBytes)
         if !fromRetries, limits.maxWait > .zero, batch.count < limits.maxEvents, state.headFailures == 0 {
             let due = batch[0].event.receivedAt.adding(limits.maxWait)
             if now < due {
@@ -142,18 +141,6 @@ public final class DeliveryWorker: Sendable {
         } else {
             self.logger.debug("Batch delivered", metadata: ["event.count": "\(batchSize)", "delivered": "\(plan.delivered)", "retried": "\(plan.retried)"])
         }
-    }
-
-    /// Keeps events until their stored size passes `maxBytes`, always at least one.
-    static func trim(_ batch: [StoredEvent], maxBytes: Int) -> [StoredEvent] {
-        var total = 0
-        var count = 0
-        for event in batch {
-            total += event.storedBytes
-            if count > 0, total > maxBytes { break }
-            count += 1
-        }
-        return Array(batch.prefix(count))
     }
 
     static func instant(at timestamp: Timestamp, now: Timestamp) -> ContinuousClock.Instant {

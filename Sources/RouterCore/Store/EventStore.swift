@@ -18,10 +18,14 @@ public protocol EventStore: Sendable {
     func state(of partition: PartitionKey) async throws -> PartitionState
 
     /// Events routed to `partition` with a sequence after `cursor`, oldest first.
-    func events(in partition: PartitionKey, after cursor: Int64, limit: Int) async throws -> [StoredEvent]
+    /// At most `limit` events, and no more stored property bytes than `maxBytes` (but always at
+    /// least one event when any is waiting), so a batch is read and decoded only as far as the
+    /// destination will take it.
+    func events(in partition: PartitionKey, after cursor: Int64, limit: Int, maxBytes: Int) async throws -> [StoredEvent]
 
     /// Retries of `partition` that are due at `now`, oldest first.
-    func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int) async throws -> [StoredEvent]
+    /// Bounded by `limit` and `maxBytes` as `events(in:after:limit:maxBytes:)` is.
+    func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int, maxBytes: Int) async throws -> [StoredEvent]
 
     /// When the earliest scheduled retry of `partition` is due; nil when none is scheduled.
     func nextRetry(in partition: PartitionKey) async throws -> Timestamp?
@@ -49,6 +53,16 @@ public protocol EventStore: Sendable {
 }
 
 extension EventStore {
+    /// Events after the cursor, bounded by count only.
+    public func events(in partition: PartitionKey, after cursor: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await self.events(in: partition, after: cursor, limit: limit, maxBytes: .max)
+    }
+
+    /// Due retries, bounded by count only.
+    public func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int) async throws -> [StoredEvent] {
+        try await self.dueRetries(in: partition, now: now, limit: limit, maxBytes: .max)
+    }
+
     /// The newest dead letters of a tenant, optionally of one destination.
     public func deadLetters(tenant: String, destination: String?, limit: Int) async throws -> [DeadLetterRecord] {
         try await self.deadLetters(tenant: tenant, query: DeadLetterQuery(destination: destination, limit: limit))
