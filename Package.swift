@@ -248,3 +248,15 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The benchmark ceiling (a bare Hummingbird route) builds only on request, so the main build and
+// CI never resolve or compile it: ENABLE_BENCHMARKS=1 swift build -c release --product hummingbird-ceiling
+if Context.environment["ENABLE_BENCHMARKS"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "hummingbird-ceiling",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/HummingbirdCeiling"
+        )
+    )
+}
