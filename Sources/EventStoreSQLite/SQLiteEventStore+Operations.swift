@@ -9,7 +9,8 @@ extension SQLiteEventStore {
                 """
                 SELECT destination, seq, event_id, attempts, code, message, status, failed_at FROM dead_letters
                 WHERE tenant = ?1 AND (?2 IS NULL OR destination = ?2)
-                  AND (?3 IS NULL OR failed_at >= ?3) AND (?4 IS NULL OR failed_at < ?4) AND (?5 IS NULL OR seq < ?5)
+                  AND (?3 IS NULL OR failed_at >= ?3) AND (?4 IS NULL OR failed_at < ?4)
+                  AND (?5 IS NULL OR seq < ?5 OR (seq = ?5 AND destination > ?7))
                 ORDER BY seq DESC, destination LIMIT ?6
                 """
             )
@@ -17,7 +18,8 @@ extension SQLiteEventStore {
             statement.bind(2, query.destination)
             statement.bind(3, query.since?.millisecondsSince1970)
             statement.bind(4, query.until?.millisecondsSince1970)
-            statement.bind(5, query.before)
+            statement.bind(5, query.after?.sequence)
+            statement.bind(7, query.after?.destination)
             statement.bind(6, Int64(max(1, min(query.limit, 1000))))
             var records: [DeadLetterRecord] = []
             while try statement.step() {
@@ -194,13 +196,14 @@ extension SQLiteEventStore {
         }
     }
 
-    public func prune(receivedBefore cutoff: Timestamp, limit: Int) async throws -> Int {
+    public func prune(receivedBefore cutoff: Timestamp, after: Int64, limit: Int) async throws -> PruneProgress {
         try await self.writer.write { connection in
             let candidates = try connection.statement(
-                "SELECT seq, tenant, destinations FROM events WHERE received_at < ?1 ORDER BY received_at LIMIT ?2"
+                "SELECT seq, tenant, destinations FROM events WHERE seq > ?3 AND received_at < ?1 ORDER BY seq LIMIT ?2"
             )
             candidates.bind(1, cutoff.millisecondsSince1970)
             candidates.bind(2, Int64(limit))
+            candidates.bind(3, after)
             var rows: [(sequence: Int64, tenant: String, destinations: [String])] = []
             while try candidates.step() {
                 rows.append((candidates.int64(0), candidates.string(1), candidates.string(2).split(separator: ",").map(String.init)))
@@ -245,7 +248,7 @@ extension SQLiteEventStore {
                 try deleteEvent.run()
                 pruned += 1
             }
-            return pruned
+            return PruneProgress(pruned: pruned, next: rows.count < limit ? nil : rows.last?.sequence)
         }
     }
 }

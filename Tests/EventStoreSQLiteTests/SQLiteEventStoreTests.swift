@@ -142,7 +142,7 @@ struct SQLiteEventStoreMaintenanceTests {
         defer { directory.remove() }
         let store = try SQLiteEventStore(directory: directory.path, logger: Logger(label: "test"))
         _ = try await store.append(
-            [self.event("done", receivedAt: 1000), self.event("retrying", receivedAt: 1000), self.event("waiting", receivedAt: 1000), self.event("new", receivedAt: 9000)],
+            [self.event("retrying", receivedAt: 1000), self.event("done", receivedAt: 1000), self.event("waiting", receivedAt: 1000), self.event("new", receivedAt: 9000)],
             routes: [["file"], ["file"], ["file"], ["file"]]
         )
         let events = try await store.events(in: self.partition, after: 0, limit: 10)
@@ -151,11 +151,12 @@ struct SQLiteEventStoreMaintenanceTests {
             DeliveryCommit(
                 partition: self.partition,
                 state: PartitionState(cursor: events[1].sequence),
-                retries: [.init(sequence: events[1].sequence, failures: 1, nextAttempt: Timestamp(millisecondsSince1970: 99_999), firstFailure: Timestamp(millisecondsSince1970: 1), reason: reason)],
-                attempts: [AttemptRecord(sequence: events[0].sequence, attempt: 1, at: Timestamp(millisecondsSince1970: 1), outcome: .delivered, reason: nil, latencyMilliseconds: 3)]
+                retries: [.init(sequence: events[0].sequence, failures: 1, nextAttempt: Timestamp(millisecondsSince1970: 99_999), firstFailure: Timestamp(millisecondsSince1970: 1), reason: reason)],
+                attempts: [AttemptRecord(sequence: events[1].sequence, attempt: 1, at: Timestamp(millisecondsSince1970: 1), outcome: .delivered, reason: nil, latencyMilliseconds: 3)]
             )
         )
-        let pruned = try await store.prune(receivedBefore: Timestamp(millisecondsSince1970: 5000), limit: 100)
+        // One event per step: the waiting ones must not stop the scan from reaching the done one.
+        let pruned = try await store.prune(receivedBefore: Timestamp(millisecondsSince1970: 5000), step: 1)
         #expect(pruned == 1)
         #expect(try await store.status(tenant: "acme", id: "done") == nil)
         #expect(try await store.status(tenant: "acme", id: "retrying")?.destinations.first?.state == .retrying(next: Timestamp(millisecondsSince1970: 99_999)))
@@ -186,6 +187,36 @@ struct SQLiteEventStoreMaintenanceTests {
         let rest = try await store.replay(tenant: "acme", selection: .destination("file", since: Timestamp(millisecondsSince1970: 5)), now: Timestamp(millisecondsSince1970: 20))
         #expect(rest.count == 1)
         #expect(try await store.deadLetters(tenant: "acme", destination: nil, limit: 10).isEmpty)
+    }
+
+    @Test func pagesOfDeadLettersNeverSkipAnEventDeadAtSeveralDestinations() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteEventStore(directory: directory.path, logger: Logger(label: "test"))
+        _ = try await store.append([self.event("a", receivedAt: 1), self.event("b", receivedAt: 2)], routes: [["x", "y"], ["x", "y"]])
+        for destination in ["x", "y"] {
+            let partition = PartitionKey(tenant: "acme", destination: destination)
+            let events = try await store.events(in: partition, after: 0, limit: 10)
+            try await store.commit(
+                DeliveryCommit(
+                    partition: partition,
+                    state: PartitionState(cursor: events[1].sequence),
+                    deadLetters: events.map {
+                        .init(sequence: $0.sequence, eventID: $0.event.id, attempts: 1, reason: FailureReason(code: "c", message: "m"), failedAt: Timestamp(millisecondsSince1970: 5))
+                    }
+                )
+            )
+        }
+        var seen: [String] = []
+        var cursor: DeadLetterCursor?
+        while true {
+            let page = try await store.deadLetters(tenant: "acme", query: DeadLetterQuery(limit: 1, after: cursor))
+            guard let last = page.last else { break }
+            seen.append("\(last.eventID)@\(last.partition.destination)")
+            cursor = DeadLetterCursor(sequence: last.sequence, destination: last.partition.destination)
+            #expect(DeadLetterCursor(cursor?.description ?? "") == cursor)
+        }
+        #expect(seen == ["b@x", "b@y", "a@x", "a@y"])
     }
 
     @Test func aVersionOneStoreIsMigrated() async throws {

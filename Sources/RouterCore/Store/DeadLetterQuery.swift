@@ -8,16 +8,39 @@ public struct DeadLetterQuery: Sendable, Equatable {
     public var until: Timestamp?
     /// Most records in the page (1...1000).
     public var limit: Int
-    /// Continue after this sequence (from the previous page's `next`).
-    public var before: Int64?
+    /// Continue after this record (the last of the previous page).
+    public var after: DeadLetterCursor?
 
-    public init(destination: String? = nil, since: Timestamp? = nil, until: Timestamp? = nil, limit: Int = 100, before: Int64? = nil) {
+    public init(destination: String? = nil, since: Timestamp? = nil, until: Timestamp? = nil, limit: Int = 100, after: DeadLetterCursor? = nil) {
         self.destination = destination
         self.since = since
         self.until = until
         self.limit = limit
-        self.before = before
+        self.after = after
     }
+}
+
+/// Where a page of dead letters ended: records are ordered by sequence (newest first), then
+/// destination, so the pair is a stable position even when one event is dead at several
+/// destinations. Written as `SEQUENCE:DESTINATION` in the API's `next`.
+public struct DeadLetterCursor: Sendable, Equatable, CustomStringConvertible {
+    public var sequence: Int64
+    public var destination: String
+
+    public init(sequence: Int64, destination: String) {
+        self.sequence = sequence
+        self.destination = destination
+    }
+
+    /// Parses `SEQUENCE:DESTINATION`; nil when malformed.
+    public init?(_ text: String) {
+        guard let colon = text.firstIndex(of: ":"), let sequence = Int64(text[..<colon]) else { return nil }
+        let destination = String(text[text.index(after: colon)...])
+        guard Identifier.isValid(destination) else { return nil }
+        self.init(sequence: sequence, destination: destination)
+    }
+
+    public var description: String { "\(self.sequence):\(self.destination)" }
 }
 
 /// Which dead letters to send again.

@@ -46,13 +46,42 @@ public protocol EventStore: Sendable {
     func statistics() async throws -> StoreStatistics
 
     /// Deletes events received before `cutoff` that no partition still needs (delivered or
-    /// dead everywhere), with their delivery records; at most `limit` events per call.
+    /// dead everywhere), with their delivery records. Looks at `limit` events after sequence
+    /// `after` per call, so events still waiting never stop the scan.
     ///
-    /// - Returns: how many events were deleted.
-    func prune(receivedBefore cutoff: Timestamp, limit: Int) async throws -> Int
+    /// - Returns: how many were deleted, and where to continue (nil when the scan is done).
+    func prune(receivedBefore cutoff: Timestamp, after: Int64, limit: Int) async throws -> PruneProgress
+}
+
+/// One step of pruning.
+public struct PruneProgress: Sendable, Equatable {
+    /// Events deleted in this step.
+    public var pruned: Int
+    /// The sequence to continue after; nil when no older events remain to look at.
+    public var next: Int64?
+
+    public init(pruned: Int, next: Int64?) {
+        self.pruned = pruned
+        self.next = next
+    }
 }
 
 extension EventStore {
+    /// Prunes everything prunable before `cutoff`, one step at a time.
+    ///
+    /// - Returns: how many events were deleted.
+    public func prune(receivedBefore cutoff: Timestamp, step: Int = 1000) async throws -> Int {
+        var total = 0
+        var after: Int64 = 0
+        while !Task.isCancelled {
+            let progress = try await self.prune(receivedBefore: cutoff, after: after, limit: step)
+            total += progress.pruned
+            guard let next = progress.next else { break }
+            after = next
+        }
+        return total
+    }
+
     /// Events after the cursor, bounded by count only.
     public func events(in partition: PartitionKey, after cursor: Int64, limit: Int) async throws -> [StoredEvent] {
         try await self.events(in: partition, after: cursor, limit: limit, maxBytes: .max)

@@ -55,15 +55,15 @@ struct OperationsController: Sendable {
             filter.limit = value
         }
         if let cursor = query["cursor"] {
-            guard let value = Int64(cursor) else {
+            guard let value = DeadLetterCursor(String(cursor)) else {
                 throw APIError(.unprocessableContent, code: "invalid_field", message: "must be the `next` value of the previous page", field: "cursor")
             }
-            filter.before = value
+            filter.after = value
         }
         let page = try await self.store.deadLetters(tenant: tenant, query: filter)
         var body: [String: JSONValue] = ["deadLetters": .array(page.map(OperationsJSON.deadLetter))]
         if page.count == filter.limit, let last = page.last {
-            body["next"] = .string(String(last.sequence))
+            body["next"] = .string(DeadLetterCursor(sequence: last.sequence, destination: last.partition.destination).description)
         }
         return JSONResponse.make(status: .ok, json: .object(body))
     }

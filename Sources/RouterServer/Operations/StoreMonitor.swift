@@ -58,12 +58,7 @@ final class StoreMonitor: Service {
 
     private func prune() async throws {
         let cutoff = Timestamp.now().adding(.zero - self.retention)
-        var total = 0
-        while true {
-            let pruned = try await self.store.prune(receivedBefore: cutoff, limit: 1000)
-            total += pruned
-            if pruned < 1000 || Task.isCancelledOrShuttingDown { break }
-        }
+        let total = try await self.store.prune(receivedBefore: cutoff)
         if total > 0 {
             self.logger.info("Old events pruned", metadata: ["event.count": "\(total)"])
         }
