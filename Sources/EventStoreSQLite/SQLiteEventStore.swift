@@ -287,7 +287,9 @@ public final class SQLiteEventStore: EventStore, Service {
             throw SQLiteError(code: -1, message: "stored event \(statement.string(1)) has unknown type \(typeName)")
         }
         let blob = statement.blob(5)
-        guard case .object(let properties) = try JSONParser.parse(blob, maxDepth: 1024) else {
+        // Stored text was validated as a JSON object at ingest; it is decoded only if a
+        // destination reads the values (text sinks never do).
+        guard blob.first == UInt8(ascii: "{") else {
             throw SQLiteError(code: -1, message: "stored event \(statement.string(1)) has properties that are not an object")
         }
         let event = RetentionEvent(
@@ -296,7 +298,6 @@ public final class SQLiteEventStore: EventStore, Service {
             tenant: tenant,
             occurredAt: Timestamp(millisecondsSince1970: statement.int64(3)),
             receivedAt: Timestamp(millisecondsSince1970: statement.int64(4)),
-            properties: properties,
             encodedProperties: Array(blob)
         )
         return StoredEvent(sequence: statement.int64(0), event: event, failures: failures, firstFailure: firstFailure, storedBytes: blob.count)

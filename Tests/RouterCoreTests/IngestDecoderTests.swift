@@ -100,6 +100,14 @@ struct IngestDecoderTests {
         #expect(self.error(body) != nil)
     }
 
+    @Test func propertiesAreCheckedFullyEvenThoughTheyAreNotDecoded() throws {
+        #expect(self.error(#"{"event":"save","properties":{"a":1,"a":2}}"#)?.code == .duplicateKey)
+        #expect(self.error(#"{"batch":[{"event":"save","properties":{"a":[1,}}]}"#)?.code == .malformedJSON)
+        #expect(self.error(#"{"event":"save","properties":{"n":01}}"#)?.code == .malformedJSON)
+        let nested = try self.decode(#"{"event":"save","properties":{"a":{"b":[1.5e3,"x\u00e9",null,true]}}}"#)
+        #expect(nested.first?.properties == ["a": ["b": [.number(JSONNumber(1500)!), "xé", nil, true]]])
+    }
+
     @Test func malformedBodiesAreOfKindMalformed() throws {
         #expect(self.error("{oops")?.kind == .malformed)
         #expect(self.error("{oops")?.code == .malformedJSON)

@@ -14,11 +14,16 @@ public struct RetentionEvent: Sendable {
     /// When the router accepted it.
     public var receivedAt: Timestamp
     /// The flat properties exactly as the source named them (`app_id`, `field.cancel.email`, ...).
-    public var properties: [String: JSONValue]
+    /// Decoded on first use when the event arrived as text; setting them drops the text.
+    public var properties: [String: JSONValue] {
+        get { self.storage.values }
+        set { self.storage = EventProperties(values: newValue) }
+    }
     /// The same properties as the JSON object text the source sent (white space removed), when
     /// known: sinks splice it in as is, which keeps the source's key order and saves encoding
-    /// it again. It must always describe `properties`; it takes no part in equality.
-    public var encodedProperties: [UInt8]?
+    /// it again. It takes no part in equality.
+    public var encodedProperties: [UInt8]? { self.storage.encoded }
+    private var storage: EventProperties
 
     /// Creates an event.
     public init(
@@ -35,8 +40,25 @@ public struct RetentionEvent: Sendable {
         self.tenant = tenant
         self.occurredAt = occurredAt
         self.receivedAt = receivedAt
-        self.properties = properties
-        self.encodedProperties = encodedProperties
+        self.storage = EventProperties(values: properties, encoded: encodedProperties)
+    }
+
+    /// Creates an event whose properties are known as JSON object text only; they are decoded
+    /// the first time `properties` is read. `encodedProperties` must be a valid JSON object.
+    public init(
+        id: String,
+        type: RetentionEventType,
+        tenant: String,
+        occurredAt: Timestamp,
+        receivedAt: Timestamp,
+        encodedProperties: [UInt8]
+    ) {
+        self.id = id
+        self.type = type
+        self.tenant = tenant
+        self.occurredAt = occurredAt
+        self.receivedAt = receivedAt
+        self.storage = EventProperties(encoded: encodedProperties)
     }
 
     /// The properties as JSON object text: `encodedProperties`, or freshly encoded.

@@ -25,7 +25,7 @@ public struct IngestDecoder: Sendable {
     public func decode(_ body: some Collection<UInt8>, tenant: String, receivedAt: Timestamp) throws(IngestError) -> [RetentionEvent] {
         let parsed: Result<(JSONValue, [Int: Range<Int>]), JSONParseError>? = body.withContiguousStorageIfAvailable { buffer in
             let raw = UnsafeRawBufferPointer(buffer)
-            return JSONParser.parseCapturing(raw, key: "properties", maxDepth: self.limits.maxDepth).map { document, ranges in
+            return JSONParser.parseCapturing(raw, key: "properties", validateOnly: true, maxDepth: self.limits.maxDepth).map { document, ranges in
                 (document, ranges)
             }
         }
@@ -139,15 +139,12 @@ public struct IngestDecoder: Sendable {
         }
         let timestamp = try Self.timestamp(members["timestamp"], field: path + "timestamp")
         let originalTimestamp = try Self.timestamp(members["originalTimestamp"], field: path + "originalTimestamp")
-        return RetentionEvent(
-            id: id,
-            type: type,
-            tenant: tenant,
-            occurredAt: timestamp ?? originalTimestamp ?? receivedAt,
-            receivedAt: receivedAt,
-            properties: properties,
-            encodedProperties: encoded
-        )
+        let occurredAt = timestamp ?? originalTimestamp ?? receivedAt
+        if let encoded {
+            // Validated but not decoded: ingest only stores and forwards the text.
+            return RetentionEvent(id: id, type: type, tenant: tenant, occurredAt: occurredAt, receivedAt: receivedAt, encodedProperties: encoded)
+        }
+        return RetentionEvent(id: id, type: type, tenant: tenant, occurredAt: occurredAt, receivedAt: receivedAt, properties: properties)
     }
 
     private static func timestamp(_ value: JSONValue?, field: String) throws(IngestError) -> Timestamp? {

@@ -14,6 +14,8 @@ public struct JSONParser {
     /// Index of the element being parsed in the array at depth 1 (a batch), or -1.
     private var topLevelElement = -1
     private var captures: [Int: Range<Int>] = [:]
+    /// When true, captured object values are validated but not built (they read as `[:]`).
+    private var skipCaptured = false
 
     private init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.bytes = bytes
@@ -54,13 +56,19 @@ public struct JSONParser {
     /// `key` in the root object (under index -1) and in the objects of any array that is a value
     /// of the root object (under the element's index). Ingest uses it to keep each event's
     /// `properties` exactly as sent, without encoding them again.
+    ///
+    /// With `validateOnly`, captured values that are objects are checked completely (syntax,
+    /// UTF-8, depth, duplicate keys) but not built: they appear as empty objects in the result,
+    /// and the caller keeps their text instead.
     public static func parseCapturing(
         _ bytes: UnsafeRawBufferPointer,
         key: String,
+        validateOnly: Bool = false,
         maxDepth: Int = Self.defaultMaxDepth
     ) -> Result<(JSONValue, [Int: Range<Int>]), JSONParseError> {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         parser.captureKey = key
+        parser.skipCaptured = validateOnly
         return parser.parseDocument().map { ($0, parser.captures) }
     }
 
@@ -154,9 +162,17 @@ public struct JSONParser {
             self.index += 1
             self.skipWhitespace()
             let valueStart = self.index
-            let value = try self.parseValue(depth: depth)
+            let value: JSONValue
             if let captureKey = self.captureKey, key == captureKey, depth == 1 || depth == 3 {
+                if self.skipCaptured, self.current == UInt8(ascii: "{") {
+                    try self.skipValue(depth: depth)
+                    value = .object([:])
+                } else {
+                    value = try self.parseValue(depth: depth)
+                }
                 self.captures[depth == 1 ? -1 : self.topLevelElement] = valueStart..<self.index
+            } else {
+                value = try self.parseValue(depth: depth)
             }
             if members.updateValue(value, forKey: key) != nil {
                 throw JSONParseError(code: .duplicateKey, offset: keyOffset, message: "the key \"\(key)\" appears twice in one object")
@@ -196,8 +212,68 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
-        let start = self.index
+    /// Checks one value completely without building it.
+    private mutating func skipValue(depth: Int) throws(JSONParseError) {
+        guard let byte = self.current else { throw self.error(.syntax, "unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"):
+            guard depth + 1 <= self.maxDepth else { throw self.error(.tooDeep, "nesting is deeper than \(self.maxDepth) levels") }
+            self.index += 1
+            var keys: Set<String> = []
+            self.skipWhitespace()
+            if self.current == UInt8(ascii: "}") {
+                self.index += 1
+                return
+            }
+            while true {
+                self.skipWhitespace()
+                guard self.current == UInt8(ascii: "\"") else { throw self.error(.syntax, "expected a string key") }
+                let keyOffset = self.index
+                let key = try self.parseString()
+                guard keys.insert(key).inserted else {
+                    throw JSONParseError(code: .duplicateKey, offset: keyOffset, message: "the key \"\(key)\" appears twice in one object")
+                }
+                self.skipWhitespace()
+                guard self.current == UInt8(ascii: ":") else { throw self.error(.syntax, "expected ':' after a key") }
+                self.index += 1
+                self.skipWhitespace()
+                try self.skipValue(depth: depth + 1)
+                self.skipWhitespace()
+                switch self.current {
+                case UInt8(ascii: ","): self.index += 1
+                case UInt8(ascii: "}"): self.index += 1; return
+                case nil: throw self.error(.syntax, "unexpected end of input in an object")
+                default: throw self.error(.syntax, "expected ',' or '}' in an object")
+                }
+            }
+        case UInt8(ascii: "["):
+            guard depth + 1 <= self.maxDepth else { throw self.error(.tooDeep, "nesting is deeper than \(self.maxDepth) levels") }
+            self.index += 1
+            self.skipWhitespace()
+            if self.current == UInt8(ascii: "]") {
+                self.index += 1
+                return
+            }
+            while true {
+                self.skipWhitespace()
+                try self.skipValue(depth: depth + 1)
+                self.skipWhitespace()
+                switch self.current {
+                case UInt8(ascii: ","): self.index += 1
+                case UInt8(ascii: "]"): self.index += 1; return
+                case nil: throw self.error(.syntax, "unexpected end of input in an array")
+                default: throw self.error(.syntax, "expected ',' or ']' in an array")
+                }
+            }
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            try self.scanNumber()
+        default:
+            _ = try self.parseValue(depth: depth)
+        }
+    }
+
+    /// Checks number syntax and moves past it.
+    private mutating func scanNumber() throws(JSONParseError) {
         if self.current == UInt8(ascii: "-") { self.index += 1 }
         guard let first = self.current, Self.isDigit(first) else { throw self.error(.syntax, "invalid number") }
         if first == UInt8(ascii: "0") {
@@ -216,6 +292,11 @@ public struct JSONParser {
             guard let digit = self.current, Self.isDigit(digit) else { throw self.error(.syntax, "invalid number: digit expected in exponent") }
             self.skipDigits()
         }
+    }
+
+    private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+        let start = self.index
+        try self.scanNumber()
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: self.bytes[start..<self.index]), as: UTF8.self)
         return JSONNumber(validatedText: text)
     }
