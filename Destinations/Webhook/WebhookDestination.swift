@@ -29,10 +29,13 @@ public struct WebhookDestination: Destination {
             return Array(repeating: .rejected(reason: reason), count: batch.count)
         }
         var outcomes = [DeliveryOutcome?](repeating: nil, count: batch.count)
+        // Once the receiver fails to answer at all (refused, reset, timed out), the rest of the
+        // batch is not sent: an outage then costs one round of timeouts, not one per event.
+        var unreachable: FailureReason?
         await withTaskGroup(of: (Int, DeliveryOutcome).self) { group in
             var next = 0
             func startNext() {
-                guard next < batch.count else { return }
+                guard next < batch.count, unreachable == nil else { return }
                 let index = next
                 let event = batch[index].event
                 group.addTask { (index, await self.send(event)) }
@@ -41,10 +44,15 @@ public struct WebhookDestination: Destination {
             for _ in 0..<min(self.concurrency, batch.count) { startNext() }
             while let (index, outcome) = await group.next() {
                 outcomes[index] = outcome
+                if case .retry(_, let reason) = outcome, reason.status == nil { unreachable = reason }
                 startNext()
             }
         }
-        return outcomes.map { $0 ?? .retry(after: nil, reason: FailureReason(code: "internal_error", message: "no outcome recorded")) }
+        let skipped = FailureReason(
+            code: "not_sent",
+            message: "not sent: the receiver did not answer another event of this batch (\(unreachable?.code ?? "unknown"))"
+        )
+        return outcomes.map { $0 ?? .retry(after: nil, reason: skipped) }
     }
 
     private func send(_ event: RetentionEvent) async -> DeliveryOutcome {

@@ -133,3 +133,22 @@ struct WebhookUnitTests {
         #expect(await open.check(host: "localhost") == nil)
     }
 }
+
+struct WebhookOutageTests {
+    @Test func anUnreachableReceiverCostsOneRoundOfAttemptsNotOnePerEvent() async throws {
+        // A port nothing listens on: every connection is refused at once.
+        let settings: JSONValue = ["url": "http://127.0.0.1:9/hook", "secrets": [.string(WebhookEndToEndTests.secret)], "concurrency": 2, "timeout": 1]
+        let destination = try WebhookUnitTests.registry.build(type: "webhook", settings: settings, environment: [:], context: WebhookUnitTests.context(allowPrivate: true))
+        let events = (0..<10).map { index in
+            RoutedEvent(event: Fixtures.storedEvent(id: "o\(index)", sequence: Int64(index)).event, sequence: Int64(index), attempt: 1)
+        }
+        let outcomes = await destination.deliver(events)
+        #expect(outcomes.count == 10)
+        #expect(outcomes.allSatisfy { $0.isRetry })
+        let skipped = outcomes.filter { outcome in
+            if case .retry(_, let reason) = outcome { return reason.code == "not_sent" }
+            return false
+        }
+        #expect(skipped.count >= 8)
+    }
+}
