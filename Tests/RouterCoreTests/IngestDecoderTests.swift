@@ -104,6 +104,18 @@ struct IngestDecoderTests {
         #expect(self.error(#"{"event":"save","properties":{"a":1,"a":2}}"#)?.code == .duplicateKey)
         #expect(self.error(#"{"batch":[{"event":"save","properties":{"a":[1,}}]}"#)?.code == .malformedJSON)
         #expect(self.error(#"{"event":"save","properties":{"n":01}}"#)?.code == .malformedJSON)
+        #expect(self.error(#"{"event":"save","properties":{"a":1,"\u0061":2}}"#)?.code == .duplicateKey)
+        #expect(self.error(#"{"event":"save","properties":{"x":{"k":1,"k":1}}}"#)?.code == .duplicateKey)
+        #expect(self.error(#"{"event":"save","properties":{"bad\q":1}}"#)?.code == .malformedJSON)
+        #expect(self.error(#"{"event":"save","properties":{"s":"\ud800"}}"#)?.code == .invalidUTF8)
+        let invalid = Array(#"{"event":"save","properties":{""#.utf8) + [0xe2, 0x28, 0xa1] + Array(#"":1}}"#.utf8)
+        do {
+            _ = try self.decoder.decode(invalid, tenant: "acme", receivedAt: self.now)
+            Issue.record("a key with invalid UTF-8 was accepted")
+        } catch {
+            #expect(error.code == .invalidUTF8)
+        }
+        #expect(try self.decode(#"{"event":"save","properties":{"é":"ü","a\"b":"\n"}}"#).first?.properties == ["é": "ü", "a\"b": "\n"])
         let nested = try self.decode(#"{"event":"save","properties":{"a":{"b":[1.5e3,"x\u00e9",null,true]}}}"#)
         #expect(nested.first?.properties == ["a": ["b": [.number(JSONNumber(1500)!), "xé", nil, true]]])
     }

@@ -219,7 +219,7 @@ public struct JSONParser {
         case UInt8(ascii: "{"):
             guard depth + 1 <= self.maxDepth else { throw self.error(.tooDeep, "nesting is deeper than \(self.maxDepth) levels") }
             self.index += 1
-            var keys: Set<String> = []
+            var keys: Set<KeyBytes> = []
             self.skipWhitespace()
             if self.current == UInt8(ascii: "}") {
                 self.index += 1
@@ -229,9 +229,10 @@ public struct JSONParser {
                 self.skipWhitespace()
                 guard self.current == UInt8(ascii: "\"") else { throw self.error(.syntax, "expected a string key") }
                 let keyOffset = self.index
-                let key = try self.parseString()
+                let key = try self.skipString()
                 guard keys.insert(key).inserted else {
-                    throw JSONParseError(code: .duplicateKey, offset: keyOffset, message: "the key \"\(key)\" appears twice in one object")
+                    let name = String(decoding: key.bytes, as: UTF8.self)
+                    throw JSONParseError(code: .duplicateKey, offset: keyOffset, message: "the key \"\(name)\" appears twice in one object")
                 }
                 self.skipWhitespace()
                 guard self.current == UInt8(ascii: ":") else { throw self.error(.syntax, "expected ':' after a key") }
@@ -267,9 +268,64 @@ public struct JSONParser {
             }
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             try self.scanNumber()
+        case UInt8(ascii: "\""):
+            _ = try self.skipString()
         default:
             _ = try self.parseValue(depth: depth)
         }
+    }
+
+    /// A string's content for duplicate-key checks: the raw bytes when it has no escape (no
+    /// copy), else the decoded bytes.
+    private struct KeyBytes: Hashable {
+        let raw: UnsafeRawBufferPointer?
+        let owned: [UInt8]
+
+        var bytes: [UInt8] { self.raw.map { Array($0) } ?? self.owned }
+
+        static func == (lhs: Self, rhs: Self) -> Bool {
+            switch (lhs.raw, rhs.raw) {
+            case (let left?, let right?): left.count == right.count && left.elementsEqual(right)
+            case (let left?, nil): left.elementsEqual(rhs.owned)
+            case (nil, let right?): right.elementsEqual(lhs.owned)
+            case (nil, nil): lhs.owned == rhs.owned
+            }
+        }
+
+        func hash(into hasher: inout Hasher) {
+            if let raw = self.raw {
+                hasher.combine(bytes: raw)
+            } else {
+                self.owned.withUnsafeBytes { hasher.combine(bytes: $0) }
+            }
+        }
+    }
+
+    /// Checks a string (escapes, control characters, UTF-8) without building it.
+    private mutating func skipString() throws(JSONParseError) -> KeyBytes {
+        self.index += 1
+        let start = self.index
+        var ascii = true
+        while self.index < self.bytes.count {
+            let byte = self.bytes[self.index]
+            if byte == UInt8(ascii: "\"") {
+                let content = UnsafeRawBufferPointer(rebasing: self.bytes[start..<self.index])
+                if !ascii, String(validating: content, as: UTF8.self) == nil {
+                    throw JSONParseError(code: .invalidUTF8, offset: start, message: "a string is not valid UTF-8")
+                }
+                self.index += 1
+                return KeyBytes(raw: content, owned: [])
+            }
+            if byte == UInt8(ascii: "\\") {
+                // Rare in practice: decode this string fully, which also checks its escapes.
+                self.index = start - 1
+                return KeyBytes(raw: nil, owned: Array(try self.parseString().utf8))
+            }
+            if byte < 0x20 { throw self.error(.syntax, "unescaped control character in a string") }
+            if byte >= 0x80 { ascii = false }
+            self.index += 1
+        }
+        throw self.error(.syntax, "unterminated string")
     }
 
     /// Checks number syntax and moves past it.
