@@ -50,12 +50,15 @@ enum FileAppender {
 
     static func append(_ bytes: [UInt8], to path: String, maxBytes: Int?) throws {
         try Self.makeParentDirectory(of: path)
+        var rotated = false
         if let maxBytes {
             var info = stat()
             if stat(path, &info) == 0, info.st_size > 0, Int(info.st_size) + bytes.count > maxBytes {
                 try Self.rotate(path)
+                rotated = true
             }
         }
+        let existed = access(path, F_OK) == 0
         let descriptor = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw Self.failure("cannot open \(path)") }
         defer { close(descriptor) }
@@ -80,6 +83,10 @@ enum FileAppender {
             let failure = Self.failure("cannot sync \(path)")
             if start >= 0 { _ = ftruncate(descriptor, start) }
             throw failure
+        }
+        if rotated || !existed {
+            // A new or renamed file is durable only once its folder's entry is.
+            try Self.syncParentDirectory(of: path)
         }
     }
 
@@ -116,6 +123,14 @@ enum FileAppender {
             index -= 1
         }
         guard rename(path, "\(path).1") == 0 else { throw Self.failure("cannot rotate \(path)") }
+    }
+
+    static func syncParentDirectory(of path: String) throws {
+        let parent = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let descriptor = open(parent.isEmpty ? "/" : parent, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Self.failure("cannot open the folder of \(path)") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw Self.failure("cannot sync the folder of \(path)") }
     }
 
     static func makeParentDirectory(of path: String) throws {

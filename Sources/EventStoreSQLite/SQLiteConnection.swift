@@ -100,7 +100,8 @@ final class SQLiteStatement {
 
     func bind(_ index: Int32, _ value: String?) {
         if let value {
-            sqlite3_bind_text(self.pointer, index, value, -1, csqlite_transient())
+            // The explicit length keeps text with an interior NUL whole.
+            sqlite3_bind_text(self.pointer, index, value, Int32(value.utf8.count), csqlite_transient())
         } else {
             sqlite3_bind_null(self.pointer, index)
         }
@@ -136,7 +137,7 @@ final class SQLiteStatement {
 
     func string(_ column: Int32) -> String {
         guard let text = sqlite3_column_text(self.pointer, column) else { return "" }
-        return String(cString: text)
+        return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(self.pointer, column))), as: UTF8.self)
     }
 
     func optionalString(_ column: Int32) -> String? {

@@ -159,8 +159,12 @@ extension SQLiteEventStore {
         let partition = try connection.statement("SELECT cursor, paused_until FROM partitions WHERE tenant = ?1 AND destination = ?2")
         partition.bind(1, tenant)
         partition.bind(2, destination)
-        let cursor = try partition.step() ? partition.int64(0) : 0
-        let pausedUntil = partition.optionalInt64(1).map(Timestamp.init(millisecondsSince1970:))
+        var cursor: Int64 = 0
+        var pausedUntil: Timestamp?
+        if try partition.step() {
+            cursor = partition.int64(0)
+            pausedUntil = partition.optionalInt64(1).map(Timestamp.init(millisecondsSince1970:))
+        }
         if sequence <= cursor {
             return .init(id: destination, state: .delivered, attempts: attempts, deadReason: nil)
         }
@@ -198,8 +202,14 @@ extension SQLiteEventStore {
 
     public func prune(receivedBefore cutoff: Timestamp, after: Int64, limit: Int) async throws -> PruneProgress {
         try await self.writer.write { connection in
+            // The newest event is never pruned: SQLite hands out MAX(seq) + 1 for new rows, so
+            // deleting the top row would reuse sequences at or below the cursors.
             let candidates = try connection.statement(
-                "SELECT seq, tenant, destinations FROM events WHERE seq > ?3 AND received_at < ?1 ORDER BY seq LIMIT ?2"
+                """
+                SELECT seq, tenant, destinations FROM events
+                WHERE seq > ?3 AND received_at < ?1 AND seq < (SELECT MAX(seq) FROM events)
+                ORDER BY seq LIMIT ?2
+                """
             )
             candidates.bind(1, cutoff.millisecondsSince1970)
             candidates.bind(2, Int64(limit))

@@ -28,6 +28,8 @@ enum SQLiteSchema {
                 PRIMARY KEY (tenant, destination, seq, at, attempt)
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS events_received ON events (received_at);
+            UPDATE events SET destinations = coalesce(
+                (SELECT group_concat(r.destination, ',') FROM routes r WHERE r.tenant = events.tenant AND r.seq = events.seq), '');
             PRAGMA user_version = 2;
             """
     ]

@@ -58,6 +58,15 @@ struct IngestController: Sendable {
             context.logger.debug("Ingest refused", metadata: ["tenant.id": "\(tenant.name)", "error.code": "\(error.code)"])
             throw error
         }
+        if let limit = tenant.rateLimit, events.count > limit.burst {
+            self.reject(tenant: tenant.name, code: "batch_over_burst")
+            throw APIError(
+                .unprocessableContent,
+                code: "batch_over_burst",
+                message: "the batch holds \(events.count) events but tenant \(tenant.name) may send at most \(limit.burst) at once; send smaller batches",
+                field: "batch"
+            )
+        }
         if let limit = tenant.rateLimit, let wait = self.admission.rateLimiter.admit(tenant: tenant.name, count: events.count, limit: limit) {
             self.reject(tenant: tenant.name, code: "rate_limited")
             throw APIError(

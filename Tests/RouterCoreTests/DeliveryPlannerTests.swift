@@ -115,3 +115,24 @@ struct DeliveryPlannerTests {
         #expect(standard.shouldGiveUp(failures: 100, firstFailure: self.now, now: self.now.adding(.seconds(12 * 3600))))
     }
 }
+
+struct DeliveryPlannerRetrySetTests {
+    let partition = PartitionKey(tenant: "acme", destination: "hook")
+    let now = Timestamp(millisecondsSince1970: 1_700_000_000_000)
+    let policy = ExponentialJitterRetryPolicy(base: .seconds(1), cap: .seconds(8), jitter: 0, maxAttempts: 10, giveUpAfter: nil)
+
+    @Test func aFailingRetryBatchLeavesTheHeadAloneAndDoesNotPauseIt() {
+        var event = Fixtures.storedEvent(id: "poisoned", sequence: 3)
+        event.failures = 3
+        event.firstFailure = self.now.adding(.seconds(-60))
+        let reason = FailureReason(code: "http_500", message: "boom", status: 500)
+        let plan = DeliveryPlanner.plan(
+            partition: self.partition, state: PartitionState(cursor: 10), batch: [event],
+            outcomes: [.retry(after: nil, reason: reason)], fromRetries: true, policy: self.policy, now: self.now
+        )
+        #expect(plan.commit.state == PartitionState(cursor: 10))
+        #expect(plan.pause == nil)
+        #expect(plan.commit.retries.first?.failures == 4)
+        #expect(plan.commit.retries.first?.nextAttempt == self.now.adding(.seconds(8)))
+    }
+}

@@ -72,6 +72,7 @@ struct IngestDecoderTests {
         (#"{"event":"save","properties":"x"}"#, "properties", "invalid_field"),
         (#"{"event":"save","messageId":7}"#, "messageId", "invalid_field"),
         (#"{"event":"save","messageId":""}"#, "messageId", "invalid_field"),
+        (#"{"event":"save","messageId":"a\u0000b"}"#, "messageId", "invalid_field"),
         (#"{"event":"save","timestamp":"last tuesday"}"#, "timestamp", "invalid_field"),
         (#"{"event":"save","originalTimestamp":1604623990}"#, "originalTimestamp", "invalid_field"),
         (#"{"batch":{}}"#, "batch", "invalid_field"),
@@ -118,6 +119,9 @@ struct IngestDecoderTests {
         #expect(try self.decode(#"{"event":"save","properties":{"é":"ü","a\"b":"\n"}}"#).first?.properties == ["é": "ü", "a\"b": "\n"])
         let nested = try self.decode(#"{"event":"save","properties":{"a":{"b":[1.5e3,"x\u00e9",null,true]}}}"#)
         #expect(nested.first?.properties == ["a": ["b": [.number(JSONNumber(1500)!), "xé", nil, true]]])
+        let decoy = try self.decode(#"{"event":"save","properties":{"a":1},"context":{"page":{"properties":"x"}}}"#)
+        #expect(decoy.first?.properties == ["a": 1])
+        #expect(decoy.first?.encodedProperties == Array(#"{"a":1}"#.utf8))
     }
 
     @Test func malformedBodiesAreOfKindMalformed() throws {

@@ -79,6 +79,17 @@ struct JSONParserCaptureTests {
         #expect(batchRanges[2].map { String(decoding: batch[$0], as: UTF8.self) } == #"{"y": "}"}"#)
     }
 
+    @Test func onlyTheEventsOwnPropertiesAreCaptured() throws {
+        let single = Array(#"{"event":"save","properties":{"a":1},"context":{"page":{"properties":"x"}}}"#.utf8)
+        let (_, ranges) = try single.withUnsafeBytes { try JSONParser.parseCapturing($0, key: "properties").get() }
+        #expect(ranges.count == 1)
+        #expect(ranges[-1].map { String(decoding: single[$0], as: UTF8.self) } == #"{"a":1}"#)
+        let batch = Array(#"{"batch":[{"event":"a","properties":{"x":1}}],"context":{"k":{"properties":{"y":2}}},"extra":[{"properties":{"z":3}}]}"#.utf8)
+        let (_, batchRanges) = try batch.withUnsafeBytes { try JSONParser.parseCapturing($0, key: "properties").get() }
+        #expect(batchRanges.count == 1)
+        #expect(batchRanges[0].map { String(decoding: batch[$0], as: UTF8.self) } == #"{"x":1}"#)
+    }
+
     @Test func minifyRemovesOnlyInsignificantWhiteSpace() {
         let text = "{ \"a b\" : [ 1 ,\n\t2 ], \"c\\\" d\": \"x  y\" }"
         let minified = Array(text.utf8).withUnsafeBytes { JSONParser.minify($0) }

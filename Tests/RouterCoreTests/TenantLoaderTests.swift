@@ -89,6 +89,12 @@ struct TenantLoaderTests {
         #expect(self.errors(json, expectedName: nil).isEmpty)
     }
 
+    @Test(arguments: [#"{"eventsPerSecond": 1e400}"#, #"{"eventsPerSecond": 0.0000001}"#, #"{"eventsPerSecond": 10, "burst": 0}"#, #"{"burst": 5}"#])
+    func rateLimitsOutOfRangeAreConfigErrorsNotCrashes(_ limit: String) {
+        let json = #"{"name": "acme", "ingest": {"scheme": "x-hub-signature", "secrets": ["s"]}, "destinations": [], "rateLimit": \#(limit)}"#
+        #expect(self.errors(json).first?.hasPrefix("config/tenants/acme.json: rateLimit.") == true, "\(self.errors(json))")
+    }
+
     @Test func syntaxErrorsGiveLineAndColumn() {
         let errors = self.errors("{\n  \"name\": \"acme\",\n  oops\n}")
         #expect(errors.first?.hasPrefix("config/tenants/acme.json: line 3, column 3:") == true)

@@ -127,6 +127,13 @@ struct LiveConfigEndToEndTests {
         #expect(limitedResponse.status == 429)
         #expect(limitedResponse.errorCode == "rate_limited")
         #expect(limitedResponse.header("retry-after") == "1")
+        let tooBig = try await TestClient.ingest(
+            server,
+            tenant: "slow",
+            body: Fixtures.batchBody((0..<3).map { Fixtures.event(type: .save, id: "big-\($0)") })
+        )
+        #expect(tooBig.status == 422)
+        #expect(tooBig.errorCode == "batch_over_burst")
         try await server.stop()
     }
 }

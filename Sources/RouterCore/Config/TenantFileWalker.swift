@@ -59,14 +59,14 @@ struct TenantFileWalker {
             return nil
         }
         self.rejectUnknown(members, allowed: ["eventsPerSecond", "burst"], path: "rateLimit")
-        guard case .number(let rate)? = members["eventsPerSecond"], rate.doubleValue > 0 else {
-            self.fail(.invalidValue, "rateLimit.eventsPerSecond", "is required: a number of events per second above 0, e.g. 100")
+        guard case .number(let rate)? = members["eventsPerSecond"], (0.001...1_000_000).contains(rate.doubleValue) else {
+            self.fail(.invalidValue, "rateLimit.eventsPerSecond", "is required: events per second from 0.001 to 1000000, e.g. 100")
             return nil
         }
         var burst = max(Int(rate.doubleValue.rounded(.up)), 1)
         if let burstValue = members["burst"] {
-            guard case .number(let number) = burstValue, let whole = number.int64Value, whole >= 1 else {
-                self.fail(.invalidValue, "rateLimit.burst", "must be a whole number of events, at least 1, e.g. 200")
+            guard case .number(let number) = burstValue, let whole = number.int64Value, (1...100_000_000).contains(whole) else {
+                self.fail(.invalidValue, "rateLimit.burst", "must be a whole number of events from 1 to 100000000, e.g. 200")
                 return nil
             }
             burst = Int(whole)

@@ -1,9 +1,10 @@
 /// Decides what a finished delivery attempt changes: the pure core of a delivery worker.
 ///
 /// It never does I/O, logs or sleeps. Rules:
-/// - If every outcome is `.retry`, the destination as a whole is failing: the head of the queue
-///   stays where it is (events keep their order) and the worker pauses with backoff (at least as
-///   long as any `Retry-After`). Past the retry policy's limit the batch becomes dead letters.
+/// - If every outcome of a batch from the head is `.retry`, the destination as a whole is failing:
+///   the head stays where it is (events keep their order) and the worker pauses with backoff (at
+///   least as long as any `Retry-After`). Past the retry policy's limit the batch becomes dead
+///   letters. A failing batch from the retry set only reschedules its own events.
 /// - Otherwise the cursor moves past the batch: delivered events are done, rejected ones become
 ///   dead letters, and retried ones wait in the retry set with their own backoff.
 public enum DeliveryPlanner {
@@ -76,15 +77,22 @@ public enum DeliveryPlanner {
 
         if outcomes.allSatisfy(\.isRetry) {
             var newState = state
-            newState.headFailures += 1
-            let failingSince = state.failingSince ?? now
-            newState.failingSince = failingSince
             let requested = outcomes.compactMap { outcome -> Duration? in
                 if case .retry(let after?, _) = outcome { return min(after, Self.maxRequestedPause) }
                 return nil
             }.max()
-            let pause = max(policy.delay(afterFailures: newState.headFailures), requested ?? .zero)
-            newState.pausedUntil = now.adding(pause)
+            let pause: Duration
+            if fromRetries {
+                // The head's own history is untouched: fresh events must not inherit these.
+                let failures = (batch.map(\.failures).max() ?? 0) + 1
+                pause = max(policy.delay(afterFailures: failures), requested ?? .zero)
+            } else {
+                newState.headFailures += 1
+                newState.failingSince = state.failingSince ?? now
+                pause = max(policy.delay(afterFailures: newState.headFailures), requested ?? .zero)
+                newState.pausedUntil = now.adding(pause)
+            }
+            let failingSince = newState.failingSince ?? now
             if fromRetries {
                 for (event, outcome) in zip(batch, outcomes) {
                     guard case .retry(_, let reason) = outcome else { continue }
@@ -113,7 +121,9 @@ public enum DeliveryPlanner {
             }
             commit.state = newState
             plan.commit = commit
-            plan.pause = pause
+            // Retried events wait on their own schedule; only a failing head pauses the worker, so
+            // one poisoned event never holds up the events behind it.
+            plan.pause = fromRetries ? nil : pause
             return plan
         }
 

@@ -32,6 +32,9 @@ public final class DeliverySupervisor: Service {
     private let metrics: RouterMetrics
     private let logger: Logger
     private let entries = Mutex<[PartitionKey: Entry]>([:])
+    /// Workers stopped by a reload that may still be finishing a batch; a worker that later
+    /// takes their partition again waits for them, so one partition never has two.
+    private let retiring = Mutex<[PartitionKey: DeliveryWorker]>([:])
     private let starts: AsyncStream<DeliveryWorker>
     private let startContinuation: AsyncStream<DeliveryWorker>.Continuation
 
@@ -59,9 +62,12 @@ public final class DeliverySupervisor: Service {
         var changes = Changes()
         var toStart: [DeliveryWorker] = []
         var toStop: [DeliveryWorker] = []
+        let retiring = self.retiring.withLock { $0 }
+        var retired: [PartitionKey: DeliveryWorker] = [:]
         self.entries.withLock { entries in
             for (partition, entry) in entries where desired[partition] == nil {
                 toStop.append(entry.worker)
+                retired[partition] = entry.worker
                 entries[partition] = nil
                 changes.removed.append(partition)
             }
@@ -84,11 +90,15 @@ public final class DeliverySupervisor: Service {
                     store: self.store,
                     metrics: self.metrics,
                     logger: self.logger,
-                    predecessor: previous?.worker
+                    predecessor: previous?.worker ?? retiring[partition]
                 )
                 entries[partition] = Entry(worker: worker, fingerprint: fingerprint)
                 toStart.append(worker)
             }
+        }
+        self.retiring.withLock { map in
+            for started in toStart { map[started.partition] = nil }
+            map.merge(retired) { _, newer in newer }
         }
         for worker in toStop { worker.stop() }
         for worker in toStart { self.startContinuation.yield(worker) }

@@ -65,6 +65,11 @@ public final class DeliveryWorker: Sendable {
                     current = state
                 } else {
                     current = try await self.store.state(of: self.partition)
+                    // A pause persisted before a restart still holds (backoff, Retry-After).
+                    if let pausedUntil = current.pausedUntil {
+                        let now = Timestamp.now()
+                        if pausedUntil > now { await self.wakeup.pause(until: Self.instant(at: pausedUntil, now: now)) }
+                    }
                 }
                 state = try await self.step(current)
                 storeFailures = 0

@@ -133,6 +133,9 @@ public struct IngestDecoder: Sendable {
                     message: "is \(value.count) characters long; at most \(self.limits.maxIDLength) are accepted"
                 )
             }
+            guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+                throw IngestError(kind: .invalid, code: .invalidField, field: path + "messageId", message: "must not contain control characters")
+            }
             id = value
         case let other?:
             throw IngestError(kind: .invalid, code: .invalidField, field: path + "messageId", message: "must be a string; found \(other.typeName)")

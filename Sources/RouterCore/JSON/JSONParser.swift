@@ -11,8 +11,10 @@ public struct JSONParser {
     private var index = 0
     /// The member name whose values' byte ranges are captured (see `parseCapturing`).
     private var captureKey: String?
-    /// Index of the element being parsed in the array at depth 1 (a batch), or -1.
+    /// Index of the element being parsed in the root's `batch` array, or -1.
     private var topLevelElement = -1
+    /// True while the value of the root's `batch` member is being parsed.
+    private var inBatch = false
     private var captures: [Int: Range<Int>] = [:]
     /// When true, captured object values are validated but not built (they read as `[:]`).
     private var skipCaptured = false
@@ -52,9 +54,9 @@ public struct JSONParser {
         }
     }
 
-    /// Parses like `parse`, and also returns the byte ranges of the values of every member named
-    /// `key` in the root object (under index -1) and in the objects of any array that is a value
-    /// of the root object (under the element's index). Ingest uses it to keep each event's
+    /// Parses like `parse`, and also returns the byte ranges of the values of the member named
+    /// `key` of the root object (under index -1) and of each object that is a direct element of
+    /// the root's `batch` array (under the element's index); nowhere else. Ingest uses it to keep each event's
     /// `properties` exactly as sent, without encoding them again.
     ///
     /// With `validateOnly`, captured values that are objects are checked completely (syntax,
@@ -163,7 +165,11 @@ public struct JSONParser {
             self.skipWhitespace()
             let valueStart = self.index
             let value: JSONValue
-            if let captureKey = self.captureKey, key == captureKey, depth == 1 || depth == 3 {
+            if self.captureKey != nil, depth == 1, key == "batch", self.current == UInt8(ascii: "[") {
+                self.inBatch = true
+                value = try self.parseValue(depth: depth)
+                self.inBatch = false
+            } else if let captureKey = self.captureKey, key == captureKey, depth == 1 || (depth == 3 && self.inBatch) {
                 if self.skipCaptured, self.current == UInt8(ascii: "{") {
                     try self.skipValue(depth: depth)
                     value = .object([:])
@@ -200,7 +206,7 @@ public struct JSONParser {
         }
         while true {
             self.skipWhitespace()
-            if depth == 2 { self.topLevelElement = elements.count }
+            if depth == 2, self.inBatch { self.topLevelElement = elements.count }
             elements.append(try self.parseValue(depth: depth))
             self.skipWhitespace()
             switch self.current {

@@ -50,8 +50,23 @@ actor ConfigReloader {
         self.logger = logger
     }
 
-    /// Loads the tenants folder and, when every file is valid, applies it.
+    /// The reload in progress; the next one waits for it, so an older read of the folder can
+    /// never be applied after a newer one.
+    private var running: Task<Result<Summary, ConfigErrors>, Never>?
+
+    /// Loads the tenants folder and, when every file is valid, applies it. Reloads run one at
+    /// a time, in the order they were asked for.
     func reload() async -> Result<Summary, ConfigErrors> {
+        let previous = self.running
+        let task = Task {
+            _ = await previous?.value
+            return await self.performReload()
+        }
+        self.running = task
+        return await task.value
+    }
+
+    private func performReload() async -> Result<Summary, ConfigErrors> {
         let loader = self.loader
         let directory = self.tenantsDirectory
         let loaded: (tenants: [TenantConfiguration], errors: [ConfigError])

@@ -25,7 +25,8 @@ final class RateLimiter: Sendable {
                 return nil
             }
             let missing = Double(count) - bucket.tokens
-            return .milliseconds(Int64((missing / limit.eventsPerSecond * 1000).rounded(.up)))
+            let milliseconds = min((missing / limit.eventsPerSecond * 1000).rounded(.up), 86_400_000)
+            return .milliseconds(Int64(milliseconds))
         }
     }
 }
