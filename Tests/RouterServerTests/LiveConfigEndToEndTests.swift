@@ -62,6 +62,9 @@ struct LiveConfigEndToEndTests {
         #expect(try String(contentsOfFile: directory.appending("config/tenants/acme.json"), encoding: .utf8) == replaced)
         #expect(try await TestClient.ingest(server, tenant: "acme", body: Fixtures.eventBody(type: .chat, id: "p1")).status == 202)
         #expect(try await eventually { ServerHarness.fileIDs(directory) == ["p1"] })
+        #expect(try await eventually {
+            try await Ops.admin(.GET, server, "/v1/tenants/acme/events/p1").json?["destinations"]?.arrayValue?.last?["state"] == "retrying"
+        })
 
         let onlyFile = ServerHarness.fileTenant("acme")
         let removed = try await TestClient.send(.PUT, server.baseURL + "/v1/admin/tenants/acme", body: Array(onlyFile.utf8), headers: [("authorization", "Bearer \(Ops.token)")])
@@ -82,13 +85,18 @@ struct LiveConfigEndToEndTests {
         }
         #expect(try await TestClient.ingest(server, tenant: "acme", body: Array("{".utf8)).status == 400)
         #expect(try await eventually { ServerHarness.fileIDs(directory).count == 3 })
+        // The file is written before the delivery is committed; wait for the commit too.
+        #expect(try await eventually {
+            let scrape = String(decoding: try await TestClient.send(.GET, server.baseURL + "/metrics").body, as: UTF8.self)
+            return scrape.contains(#"router_delivery_events_total{tenant="acme",destination="archive",outcome="delivered"} 3"#)
+        })
         let metrics = try await TestClient.send(.GET, server.baseURL + "/metrics")
         let text = String(decoding: metrics.body, as: UTF8.self)
         #expect(metrics.header("content-type")?.hasPrefix("text/plain") == true)
         #expect(text.contains(#"router_events_ingested_total{tenant="acme"} 3"#), "\(text)")
         #expect(text.contains(#"router_events_rejected_total{tenant="acme",reason="malformed_json"} 1"#))
         #expect(text.contains(#"router_delivery_events_total{tenant="acme",destination="archive",outcome="delivered"} 3"#))
-        #expect(text.contains(#"router_backlog_events{tenant="acme",destination="archive"} 0"#))
+        #expect(text.contains(#"router_backlog_events{tenant="acme",destination="archive"} 0"#), "\(text)")
         #expect(text.contains("router_store_bytes "))
         #expect(text.contains("router_delivery_duration_seconds_bucket"))
         let names = text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.map { $0.prefix { $0 != "{" && $0 != " " } }
