@@ -300,7 +300,7 @@ public final class SQLiteEventStore: EventStore, Service {
             receivedAt: Timestamp(millisecondsSince1970: statement.int64(4)),
             encodedProperties: Array(blob)
         )
-        return StoredEvent(sequence: statement.int64(0), event: event, failures: failures, firstFailure: firstFailure, storedBytes: blob.count)
+        return StoredEvent(sequence: statement.int64(0), event: event, failures: failures, firstFailure: firstFailure)
     }
 }
 

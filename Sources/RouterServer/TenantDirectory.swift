@@ -21,8 +21,4 @@ public final class TenantDirectory: Sendable {
         self.tenants.withLock { $0 = map }
     }
 
-    /// Every tenant, sorted by name.
-    public var all: [TenantConfiguration] {
-        self.tenants.withLock { $0.values.sorted { $0.name < $1.name } }
-    }
 }

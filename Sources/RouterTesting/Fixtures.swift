@@ -121,8 +121,7 @@ public enum Fixtures {
                 occurredAt: Timestamp(millisecondsSince1970: 1_604_623_990_886),
                 receivedAt: Timestamp(millisecondsSince1970: 1_604_624_000_000),
                 properties: Self.sampleProperties
-            ),
-            storedBytes: 2400
+            )
         )
     }
 }

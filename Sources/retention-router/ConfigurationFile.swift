@@ -16,9 +16,7 @@ enum ConfigurationFile {
             throw ConfigErrors([ConfigError(code: .malformedJSON, file: file, path: "", message: error.description)])
         }
         do {
-            let decoder = JSONDecoder()
-            decoder.userInfo[.configEnvironment] = environment
-            return try decoder.decode(ServerConfiguration.self, from: data)
+            return try JSONDecoderFactory.make(environment: environment).decode(ServerConfiguration.self, from: data)
         } catch let error as DecodingError {
             throw ConfigErrors([ConfigError(decoding: error, file: file, prefix: "")])
         } catch {

@@ -15,9 +15,7 @@ public struct DestinationRegistry: Sendable {
     public mutating func register<Factory: DestinationFactory>(_: Factory.Type) {
         precondition(self.builders[Factory.type] == nil, "destination type \"\(Factory.type)\" registered twice")
         self.builders[Factory.type] = { settings, environment, context in
-            let decoder = JSONDecoder()
-            decoder.userInfo[.configEnvironment] = environment
-            let decoded = try decoder.decode(Factory.Settings.self, from: settings)
+            let decoded = try JSONDecoderFactory.make(environment: environment).decode(Factory.Settings.self, from: settings)
             return try Factory.make(decoded, context: context)
         }
     }

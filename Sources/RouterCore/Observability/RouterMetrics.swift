@@ -8,50 +8,39 @@ import Synchronization
 /// (tenant, destination) or closed codes, never from event data.
 public final class RouterMetrics: Sendable {
     private let factory: any MetricsFactory
-    private let counters = Mutex<[String: Counter]>([:])
-    private let gauges = Mutex<[String: Gauge]>([:])
-    private let timers = Mutex<[String: Metrics.Timer]>([:])
+    /// Metric objects by kind, label and dimensions. Values are `Counter`, `Gauge` or `Timer`,
+    /// which are classes safe to share.
+    private let cache = Mutex<[String: any Sendable]>([:])
 
     /// Creates metrics over `factory` (a Prometheus factory in the server; a no-op one by default).
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
         self.factory = factory
     }
 
-    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
-        dimensions.reduce(label) { $0 + "|" + $1.0 + "=" + $1.1 }
+    /// Returns the cached metric for the key, making it once with `make`.
+    private func cached<Metric: Sendable>(_ label: String, _ dimensions: [(String, String)], make: () -> Metric) -> Metric {
+        let key = dimensions.reduce("\(Metric.self)|" + label) { $0 + "|" + $1.0 + "=" + $1.1 }
+        return self.cache.withLock { cache in
+            if let existing = cache[key] as? Metric { return existing }
+            let metric = make()
+            cache[key] = metric
+            return metric
+        }
     }
 
     /// A counter, made once per label set.
     public func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = Self.key(label, dimensions)
-        return self.counters.withLock { counters in
-            if let existing = counters[key] { return existing }
-            let counter = Counter(label: label, dimensions: dimensions, factory: self.factory)
-            counters[key] = counter
-            return counter
-        }
+        self.cached(label, dimensions) { Counter(label: label, dimensions: dimensions, factory: self.factory) }
     }
 
     /// A gauge, made once per label set.
     public func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
-        let key = Self.key(label, dimensions)
-        return self.gauges.withLock { gauges in
-            if let existing = gauges[key] { return existing }
-            let gauge = Gauge(label: label, dimensions: dimensions, factory: self.factory)
-            gauges[key] = gauge
-            return gauge
-        }
+        self.cached(label, dimensions) { Gauge(label: label, dimensions: dimensions, factory: self.factory) }
     }
 
     /// A timer (a histogram in Prometheus), made once per label set.
     public func timer(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Timer {
-        let key = Self.key(label, dimensions)
-        return self.timers.withLock { timers in
-            if let existing = timers[key] { return existing }
-            let timer = Metrics.Timer(label: label, dimensions: dimensions, factory: self.factory)
-            timers[key] = timer
-            return timer
-        }
+        self.cached(label, dimensions) { Metrics.Timer(label: label, dimensions: dimensions, factory: self.factory) }
     }
 
     /// Events accepted for a tenant.

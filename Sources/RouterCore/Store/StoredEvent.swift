@@ -8,15 +8,12 @@ public struct StoredEvent: Sendable, Hashable {
     public var failures: Int
     /// When the first attempt failed, for retried events.
     public var firstFailure: Timestamp?
-    /// Size of the stored properties in bytes, for batch sizing.
-    public var storedBytes: Int
 
     /// Creates a stored event.
-    public init(sequence: Int64, event: RetentionEvent, failures: Int = 0, firstFailure: Timestamp? = nil, storedBytes: Int) {
+    public init(sequence: Int64, event: RetentionEvent, failures: Int = 0, firstFailure: Timestamp? = nil) {
         self.sequence = sequence
         self.event = event
         self.failures = failures
         self.firstFailure = firstFailure
-        self.storedBytes = storedBytes
     }
 }
