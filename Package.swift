@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -63,6 +65,18 @@ let package = Package(
             dependencies: [
                 "CSQLite",
                 "RouterCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EventStorePostgres",
+            dependencies: [
+                "RouterCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -109,6 +123,7 @@ let package = Package(
                 "RouterCore",
                 "Signing",
                 "EventStoreSQLite",
+                "EventStorePostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -146,6 +161,9 @@ let package = Package(
                 "RouterCore",
                 "RouterServer",
                 "Signing",
+                "EventStoreSQLite",
+                "EventStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -175,9 +193,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "EventStoreSQLiteTests",
+            name: "EventStoreTests",
             dependencies: [
                 "EventStoreSQLite",
+                "EventStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 "RouterCore",
                 "RouterTesting",
                 .product(name: "Logging", package: "swift-log"),

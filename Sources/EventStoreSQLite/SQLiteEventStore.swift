@@ -107,34 +107,35 @@ public final class SQLiteEventStore: EventStore, Service {
     public func state(of partition: PartitionKey) async throws -> PartitionState {
         try await self.reader.run { connection in
             let statement = try connection.statement(
-                "SELECT cursor, head_failures, failing_since, paused_until FROM partitions WHERE tenant = ?1 AND destination = ?2"
+                "SELECT head_failures, failing_since, paused_until FROM partitions WHERE tenant = ?1 AND destination = ?2"
             )
             statement.bind(1, partition.tenant)
             statement.bind(2, partition.destination)
             guard try statement.step() else { return PartitionState() }
             return PartitionState(
-                cursor: statement.int64(0),
-                headFailures: Int(statement.int64(1)),
-                failingSince: statement.optionalInt64(2).map(Timestamp.init(millisecondsSince1970:)),
-                pausedUntil: statement.optionalInt64(3).map(Timestamp.init(millisecondsSince1970:))
+                headFailures: Int(statement.int64(0)),
+                failingSince: statement.optionalInt64(1).map(Timestamp.init(millisecondsSince1970:)),
+                pausedUntil: statement.optionalInt64(2).map(Timestamp.init(millisecondsSince1970:))
             )
         }
     }
 
-    public func events(in partition: PartitionKey, after cursor: Int64, limit: Int, maxBytes: Int) async throws -> [StoredEvent] {
+    public func head(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> [StoredEvent] {
         try await self.reader.run { connection in
+            // One writer hands out sequences in commit order, so the head is everything after
+            // the partition's cursor.
             let statement = try connection.statement(
                 """
                 SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties
                 FROM routes r JOIN events e ON e.seq = r.seq
-                WHERE r.tenant = ?1 AND r.destination = ?2 AND r.seq > ?3
-                ORDER BY r.seq LIMIT ?4
+                WHERE r.tenant = ?1 AND r.destination = ?2
+                  AND r.seq > coalesce((SELECT cursor FROM partitions WHERE tenant = ?1 AND destination = ?2), 0)
+                ORDER BY r.seq LIMIT ?3
                 """
             )
             statement.bind(1, partition.tenant)
             statement.bind(2, partition.destination)
-            statement.bind(3, cursor)
-            statement.bind(4, Int64(limit))
+            statement.bind(3, Int64(limit))
             var events: [StoredEvent] = []
             var bytes = 0
             while try statement.step() {
@@ -199,13 +200,13 @@ public final class SQLiteEventStore: EventStore, Service {
                 INSERT INTO partitions (tenant, destination, cursor, head_failures, failing_since, paused_until)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                 ON CONFLICT (tenant, destination) DO UPDATE SET
-                    cursor = excluded.cursor, head_failures = excluded.head_failures,
+                    cursor = max(cursor, excluded.cursor), head_failures = excluded.head_failures,
                     failing_since = excluded.failing_since, paused_until = excluded.paused_until
                 """
             )
             upsert.bind(1, partition.tenant)
             upsert.bind(2, partition.destination)
-            upsert.bind(3, commit.state.cursor)
+            upsert.bind(3, commit.taken.max() ?? 0)
             upsert.bind(4, Int64(commit.state.headFailures))
             upsert.bind(5, commit.state.failingSince?.millisecondsSince1970)
             upsert.bind(6, commit.state.pausedUntil?.millisecondsSince1970)
@@ -280,6 +281,13 @@ public final class SQLiteEventStore: EventStore, Service {
             }
         }
     }
+
+    /// One process owns the file: every partition is this instance's.
+    public var coordination: StoreCoordination { .exclusive }
+
+    public func lease(_ partitions: Set<PartitionKey>) async throws -> Set<PartitionKey> { partitions }
+
+    public func releaseLeases(_ partitions: Set<PartitionKey>) async throws {}
 
     static func storedEvent(_ statement: SQLiteStatement, tenant: String, failures: Int, firstFailure: Timestamp?) throws -> StoredEvent {
         let typeName = statement.string(2)

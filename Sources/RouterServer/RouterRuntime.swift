@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EventStorePostgres
 import EventStoreSQLite
 import Foundation
 import Hummingbird
@@ -22,17 +23,21 @@ public struct RouterRuntime: Sendable {
         public var logger: Logger
         /// Called with the bound port once the server listens.
         public var onServerRunning: @Sendable (Int) async -> Void
+        /// This instance's name among instances sharing a store; nil for host-pid-random.
+        public var instanceID: String?
 
         /// Creates options.
         public init(
             baseDirectory: String,
             environment: [String: String],
             logger: Logger,
+            instanceID: String? = nil,
             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
         ) {
             self.baseDirectory = baseDirectory
             self.environment = environment
             self.logger = logger
+            self.instanceID = instanceID
             self.onServerRunning = onServerRunning
         }
     }
@@ -73,9 +78,22 @@ public struct RouterRuntime: Sendable {
             try await httpClient.shutdown()
             throw ConfigErrors(loaded.errors)
         }
-        let store: SQLiteEventStore
+        let store: any EventStore & Service
+        let storeDescription: String
         do {
-            store = try SQLiteEventStore(directory: dataDirectory, logger: logger)
+            switch configuration.store {
+            case .sqlite:
+                let sqlite = try SQLiteEventStore(directory: dataDirectory, logger: logger)
+                (store, storeDescription) = (sqlite, sqlite.path)
+            case .postgres(let settings):
+                // Waits (retrying with backoff, logging each failure) until the database answers.
+                let postgres = try await PostgresEventStore(
+                    settings: settings,
+                    instanceID: options.instanceID ?? RouterInstance.defaultID(),
+                    logger: logger
+                )
+                (store, storeDescription) = (postgres, "\(postgres.url) as \(postgres.instanceID)")
+            }
         } catch {
             try await httpClient.shutdown()
             throw error
@@ -125,7 +143,7 @@ public struct RouterRuntime: Sendable {
             "Configuration loaded",
             metadata: [
                 "tenant.count": "\(loaded.tenants.count)",
-                "store.path": "\(store.path)",
+                "store": "\(storeDescription)",
                 "listen": "\(configuration.listen.host):\(configuration.listen.port)",
             ]
         )

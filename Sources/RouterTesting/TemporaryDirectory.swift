@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// A fresh folder under the system temporary directory, removed by `remove()`.
 public struct TemporaryDirectory: Sendable {
@@ -29,5 +30,14 @@ public struct TemporaryDirectory: Sendable {
     /// Removes the folder and everything in it.
     public func remove() {
         try? FileManager.default.removeItem(atPath: self.path)
+    }
+}
+
+extension Logger {
+    /// A logger for tests: quiet unless `TEST_LOG_LEVEL` asks for more.
+    public static func quiet(_ label: String = "test") -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        return logger
     }
 }

@@ -12,12 +12,13 @@ struct DeliveryPlannerTests {
         (0..<count).map { Fixtures.storedEvent(id: "e\(first + Int64($0))", sequence: first + Int64($0)) }
     }
 
-    @Test func deliveredBatchAdvancesTheCursor() {
+    @Test func deliveredBatchLeavesTheHead() {
         let plan = DeliveryPlanner.plan(
-            partition: self.partition, state: PartitionState(cursor: 0), batch: self.batch(3),
+            partition: self.partition, state: PartitionState(), batch: self.batch(3),
             outcomes: [.delivered, .delivered, .delivered], fromRetries: false, policy: self.policy, now: self.now
         )
-        #expect(plan.commit.state == PartitionState(cursor: 3))
+        #expect(plan.commit.state == PartitionState())
+        #expect(plan.commit.taken == [1, 2, 3])
         #expect(plan.delivered == 3)
         #expect(plan.pause == nil)
         #expect(plan.commit.retries.isEmpty && plan.commit.deadLetters.isEmpty)
@@ -25,11 +26,12 @@ struct DeliveryPlannerTests {
 
     @Test func wholeBatchFailureHoldsTheHeadAndPauses() {
         let plan = DeliveryPlanner.plan(
-            partition: self.partition, state: PartitionState(cursor: 7), batch: self.batch(2, from: 8),
+            partition: self.partition, state: PartitionState(), batch: self.batch(2, from: 8),
             outcomes: [.retry(after: nil, reason: self.reason), .retry(after: .seconds(30), reason: self.reason)],
             fromRetries: false, policy: self.policy, now: self.now
         )
-        #expect(plan.commit.state == PartitionState(cursor: 7, headFailures: 1, failingSince: self.now, pausedUntil: self.now.adding(.seconds(30))))
+        #expect(plan.commit.state == PartitionState(headFailures: 1, failingSince: self.now, pausedUntil: self.now.adding(.seconds(30))))
+        #expect(plan.commit.taken.isEmpty)
         #expect(plan.pause == .seconds(30))
         #expect(plan.commit.attempts.map(\.outcome) == [.retry, .retry])
         #expect(plan.commit.attempts.map(\.attempt) == [1, 1])
@@ -38,13 +40,14 @@ struct DeliveryPlannerTests {
     }
 
     @Test func headBatchBecomesDeadLettersWhenThePolicyGivesUp() {
-        let state = PartitionState(cursor: 7, headFailures: 2, failingSince: self.now.adding(.seconds(-60)))
+        let state = PartitionState(headFailures: 2, failingSince: self.now.adding(.seconds(-60)))
         let plan = DeliveryPlanner.plan(
             partition: self.partition, state: state, batch: self.batch(2, from: 8),
             outcomes: [.retry(after: nil, reason: self.reason), .retry(after: nil, reason: self.reason)],
             fromRetries: false, policy: self.policy, now: self.now
         )
-        #expect(plan.commit.state == PartitionState(cursor: 9))
+        #expect(plan.commit.state == PartitionState())
+        #expect(plan.commit.taken == [8, 9])
         #expect(plan.commit.deadLetters.map(\.eventID) == ["e8", "e9"])
         #expect(plan.commit.deadLetters.first?.attempts == 3)
         #expect(plan.deadLettered == 2)
@@ -53,11 +56,12 @@ struct DeliveryPlannerTests {
     @Test func mixedOutcomesSplitIntoDoneRetriesAndDeadLetters() {
         let rejected = FailureReason(code: "http_400", message: "bad", status: 400)
         let plan = DeliveryPlanner.plan(
-            partition: self.partition, state: PartitionState(cursor: 0), batch: self.batch(3),
+            partition: self.partition, state: PartitionState(), batch: self.batch(3),
             outcomes: [.delivered, .retry(after: nil, reason: self.reason), .rejected(reason: rejected)],
             fromRetries: false, policy: self.policy, now: self.now
         )
-        #expect(plan.commit.state == PartitionState(cursor: 3))
+        #expect(plan.commit.state == PartitionState())
+        #expect(plan.commit.taken == [1, 2, 3])
         #expect(plan.commit.retries.map(\.sequence) == [2])
         #expect(plan.commit.retries.first?.nextAttempt == self.now.adding(.seconds(1)))
         #expect(plan.commit.retries.first?.failures == 1)
@@ -76,10 +80,10 @@ struct DeliveryPlannerTests {
         second.failures = 2
         second.firstFailure = self.now.adding(.seconds(-9))
         let plan = DeliveryPlanner.plan(
-            partition: self.partition, state: PartitionState(cursor: 10), batch: [first, second],
+            partition: self.partition, state: PartitionState(), batch: [first, second],
             outcomes: [.delivered, .retry(after: nil, reason: self.reason)], fromRetries: true, policy: self.policy, now: self.now
         )
-        #expect(plan.commit.state.cursor == 10)
+        #expect(plan.commit.taken.isEmpty)
         #expect(plan.commit.finishedRetries == [4, 5])
         #expect(plan.commit.deadLetters.map(\.eventID) == ["b"])
         #expect(plan.commit.deadLetters.first?.attempts == 3)
@@ -87,10 +91,10 @@ struct DeliveryPlannerTests {
 
     @Test func aWrongNumberOfOutcomesIsTreatedAsAFailureNotADelivery() {
         let plan = DeliveryPlanner.plan(
-            partition: self.partition, state: PartitionState(cursor: 0), batch: self.batch(2),
+            partition: self.partition, state: PartitionState(), batch: self.batch(2),
             outcomes: [.delivered], fromRetries: false, policy: self.policy, now: self.now
         )
-        #expect(plan.commit.state.cursor == 0)
+        #expect(plan.commit.taken.isEmpty)
         #expect(plan.delivered == 0)
         #expect(plan.pause != nil)
     }
@@ -127,10 +131,11 @@ struct DeliveryPlannerRetrySetTests {
         event.firstFailure = self.now.adding(.seconds(-60))
         let reason = FailureReason(code: "http_500", message: "boom", status: 500)
         let plan = DeliveryPlanner.plan(
-            partition: self.partition, state: PartitionState(cursor: 10), batch: [event],
+            partition: self.partition, state: PartitionState(), batch: [event],
             outcomes: [.retry(after: nil, reason: reason)], fromRetries: true, policy: self.policy, now: self.now
         )
-        #expect(plan.commit.state == PartitionState(cursor: 10))
+        #expect(plan.commit.state == PartitionState())
+        #expect(plan.commit.taken.isEmpty)
         #expect(plan.pause == nil)
         #expect(plan.commit.retries.first?.failures == 4)
         #expect(plan.commit.retries.first?.nextAttempt == self.now.adding(.seconds(8)))

@@ -54,7 +54,9 @@ struct BadInputEndToEndTests {
         #expect(try await TestClient.ingest(server, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "good")).status == 202)
         #expect(try await eventually { ServerHarness.fileIDs(directory) == ["good"] })
         try await server.stop()
-        let stored = try await ServerHarness.store(directory).events(in: PartitionKey(tenant: "acme", destination: "archive"), after: 0, limit: 100)
-        #expect(stored.map(\.event.id) == ["good"])
+        // Stored once, delivered, and nothing else was stored.
+        let store = try ServerHarness.store(directory)
+        #expect(try await store.status(tenant: "acme", id: "good")?.destinations.map(\.state) == [.delivered])
+        #expect(try await store.statistics().partitions.values.map(\.backlog).reduce(0, +) == 0)
     }
 }

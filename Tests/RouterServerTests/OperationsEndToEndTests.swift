@@ -89,8 +89,10 @@ struct OperationsEndToEndTests {
         #expect(one.status == 200)
         #expect(one.json?["replayed"] == 1)
         #expect(try await eventually { recorder.deliveredIDs == ["d2"] })
-        let status = try await Self.admin(.GET, server, "/v1/tenants/acme/events/d2")
-        #expect(status.json?["destinations"]?.arrayValue?.last?["state"] == "delivered")
+        // The destination has it before the commit lands: wait for the delivery record.
+        #expect(try await eventually {
+            try await Self.admin(.GET, server, "/v1/tenants/acme/events/d2").json?["destinations"]?.arrayValue?.last?["state"] == "delivered"
+        })
         let all = try await Self.admin(.POST, server, "/v1/tenants/acme/dead-letters/replay", body: ["destination": "scripted", "all": true])
         #expect(all.json?["replayed"] == 2)
         #expect(try await eventually { Set(recorder.deliveredIDs) == ["d1", "d2", "d3"] })

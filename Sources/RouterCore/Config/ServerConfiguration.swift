@@ -11,7 +11,8 @@
 ///   "adminToken": {"env": "ROUTER_ADMIN_TOKEN"},
 ///   "recordRetentionDays": 7,
 ///   "maxStoreBytes": 8589934592,
-///   "maxBacklogEventsPerTenant": 50000000
+///   "maxBacklogEventsPerTenant": 50000000,
+///   "store": {"kind": "sqlite"}
 /// }
 /// ```
 /// Every key is optional; relative paths resolve against the folder `serve` runs in.
@@ -66,6 +67,8 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
     public var maxStoreBytes: Int64
     /// Ingest answers 503 for a tenant with this many undelivered events. Default 50 million.
     public var maxBacklogEventsPerTenant: Int
+    /// Where the event queue lives. Default SQLite in `dataDirectory`.
+    public var store: StoreConfiguration
 
     /// Creates a configuration with the documented defaults.
     public init(
@@ -78,7 +81,8 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         adminToken: SecretSource? = nil,
         recordRetentionDays: Double = 7,
         maxStoreBytes: Int64 = 8 << 30,
-        maxBacklogEventsPerTenant: Int = 50_000_000
+        maxBacklogEventsPerTenant: Int = 50_000_000,
+        store: StoreConfiguration = .sqlite
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -90,11 +94,12 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         self.recordRetentionDays = recordRetentionDays
         self.maxStoreBytes = maxStoreBytes
         self.maxBacklogEventsPerTenant = maxBacklogEventsPerTenant
+        self.store = store
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, dataDirectory, tenantsDirectory, maxRequestBytes, maxBatchEvents, allowPrivateAddresses
-        case adminToken, recordRetentionDays, maxStoreBytes, maxBacklogEventsPerTenant
+        case adminToken, recordRetentionDays, maxStoreBytes, maxBacklogEventsPerTenant, store
     }
 
     public init(from decoder: any Decoder) throws {
@@ -112,6 +117,7 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         self.maxStoreBytes = try container.decodeIfPresent(Int64.self, forKey: .maxStoreBytes) ?? defaults.maxStoreBytes
         self.maxBacklogEventsPerTenant =
             try container.decodeIfPresent(Int.self, forKey: .maxBacklogEventsPerTenant) ?? defaults.maxBacklogEventsPerTenant
+        self.store = try container.decodeIfPresent(StoreConfiguration.self, forKey: .store) ?? .sqlite
         guard self.recordRetentionDays > 0, self.recordRetentionDays <= 3650 else {
             throw DecodingError.dataCorruptedError(forKey: .recordRetentionDays, in: container, debugDescription: "must be between 0 and 3650 days, e.g. 7")
         }

@@ -5,7 +5,7 @@
 ///   the head stays where it is (events keep their order) and the worker pauses with backoff (at
 ///   least as long as any `Retry-After`). Past the retry policy's limit the batch becomes dead
 ///   letters. A failing batch from the retry set only reschedules its own events.
-/// - Otherwise the cursor moves past the batch: delivered events are done, rejected ones become
+/// - Otherwise the batch leaves the head: delivered events are done, rejected ones become
 ///   dead letters, and retried ones wait in the retry set with their own backoff.
 public enum DeliveryPlanner {
     /// The longest pause a `Retry-After` can impose.
@@ -56,7 +56,7 @@ public enum DeliveryPlanner {
         }
         var commit = DeliveryCommit(partition: partition, state: state)
         var plan = Plan(commit: commit, pause: nil, delivered: 0, retried: 0, deadLettered: 0)
-        guard let last = batch.last else { return plan }
+        guard !batch.isEmpty else { return plan }
 
         // Failures so far and first failure, per event; fresh events inherit the head's history.
         func history(_ event: StoredEvent) -> (failures: Int, first: Timestamp?) {
@@ -115,7 +115,8 @@ public enum DeliveryPlanner {
                     )
                     plan.deadLettered += 1
                 }
-                newState = PartitionState(cursor: last.sequence)
+                newState = PartitionState()
+                commit.taken = batch.map(\.sequence)
             } else {
                 plan.retried = batch.count
             }
@@ -131,7 +132,7 @@ public enum DeliveryPlanner {
         newState.headFailures = 0
         newState.failingSince = nil
         newState.pausedUntil = nil
-        if !fromRetries { newState.cursor = max(state.cursor, last.sequence) }
+        if !fromRetries { commit.taken = batch.map(\.sequence) }
         for (event, outcome) in zip(batch, outcomes) {
             let (failures, first) = history(event)
             switch outcome {

@@ -2,11 +2,19 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Runs one `DeliveryWorker` per tenant × destination, as a `Service`, and swaps workers when
-/// the configuration is reloaded.
+/// Runs one `DeliveryWorker` per tenant × destination that this instance holds the lease of, as
+/// a `Service`, and swaps workers when the configuration is reloaded.
+///
+/// Leases: every `leaseDuration / 3` the supervisor takes or renews the leases of every configured
+/// partition (`EventStore.lease`); it starts workers for the partitions it holds and stops those
+/// it lost. When renewing fails for longer than two thirds of the lease, it stops every worker
+/// before another instance can take the partitions over, so two instances never deliver one
+/// partition at once while their leases are valid. A store only one process uses grants every
+/// lease at once, so this costs nothing there.
 ///
 /// On graceful shutdown every worker finishes the batch it is delivering, commits it and
-/// returns; events not yet attempted stay in the store for the next start.
+/// returns; then the leases are released so another instance takes over at once. Events not yet
+/// attempted stay in the store.
 public final class DeliverySupervisor: Service {
     /// What identifies a destination's configuration: a change of any part starts a new worker.
     struct Fingerprint: Equatable {
@@ -15,9 +23,27 @@ public final class DeliverySupervisor: Service {
         let events: Set<RetentionEventType>?
     }
 
+    private struct Desired {
+        let configured: ConfiguredDestination
+        let fingerprint: Fingerprint
+    }
+
     private struct Entry {
         let worker: DeliveryWorker
         let fingerprint: Fingerprint
+    }
+
+    private struct State {
+        /// The configured partitions.
+        var desired: [PartitionKey: Desired] = [:]
+        /// The partitions this instance holds the lease of.
+        var held: Set<PartitionKey> = []
+        /// The running workers: desired ∩ held.
+        var entries: [PartitionKey: Entry] = [:]
+        /// Workers stopped that may still be finishing a batch; a worker that later takes their
+        /// partition again waits for them, so one partition never has two.
+        var retiring: [PartitionKey: DeliveryWorker] = [:]
+        var shuttingDown = false
     }
 
     /// What `apply` changed.
@@ -31,14 +57,12 @@ public final class DeliverySupervisor: Service {
     private let store: any EventStore
     private let metrics: RouterMetrics
     private let logger: Logger
-    private let entries = Mutex<[PartitionKey: Entry]>([:])
-    /// Workers stopped by a reload that may still be finishing a batch; a worker that later
-    /// takes their partition again waits for them, so one partition never has two.
-    private let retiring = Mutex<[PartitionKey: DeliveryWorker]>([:])
+    private let state = Mutex(State())
+    private let leaseWakeup = Wakeup()
     private let starts: AsyncStream<DeliveryWorker>
     private let startContinuation: AsyncStream<DeliveryWorker>.Continuation
 
-    /// Creates a supervisor for the given tenants.
+    /// Creates a supervisor for the given tenants; workers start once `run` holds their leases.
     public init(store: any EventStore, tenants: [TenantConfiguration], metrics: RouterMetrics, logger: Logger) {
         self.store = store
         self.metrics = metrics
@@ -47,97 +71,178 @@ public final class DeliverySupervisor: Service {
         _ = self.apply(tenants)
     }
 
-    /// Makes the running workers match `tenants`: new destinations start, changed ones restart
-    /// with the new settings (after the old worker commits its batch), removed ones stop. The
-    /// backlog of a removed destination stays in the store.
+    /// Makes the configured partitions match `tenants`: new destinations start (once leased),
+    /// changed ones restart with the new settings (after the old worker commits its batch),
+    /// removed ones stop. The backlog of a removed destination stays in the store.
     @discardableResult
     public func apply(_ tenants: [TenantConfiguration]) -> Changes {
-        var desired: [PartitionKey: (ConfiguredDestination, Fingerprint)] = [:]
+        var desired: [PartitionKey: Desired] = [:]
         for tenant in tenants {
             for configured in tenant.destinations {
                 let fingerprint = Fingerprint(type: configured.type, settings: configured.settings, events: configured.events)
-                desired[PartitionKey(tenant: tenant.name, destination: configured.id)] = (configured, fingerprint)
+                desired[PartitionKey(tenant: tenant.name, destination: configured.id)] = Desired(configured: configured, fingerprint: fingerprint)
             }
         }
         var changes = Changes()
-        var toStart: [DeliveryWorker] = []
-        var toStop: [DeliveryWorker] = []
-        let retiring = self.retiring.withLock { $0 }
-        var retired: [PartitionKey: DeliveryWorker] = [:]
-        self.entries.withLock { entries in
-            for (partition, entry) in entries where desired[partition] == nil {
-                toStop.append(entry.worker)
-                retired[partition] = entry.worker
-                entries[partition] = nil
+        let (toStart, toStop) = self.state.withLock { state in
+            for partition in state.desired.keys where desired[partition] == nil {
                 changes.removed.append(partition)
             }
-            for (partition, (configured, fingerprint)) in desired {
-                let previous = entries[partition]
-                if let previous, previous.fingerprint == fingerprint {
-                    changes.unchanged.append(partition)
-                    continue
-                }
-                if let previous {
-                    toStop.append(previous.worker)
-                    changes.changed.append(partition)
+            for (partition, wanted) in desired {
+                if let previous = state.desired[partition] {
+                    if previous.fingerprint == wanted.fingerprint {
+                        changes.unchanged.append(partition)
+                    } else {
+                        changes.changed.append(partition)
+                    }
                 } else {
                     changes.added.append(partition)
                 }
-                let worker = DeliveryWorker(
-                    partition: partition,
-                    destination: configured.destination,
-                    type: configured.type,
-                    store: self.store,
-                    metrics: self.metrics,
-                    logger: self.logger,
-                    predecessor: previous?.worker ?? retiring[partition]
-                )
-                entries[partition] = Entry(worker: worker, fingerprint: fingerprint)
-                toStart.append(worker)
+            }
+            state.desired = desired
+            return self.reconcile(&state)
+        }
+        self.launch(toStart, stopping: toStop)
+        // New partitions need their leases: ask now rather than at the next renewal.
+        if !changes.added.isEmpty { self.leaseWakeup.signal() }
+        return changes
+    }
+
+    /// Starts and stops workers so that they run for exactly the desired partitions this
+    /// instance holds, with their current settings. Call with the lock held.
+    private func reconcile(_ state: inout State) -> (start: [DeliveryWorker], stop: [DeliveryWorker]) {
+        var toStart: [DeliveryWorker] = []
+        var toStop: [DeliveryWorker] = []
+        for (partition, entry) in state.entries {
+            let wanted = state.desired[partition]
+            let keep = wanted?.fingerprint == entry.fingerprint && state.held.contains(partition) && !entry.worker.isFinished
+            if !keep {
+                toStop.append(entry.worker)
+                state.retiring[partition] = entry.worker
+                state.entries[partition] = nil
             }
         }
-        self.retiring.withLock { map in
-            for started in toStart { map[started.partition] = nil }
-            map.merge(retired) { _, newer in newer }
+        guard !state.shuttingDown else { return (toStart, toStop) }
+        for (partition, wanted) in state.desired where state.held.contains(partition) && state.entries[partition] == nil {
+            let worker = DeliveryWorker(
+                partition: partition,
+                destination: wanted.configured.destination,
+                type: wanted.configured.type,
+                store: self.store,
+                metrics: self.metrics,
+                logger: self.logger,
+                predecessor: state.retiring[partition]
+            )
+            state.retiring[partition] = nil
+            state.entries[partition] = Entry(worker: worker, fingerprint: wanted.fingerprint)
+            toStart.append(worker)
         }
+        return (toStart, toStop)
+    }
+
+    private func launch(_ toStart: [DeliveryWorker], stopping toStop: [DeliveryWorker]) {
         for worker in toStop { worker.stop() }
         for worker in toStart { self.startContinuation.yield(worker) }
-        return changes
     }
 
     /// Wakes the workers of `tenant` for the given destinations.
     public func notify(tenant: String, destinations: some Sequence<String>) {
-        let woken = self.entries.withLock { entries in
-            destinations.compactMap { entries[PartitionKey(tenant: tenant, destination: $0)]?.worker }
+        let woken = self.state.withLock { state in
+            destinations.compactMap { state.entries[PartitionKey(tenant: tenant, destination: $0)]?.worker }
         }
         for worker in woken { worker.signal() }
     }
 
     /// Wakes the workers of the given partitions (after a replay).
     public func notify(_ partitions: some Sequence<PartitionKey>) {
-        let woken = self.entries.withLock { entries in partitions.compactMap { entries[$0]?.worker } }
+        let woken = self.state.withLock { state in partitions.compactMap { state.entries[$0]?.worker } }
         for worker in woken { worker.signal() }
     }
 
     /// The partitions that have a running worker.
     public var activePartitions: Set<PartitionKey> {
-        self.entries.withLock { Set($0.keys) }
+        self.state.withLock { Set($0.entries.keys) }
     }
 
     public func run() async throws {
-        self.logger.notice("Delivery started", metadata: ["partition.count": "\(self.activePartitions.count)"])
+        self.logger.notice("Delivery started", metadata: ["partition.count": "\(self.state.withLock { $0.desired.count })"])
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.keepLeases() }
                 for await worker in self.starts {
                     group.addTask { await worker.run() }
                 }
                 await group.waitForAll()
             }
         } onGracefulShutdown: {
+            let workers = self.state.withLock { state in
+                state.shuttingDown = true
+                return state.entries.values.map(\.worker) + state.retiring.values
+            }
             self.startContinuation.finish()
-            let workers = self.entries.withLock { $0.values.map(\.worker) }
+            self.leaseWakeup.stop()
             for worker in workers { worker.stop() }
         }
+        // Every worker has committed its last batch: hand the partitions over at once.
+        let held = self.state.withLock { $0.held }
+        if !held.isEmpty {
+            do {
+                try await self.store.releaseLeases(held)
+            } catch {
+                self.logger.warning("Could not release partition leases; they expire on their own", metadata: ["error": "\(error)"])
+            }
+        }
         self.logger.notice("Delivery stopped")
+    }
+
+    /// Takes and renews leases until shutdown, starting and stopping workers to match.
+    private func keepLeases() async {
+        let coordination = self.store.coordination
+        let renewEvery = coordination.leaseDuration / 3
+        var lastRenewal: ContinuousClock.Instant?
+        var failures = 0
+        while !self.leaseWakeup.isStopped, !Task.isCancelled {
+            let wanted = self.state.withLock { state in Set(state.desired.keys) }
+            let started = ContinuousClock.now
+            do {
+                // A call that hangs must not outlive the leases it renews.
+                let store = self.store
+                let held = try await withDeadline(renewEvery) { try await store.lease(wanted) }
+                let (released, toStart, toStop) = self.state.withLock { state in
+                    state.retiring = state.retiring.filter { !$0.value.isFinished }
+                    let gained = held.subtracting(state.held)
+                    let lost = state.held.subtracting(held).intersection(wanted)
+                    if !gained.isEmpty || !lost.isEmpty {
+                        self.logger.info("Partition leases changed", metadata: ["gained": "\(gained.count)", "lost": "\(lost.count)", "held": "\(held.count)"])
+                    }
+                    // Leases of partitions no longer configured go once their worker is done.
+                    let unwanted = state.held.subtracting(wanted).filter { state.retiring[$0]?.isFinished ?? true }
+                    state.held = held.union(state.held.subtracting(wanted).subtracting(unwanted))
+                    let (start, stop) = self.reconcile(&state)
+                    return (unwanted, start, stop)
+                }
+                self.launch(toStart, stopping: toStop)
+                if !released.isEmpty { try await self.store.releaseLeases(released) }
+                lastRenewal = started
+                failures = 0
+            } catch {
+                failures += 1
+                self.logger.error("Could not renew partition leases", metadata: ["error": "\(error)", "failures": "\(failures)"])
+                // Past two thirds of the lease another instance may take over soon: stop first.
+                if let last = lastRenewal, ContinuousClock.now - last > coordination.leaseDuration * 2 / 3 {
+                    let toStop = self.state.withLock { state in
+                        state.held = []
+                        return self.reconcile(&state).stop
+                    }
+                    if !toStop.isEmpty {
+                        self.logger.warning("Stopped delivery until the leases can be renewed", metadata: ["partition.count": "\(toStop.count)"])
+                    }
+                    self.launch([], stopping: toStop)
+                    lastRenewal = nil
+                }
+            }
+            let wait = failures == 0 ? renewEvery : min(renewEvery, ExponentialJitterRetryPolicy.standard.delay(afterFailures: failures))
+            await self.leaseWakeup.wait(until: .now + wait)
+        }
     }
 }

@@ -1,10 +1,12 @@
 import Logging
 import Metrics
 
-/// Delivers one partition (a tenant's destination): reads after the cursor and due retries,
-/// calls the destination, and commits what `DeliveryPlanner` decides.
+/// Delivers one partition (a tenant's destination): reads the head and due retries, calls the
+/// destination, and commits what `DeliveryPlanner` decides.
 ///
-/// One worker per partition, so a slow or failing destination only ever holds up itself.
+/// One worker per partition, so a slow or failing destination only ever holds up itself. It runs
+/// only while this instance holds the partition's lease and stops when a commit finds the lease
+/// taken over.
 public final class DeliveryWorker: Sendable {
     /// The queue this worker drains.
     public let partition: PartitionKey
@@ -44,6 +46,9 @@ public final class DeliveryWorker: Sendable {
     /// Asks the worker to finish the batch in flight and return.
     public func stop() { self.wakeup.stop() }
 
+    /// True once `run` has returned.
+    public var isFinished: Bool { self.finished.isStopped }
+
     /// Waits until `run` has returned.
     public func waitUntilFinished() async {
         while !self.finished.isStopped {
@@ -73,6 +78,9 @@ public final class DeliveryWorker: Sendable {
                 }
                 state = try await self.step(current)
                 storeFailures = 0
+            } catch let lost as PartitionLeaseLost {
+                self.logger.warning("Partition taken over by another instance; stopping", metadata: ["error": "\(lost)"])
+                return
             } catch {
                 storeFailures += 1
                 let wait = ExponentialJitterRetryPolicy.standard.delay(afterFailures: storeFailures)
@@ -90,11 +98,15 @@ public final class DeliveryWorker: Sendable {
         var batch = try await self.store.dueRetries(in: self.partition, now: now, limit: limits.maxEvents, maxBytes: limits.maxBytes)
         let fromRetries = !batch.isEmpty
         if !fromRetries {
-            batch = try await self.store.events(in: self.partition, after: state.cursor, limit: limits.maxEvents, maxBytes: limits.maxBytes)
+            batch = try await self.store.head(of: self.partition, limit: limits.maxEvents, maxBytes: limits.maxBytes)
         }
         guard !batch.isEmpty else {
-            let next = try await self.store.nextRetry(in: self.partition)
-            await self.wakeup.wait(until: next.map { Self.instant(at: $0, now: now) })
+            var deadline = try await self.store.nextRetry(in: self.partition).map { Self.instant(at: $0, now: now) }
+            // Other instances sharing the store do not signal this one: look again after a while.
+            if let poll = self.store.coordination.pollInterval {
+                deadline = min(deadline ?? .now + poll, .now + poll)
+            }
+            await self.wakeup.wait(until: deadline)
             return state
         }
         if !fromRetries, limits.maxWait > .zero, batch.count < limits.maxEvents, state.headFailures == 0 {

@@ -36,8 +36,10 @@ public struct DeliveryCommit: Sendable, Equatable {
 
     /// The partition this commit belongs to.
     public var partition: PartitionKey
-    /// The new partition state (cursor and head-failure bookkeeping).
+    /// The new partition state (head-failure bookkeeping).
     public var state: PartitionState
+    /// Head events this commit takes off the queue (delivered, dead or moved to the retry set).
+    public var taken: [Int64]
     /// Retried events that are done (delivered or dead-lettered): their retry rows go.
     public var finishedRetries: [Int64]
     /// Retries to insert or update.
@@ -51,6 +53,7 @@ public struct DeliveryCommit: Sendable, Equatable {
     public init(
         partition: PartitionKey,
         state: PartitionState,
+        taken: [Int64] = [],
         finishedRetries: [Int64] = [],
         retries: [Retry] = [],
         deadLetters: [DeadLetter] = [],
@@ -58,6 +61,7 @@ public struct DeliveryCommit: Sendable, Equatable {
     ) {
         self.partition = partition
         self.state = state
+        self.taken = taken
         self.finishedRetries = finishedRetries
         self.retries = retries
         self.deadLetters = deadLetters

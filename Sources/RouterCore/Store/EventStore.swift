@@ -1,13 +1,17 @@
-/// The durable queue behind the router: accepted events, per-destination cursors, retries and
-/// dead letters.
+/// The durable queue behind the router: accepted events, the events waiting at each partition's
+/// head, retries, dead letters and the delivery record.
 ///
 /// Rules implementations keep:
 /// - `append` returns only after the events are durable (fsync'd or committed with equivalent
 ///   durability). One call is atomic: all of its events are stored or none.
 /// - An event id already stored for the tenant is not stored or routed again; `append` reports it
-///   as a duplicate.
-/// - Sequences increase in acceptance order, so reading after a cursor yields events in order.
-/// - `commit` applies a whole `DeliveryCommit` atomically.
+///   as a duplicate, also when another router instance sharing the store stored it.
+/// - Each partition's head holds its events in sequence order until a commit takes them off
+///   (`DeliveryCommit.taken`). Sequences increase in acceptance order within one writer; a store
+///   shared by several writers may make an event visible after a later sequence, and it still
+///   joins the head (nothing is skipped).
+/// - `commit` applies a whole `DeliveryCommit` atomically, and only while this instance holds
+///   the partition's lease (otherwise it throws `PartitionLeaseLost` and changes nothing).
 public protocol EventStore: Sendable {
     /// Stores events for one tenant with, per event, the destination ids it is routed to.
     ///
@@ -17,14 +21,14 @@ public protocol EventStore: Sendable {
     /// The persisted state of a partition (a fresh state for one never seen).
     func state(of partition: PartitionKey) async throws -> PartitionState
 
-    /// Events routed to `partition` with a sequence after `cursor`, oldest first.
-    /// At most `limit` events, and no more stored property bytes than `maxBytes` (but always at
-    /// least one event when any is waiting), so a batch is read and decoded only as far as the
-    /// destination will take it.
-    func events(in partition: PartitionKey, after cursor: Int64, limit: Int, maxBytes: Int) async throws -> [StoredEvent]
+    /// Events waiting at the head of `partition` (routed to it and not yet taken off), oldest
+    /// first. At most `limit` events, and no more stored property bytes than `maxBytes` (but
+    /// always at least one event when any is waiting), so a batch is read and decoded only as far
+    /// as the destination will take it.
+    func head(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> [StoredEvent]
 
     /// Retries of `partition` that are due at `now`, oldest first.
-    /// Bounded by `limit` and `maxBytes` as `events(in:after:limit:maxBytes:)` is.
+    /// Bounded by `limit` and `maxBytes` as `head(of:limit:maxBytes:)` is.
     func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int, maxBytes: Int) async throws -> [StoredEvent]
 
     /// When the earliest scheduled retry of `partition` is due; nil when none is scheduled.
@@ -51,6 +55,52 @@ public protocol EventStore: Sendable {
     ///
     /// - Returns: how many were deleted, and where to continue (nil when the scan is done).
     func prune(receivedBefore cutoff: Timestamp, after: Int64, limit: Int) async throws -> PruneProgress
+
+    /// How router instances sharing this store divide the partitions.
+    var coordination: StoreCoordination { get }
+
+    /// Takes or renews, for `coordination.leaseDuration`, the right to deliver each of
+    /// `partitions` that no other live instance holds.
+    ///
+    /// - Returns: the partitions this instance holds now (a store only one process uses grants
+    ///   them all).
+    func lease(_ partitions: Set<PartitionKey>) async throws -> Set<PartitionKey>
+
+    /// Gives up partitions this instance holds, so another instance takes them over at once
+    /// (graceful shutdown, removed destinations).
+    func releaseLeases(_ partitions: Set<PartitionKey>) async throws
+}
+
+/// How router instances sharing one store divide the work.
+public struct StoreCoordination: Sendable, Equatable {
+    /// How long a lease lasts unless renewed; an instance that dies loses its partitions after it.
+    public var leaseDuration: Duration
+    /// How often an idle worker looks for events another instance stored; nil when every event
+    /// arrives through this process (its own ingest wakes the worker).
+    public var pollInterval: Duration?
+
+    /// Creates a coordination description.
+    public init(leaseDuration: Duration, pollInterval: Duration?) {
+        self.leaseDuration = leaseDuration
+        self.pollInterval = pollInterval
+    }
+
+    /// One process owns the store and every partition in it.
+    public static let exclusive = StoreCoordination(leaseDuration: .seconds(15), pollInterval: nil)
+}
+
+/// Thrown by `EventStore.commit` when another instance took the partition over: the batch just
+/// delivered is delivered again by the new owner (at least once), and this worker must stop.
+public struct PartitionLeaseLost: Error, CustomStringConvertible {
+    /// The partition this instance no longer holds.
+    public var partition: PartitionKey
+
+    /// Creates the error.
+    public init(partition: PartitionKey) { self.partition = partition }
+
+    public var description: String {
+        "the lease of \(self.partition.tenant)/\(self.partition.destination) is held by another instance"
+    }
 }
 
 /// One step of pruning.
@@ -82,9 +132,9 @@ extension EventStore {
         return total
     }
 
-    /// Events after the cursor, bounded by count only.
-    public func events(in partition: PartitionKey, after cursor: Int64, limit: Int) async throws -> [StoredEvent] {
-        try await self.events(in: partition, after: cursor, limit: limit, maxBytes: .max)
+    /// Events at the head, bounded by count only.
+    public func head(of partition: PartitionKey, limit: Int) async throws -> [StoredEvent] {
+        try await self.head(of: partition, limit: limit, maxBytes: .max)
     }
 
     /// Due retries, bounded by count only.

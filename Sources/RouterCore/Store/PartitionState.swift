@@ -1,7 +1,8 @@
-/// Where a partition's delivery stands, as persisted.
+/// Where a partition's delivery stands, as persisted: the head's failure bookkeeping.
+///
+/// Which events wait at the head is the store's business (`EventStore.head(of:limit:maxBytes:)`);
+/// a commit takes events off it with `DeliveryCommit.taken`.
 public struct PartitionState: Sendable, Equatable {
-    /// The sequence of the last event taken off the head of the queue (0 before any).
-    public var cursor: Int64
     /// Consecutive failed attempts at the head batch (the whole destination failing).
     public var headFailures: Int
     /// When the head batch first failed; nil while healthy.
@@ -10,8 +11,7 @@ public struct PartitionState: Sendable, Equatable {
     public var pausedUntil: Timestamp?
 
     /// Creates a state.
-    public init(cursor: Int64 = 0, headFailures: Int = 0, failingSince: Timestamp? = nil, pausedUntil: Timestamp? = nil) {
-        self.cursor = cursor
+    public init(headFailures: Int = 0, failingSince: Timestamp? = nil, pausedUntil: Timestamp? = nil) {
         self.headFailures = headFailures
         self.failingSince = failingSince
         self.pausedUntil = pausedUntil

@@ -1,0 +1,104 @@
+/// The store's tables, all in the `retention_router` schema, and the migrations that build them.
+///
+/// Migrations are applied in order inside one transaction under an advisory lock, so instances
+/// starting together never race, and each is recorded in `schema_migrations`.
+enum PostgresSchema {
+    /// The schema (namespace) every table lives in.
+    static let name = "retention_router"
+
+    /// The advisory lock key migrations run under (any fixed number; "rr" + "mg").
+    static let migrationLock: Int64 = 0x7272_6D67
+
+    /// Statements that bring the schema to version N, indexed by N.
+    static let migrations: [(version: Int, sql: String)] = [
+        (
+            1,
+            """
+            CREATE TABLE retention_router.events (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                tenant TEXT NOT NULL,
+                id TEXT NOT NULL,
+                type TEXT NOT NULL,
+                occurred_at BIGINT NOT NULL,
+                received_at BIGINT NOT NULL,
+                properties BYTEA NOT NULL,
+                destinations TEXT[] NOT NULL,
+                UNIQUE (tenant, id)
+            );
+            CREATE INDEX events_received ON retention_router.events (received_at);
+            -- The head of each partition: events routed to it and not yet taken off. Rows go when
+            -- a commit takes them, so an event that commits late (after a later sequence) still
+            -- joins the head instead of being skipped by a cursor.
+            CREATE TABLE retention_router.pending (
+                tenant TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                PRIMARY KEY (tenant, destination, seq)
+            );
+            CREATE TABLE retention_router.partitions (
+                tenant TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                head_failures INTEGER NOT NULL DEFAULT 0,
+                failing_since BIGINT,
+                paused_until BIGINT,
+                PRIMARY KEY (tenant, destination)
+            );
+            -- Who delivers each partition; expiry is in the database's clock, so instances'
+            -- clocks never have to agree.
+            CREATE TABLE retention_router.leases (
+                tenant TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                owner TEXT,
+                expires_at BIGINT,
+                PRIMARY KEY (tenant, destination)
+            );
+            CREATE TABLE retention_router.retries (
+                tenant TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                failures INTEGER NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                first_failure_at BIGINT NOT NULL,
+                code TEXT NOT NULL,
+                message TEXT NOT NULL,
+                status INTEGER,
+                PRIMARY KEY (tenant, destination, seq)
+            );
+            CREATE INDEX retries_due ON retention_router.retries (tenant, destination, next_attempt_at);
+            CREATE TABLE retention_router.dead_letters (
+                tenant TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                event_id TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                code TEXT NOT NULL,
+                message TEXT NOT NULL,
+                status INTEGER,
+                failed_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant, destination, seq)
+            );
+            CREATE INDEX dead_letters_time ON retention_router.dead_letters (tenant, failed_at);
+            CREATE INDEX dead_letters_seq ON retention_router.dead_letters (tenant, seq);
+            CREATE TABLE retention_router.attempts (
+                tenant TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                attempt INTEGER NOT NULL,
+                at BIGINT NOT NULL,
+                outcome TEXT NOT NULL,
+                status INTEGER,
+                code TEXT,
+                message TEXT,
+                latency_ms BIGINT NOT NULL,
+                PRIMARY KEY (tenant, destination, seq, at, attempt)
+            );
+            """
+        )
+    ]
+
+    /// The newest version this router knows.
+    static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
+
+    /// The database's clock in milliseconds since 1970, for lease expiry.
+    static let nowMilliseconds = "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+}

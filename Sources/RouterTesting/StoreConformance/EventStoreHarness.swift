@@ -1,0 +1,135 @@
+import EventStorePostgres
+import EventStoreSQLite
+import Foundation
+import Logging
+import NIOPosix
+import PostgresNIO
+import RouterCore
+
+/// Fresh, empty storage for one store test: a folder for SQLite, a database for PostgreSQL.
+public protocol EventStoreStorage: Sendable {
+    /// Opens a store on this storage as the named router instance. Opening again after the
+    /// previous handle is dropped is a restart over the same data.
+    func open(instance: String) async throws -> any EventStore
+    /// Deletes the storage.
+    func remove() async
+}
+
+/// Makes fresh storage of one kind, so one suite runs unchanged against every store.
+public protocol EventStoreHarness: Sendable, CustomStringConvertible {
+    /// New, empty storage.
+    func makeStorage() async throws -> any EventStoreStorage
+}
+
+extension EventStoreHarness {
+    /// Runs `body` with fresh storage and removes it afterwards.
+    public func withStorage(_ body: (any EventStoreStorage) async throws -> Void) async throws {
+        let storage = try await self.makeStorage()
+        do {
+            try await body(storage)
+        } catch {
+            await storage.remove()
+            throw error
+        }
+        await storage.remove()
+    }
+}
+
+/// SQLite stores in temporary folders.
+public struct SQLiteHarness: EventStoreHarness {
+    public init() {}
+
+    public var description: String { "sqlite" }
+
+    public func makeStorage() async throws -> any EventStoreStorage {
+        SQLiteStorage(directory: try TemporaryDirectory())
+    }
+
+    struct SQLiteStorage: EventStoreStorage {
+        let directory: TemporaryDirectory
+
+        func open(instance: String) async throws -> any EventStore {
+            try SQLiteEventStore(directory: self.directory.path, logger: Logger.quiet())
+        }
+
+        func remove() async { self.directory.remove() }
+    }
+}
+
+/// PostgreSQL stores, one new database each, on the server named by `ROUTER_TEST_POSTGRES_URL`
+/// (e.g. `postgres://postgres@127.0.0.1:5432/postgres`; `scripts/test.sh` starts one).
+public struct PostgresHarness: EventStoreHarness {
+    /// The server's URL from the environment, when set.
+    public static var serverURL: String? {
+        ProcessInfo.processInfo.environment["ROUTER_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// True when a server is configured for the tests.
+    public static var isAvailable: Bool { serverURL != nil }
+
+    /// True when running in CI, where the PostgreSQL tests must run.
+    public static var isRequired: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+    /// How long leases last in stores this harness opens.
+    public var leaseDuration: Duration
+
+    public init(leaseDuration: Duration = .seconds(15)) {
+        self.leaseDuration = leaseDuration
+    }
+
+    public var description: String { "postgres" }
+
+    public func makeStorage() async throws -> any EventStoreStorage {
+        let database = try await Self.createDatabase()
+        return PostgresStorage(settings: PostgresStoreSettings(url: database, leaseDuration: self.leaseDuration, pollInterval: .milliseconds(50), maxConnections: 8))
+    }
+
+    /// Creates an empty database on the test server and returns its URL.
+    public static func createDatabase() async throws -> PostgresURL {
+        guard let text = Self.serverURL else {
+            throw TestServerError(message: "ROUTER_TEST_POSTGRES_URL is not set: start a server with scripts/postgres.sh and export its URL")
+        }
+        let server = try PostgresURL(parsing: text)
+        var database = server
+        database.database = "rr_test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "_"))"
+        try await Self.administer(server, "CREATE DATABASE \(database.database)")
+        return database
+    }
+
+    /// Drops a database made by `createDatabase`, closing its connections.
+    public static func dropDatabase(_ database: PostgresURL) async {
+        guard let text = Self.serverURL, let server = try? PostgresURL(parsing: text) else { return }
+        try? await Self.administer(server, "DROP DATABASE IF EXISTS \(database.database) WITH (FORCE)")
+    }
+
+    private static func administer(_ server: PostgresURL, _ sql: String) async throws {
+        let configuration = PostgresConnection.Configuration(
+            host: server.host,
+            port: server.port,
+            username: server.user,
+            password: server.password,
+            database: server.database,
+            tls: .disable
+        )
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger.quiet())
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger.quiet())
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+
+    struct PostgresStorage: EventStoreStorage {
+        let settings: PostgresStoreSettings
+
+        func open(instance: String) async throws -> any EventStore {
+            try await PostgresEventStore(settings: self.settings, instanceID: instance, logger: Logger.quiet(), connectAttempts: 3)
+        }
+
+        func remove() async {
+            await PostgresHarness.dropDatabase(self.settings.url)
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import EventStorePostgres
+import Foundation
+import Logging
+import RouterCore
+import RouterTesting
+import Testing
+
+/// What only the shared store does: several instances on one database.
+@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the PostgreSQL store tests"))
+struct PostgresStoreTests {
+    let partition = PartitionKey(tenant: "acme", destination: "file")
+
+    private func event(_ id: String) -> RetentionEvent {
+        RetentionEvent(
+            id: id,
+            type: .cancel,
+            tenant: "acme",
+            occurredAt: Timestamp(millisecondsSince1970: 1),
+            receivedAt: Timestamp(millisecondsSince1970: 2),
+            properties: ["k": "v"]
+        )
+    }
+
+    private func withDatabase(leaseDuration: Duration = .seconds(15), _ body: (PostgresStoreSettings) async throws -> Void) async throws {
+        let url = try await PostgresHarness.createDatabase()
+        let settings = PostgresStoreSettings(url: url, leaseDuration: leaseDuration, pollInterval: .milliseconds(50), maxConnections: 8)
+        do {
+            try await body(settings)
+        } catch {
+            await PostgresHarness.dropDatabase(url)
+            throw error
+        }
+        await PostgresHarness.dropDatabase(url)
+    }
+
+    private func open(_ settings: PostgresStoreSettings, _ instance: String) async throws -> PostgresEventStore {
+        try await PostgresEventStore(settings: settings, instanceID: instance, logger: Logger.quiet(), connectAttempts: 3)
+    }
+
+    @Test func instancesStartingTogetherMigrateOnce() async throws {
+        try await self.withDatabase { settings in
+            let stores = try await withThrowingTaskGroup(of: PostgresEventStore.self) { group in
+                for index in 0..<4 { group.addTask { try await self.open(settings, "i\(index)") } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(stores.count == 4)
+            #expect(try await PostgresMigrator.status(of: stores[0]) == .init(applied: 1, latest: 1))
+            for store in stores { await store.close() }
+        }
+    }
+
+    @Test func aPartitionHasOneHolderUntilReleasedOrExpired() async throws {
+        try await self.withDatabase(leaseDuration: .seconds(1)) { settings in
+            let a = try await self.open(settings, "a")
+            let b = try await self.open(settings, "b")
+            let other = PartitionKey(tenant: "acme", destination: "other")
+            #expect(try await a.lease([self.partition]) == [self.partition])
+            #expect(try await b.lease([self.partition, other]) == [other])
+            // Renewing keeps it; the other instance still gets nothing.
+            #expect(try await a.lease([self.partition]) == [self.partition])
+            #expect(try await b.lease([self.partition, other]) == [other])
+            // Released: taken at once.
+            try await a.releaseLeases([self.partition])
+            #expect(try await b.lease([self.partition, other]) == [self.partition, other])
+            #expect(try await a.lease([self.partition]) == [])
+            // Expired (b stops renewing): a takes it over.
+            try await Task.sleep(for: .milliseconds(1300))
+            #expect(try await a.lease([self.partition]) == [self.partition])
+            await a.close()
+            await b.close()
+        }
+    }
+
+    @Test func aCommitWithoutTheLeaseChangesNothing() async throws {
+        try await self.withDatabase { settings in
+            let a = try await self.open(settings, "a")
+            let b = try await self.open(settings, "b")
+            _ = try await a.append([self.event("x")], routes: [["file"]])
+            #expect(try await a.lease([self.partition]) == [self.partition])
+            let head = try await b.head(of: self.partition, limit: 10)
+            await #expect(throws: PartitionLeaseLost.self) {
+                try await b.commit(DeliveryCommit(partition: self.partition, state: PartitionState(headFailures: 3), taken: head.map(\.sequence)))
+            }
+            #expect(try await a.head(of: self.partition, limit: 10).map(\.event.id) == ["x"])
+            #expect(try await a.state(of: self.partition) == PartitionState())
+            try await a.commit(DeliveryCommit(partition: self.partition, state: PartitionState(), taken: head.map(\.sequence)))
+            #expect(try await a.head(of: self.partition, limit: 10).isEmpty)
+            await a.close()
+            await b.close()
+        }
+    }
+
+    @Test func anIDSentToTwoInstancesAtOnceIsStoredOnce() async throws {
+        try await self.withDatabase { settings in
+            let a = try await self.open(settings, "a")
+            let b = try await self.open(settings, "b")
+            for round in 0..<20 {
+                let id = "race-\(round)"
+                async let first = a.append([self.event(id)], routes: [["file"]])
+                async let second = b.append([self.event(id)], routes: [["file"]])
+                let results = try await [first, second]
+                #expect(results.filter { $0 == [true] }.count == 1, "exactly one instance stores \(id)")
+            }
+            #expect(try await a.head(of: self.partition, limit: 100).count == 20)
+            await a.close()
+            await b.close()
+        }
+    }
+
+    @Test func anUnreachableDatabaseIsAClearError() async throws {
+        let settings = PostgresStoreSettings(url: try PostgresURL(parsing: "postgres://router@127.0.0.1:1/router"))
+        do {
+            _ = try await PostgresEventStore(settings: settings, instanceID: "x", logger: Logger.quiet(), connectAttempts: 2)
+            Issue.record("connecting to port 1 succeeded")
+        } catch let error as PostgresStoreError {
+            #expect("\(error)".contains("cannot reach PostgreSQL at postgres://router@127.0.0.1:1/router"))
+        }
+    }
+
+    @Test func aStoreThatIsBehindIsNotMigratedWhenToldNotTo() async throws {
+        try await self.withDatabase { settings in
+            do {
+                _ = try await PostgresEventStore(settings: settings, instanceID: "x", logger: Logger.quiet(), migrate: false, connectAttempts: 2)
+                Issue.record("opened an unmigrated database")
+            } catch let error as PostgresStoreError {
+                #expect("\(error)".contains("retention-router migrate"))
+            }
+        }
+    }
+}
