@@ -144,6 +144,8 @@ let package = Package(
                 "RouterCore",
                 "RouterServer",
                 "Signing",
+                "EventStoreSQLite",
+                "EventStorePostgres",
                 "FileDestination",
                 "SegmentDestination",
                 "WebhookDestination",

@@ -1,13 +1,35 @@
 #!/usr/bin/env bash
 # The test command: builds everything once with warnings as errors, runs every test (Swift
-# Testing), then the three fault proofs against the built binary (kill -9, an outage, a hanging
-# neighbour), each of which prints lost=0 or fails.
+# Testing), then the fault proofs against the built binary (kill -9, an outage, a hanging
+# neighbour, and two instances on one PostgreSQL with one killed), each of which prints lost=0
+# or fails.
+#
+# PostgreSQL: the store conformance suite, the shared-store tests and the failover proof run
+# against ROUTER_TEST_POSTGRES_URL. When it is unset and PostgreSQL is installed, a throwaway
+# cluster is started here (scripts/postgres.sh) and stopped at the end. Without either they are
+# skipped with a message, except under CI=true, where they must run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ -z "${ROUTER_TEST_POSTGRES_URL:-}" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/rr-test-postgres.XXXXXX")"
+  trap 'scripts/postgres.sh stop "$pg_dir"' EXIT
+  ROUTER_TEST_POSTGRES_URL="$(scripts/postgres.sh start "$pg_dir")"
+  export ROUTER_TEST_POSTGRES_URL
+  echo "== PostgreSQL for the tests: $ROUTER_TEST_POSTGRES_URL"
+fi
+if [ -z "${ROUTER_TEST_POSTGRES_URL:-}" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "CI=true but no PostgreSQL: install Debian's postgresql package or set ROUTER_TEST_POSTGRES_URL" >&2
+    exit 1
+  fi
+  echo "== note: PostgreSQL is not installed and ROUTER_TEST_POSTGRES_URL is unset: the PostgreSQL tests and proof are skipped"
+fi
+
 swift build --build-tests -Xswiftc -warnings-as-errors
 swift test --skip-build
 export ROUTER_BIN="${ROUTER_BIN:-.build/debug/retention-router}"
-for proof in crash-test outage-test isolation-test; do
+for proof in crash-test outage-test isolation-test failover-test; do
   echo "== scripts/$proof.sh ($ROUTER_BIN)"
   "scripts/$proof.sh"
 done

@@ -74,11 +74,26 @@ extension PostgresEventStore {
         guard fenced else { throw PartitionLeaseLost(partition: partition) }
     }
 
-    public func lease(_ partitions: Set<PartitionKey>) async throws -> Set<PartitionKey> {
-        guard !partitions.isEmpty else { return [] }
+    public func lease(_ partitions: Set<PartitionKey>) async throws -> LeaseGrant {
+        let ttl = Self.milliseconds(self.coordination.leaseDuration)
+        let now = PostgresSchema.nowMilliseconds
+        // This instance is alive; count those seen within a lease to divide the partitions.
+        let live = try await self.client.query(
+            """
+            WITH beat AS (
+                INSERT INTO retention_router.instances (id, seen_at) VALUES (\(self.instanceID), \(unescaped: now))
+                ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at
+            )
+            SELECT count(*)::int8 + 1 FROM retention_router.instances WHERE id <> \(self.instanceID) AND seen_at > \(unescaped: now) - \(ttl)
+            """,
+            logger: self.logger
+        )
+        var instances: Int64 = 1
+        for try await count in live.decode(Int64.self) { instances = max(1, count) }
+        guard !partitions.isEmpty else { return LeaseGrant(held: [], share: 0) }
+        let share = (partitions.count + Int(instances) - 1) / Int(instances)
         let tenants = partitions.map(\.tenant)
         let destinations = partitions.map(\.destination)
-        let ttl = Self.milliseconds(self.coordination.leaseDuration)
         try await self.client.query(
             """
             INSERT INTO retention_router.leases (tenant, destination)
@@ -89,11 +104,11 @@ extension PostgresEventStore {
         )
         var held: Set<PartitionKey> = []
         // Renew what this instance holds (waiting for a row another instance is looking at, so a
-        // brief lock never looks like a lost lease), then take what is free or expired, skipping
-        // rows another instance is claiming right now.
+        // brief lock never looks like a lost lease), then take what is free or expired, up to
+        // the fair share, skipping rows another instance is claiming right now.
         let renewed = try await self.client.query(
             """
-            UPDATE retention_router.leases l SET expires_at = \(unescaped: PostgresSchema.nowMilliseconds) + \(ttl)
+            UPDATE retention_router.leases l SET expires_at = \(unescaped: now) + \(ttl)
             FROM unnest(\(tenants)::text[], \(destinations)::text[]) AS w(tenant, destination)
             WHERE l.tenant = w.tenant AND l.destination = w.destination AND l.owner = \(self.instanceID)
             RETURNING l.tenant, l.destination
@@ -103,14 +118,18 @@ extension PostgresEventStore {
         for try await (tenant, destination) in renewed.decode((String, String).self) {
             held.insert(PartitionKey(tenant: tenant, destination: destination))
         }
+        let room = share - held.count
+        guard room > 0 else { return LeaseGrant(held: held, share: share) }
         let claimed = try await self.client.query(
             """
-            UPDATE retention_router.leases l SET owner = \(self.instanceID), expires_at = \(unescaped: PostgresSchema.nowMilliseconds) + \(ttl)
+            UPDATE retention_router.leases l SET owner = \(self.instanceID), expires_at = \(unescaped: now) + \(ttl)
             FROM (
                 SELECT f.tenant, f.destination FROM retention_router.leases f
                 JOIN unnest(\(tenants)::text[], \(destinations)::text[]) AS w(tenant, destination)
                     ON f.tenant = w.tenant AND f.destination = w.destination
-                WHERE f.owner IS NULL OR (f.owner <> \(self.instanceID) AND f.expires_at < \(unescaped: PostgresSchema.nowMilliseconds))
+                WHERE f.owner IS NULL OR (f.owner <> \(self.instanceID) AND f.expires_at < \(unescaped: now))
+                ORDER BY f.tenant, f.destination
+                LIMIT \(room)
                 FOR UPDATE OF f SKIP LOCKED
             ) free
             WHERE l.tenant = free.tenant AND l.destination = free.destination
@@ -119,23 +138,26 @@ extension PostgresEventStore {
             logger: self.logger
         )
         for try await (tenant, destination) in claimed.decode((String, String).self) {
-            let partition = PartitionKey(tenant: tenant, destination: destination)
-            held.insert(partition)
+            held.insert(PartitionKey(tenant: tenant, destination: destination))
             self.logger.info("Partition lease taken", metadata: ["tenant.id": "\(tenant)", "destination.id": "\(destination)", "instance": "\(self.instanceID)"])
         }
-        return held
+        return LeaseGrant(held: held, share: share)
     }
 
-    public func releaseLeases(_ partitions: Set<PartitionKey>) async throws {
-        guard !partitions.isEmpty else { return }
-        try await self.client.query(
-            """
-            UPDATE retention_router.leases l SET owner = NULL, expires_at = NULL
-            FROM unnest(\(partitions.map(\.tenant))::text[], \(partitions.map(\.destination))::text[]) AS w(tenant, destination)
-            WHERE l.tenant = w.tenant AND l.destination = w.destination AND l.owner = \(self.instanceID)
-            """,
-            logger: self.logger
-        )
+    public func releaseLeases(_ partitions: Set<PartitionKey>, leaving: Bool) async throws {
+        if !partitions.isEmpty {
+            try await self.client.query(
+                """
+                UPDATE retention_router.leases l SET owner = NULL, expires_at = NULL
+                FROM unnest(\(partitions.map(\.tenant))::text[], \(partitions.map(\.destination))::text[]) AS w(tenant, destination)
+                WHERE l.tenant = w.tenant AND l.destination = w.destination AND l.owner = \(self.instanceID)
+                """,
+                logger: self.logger
+            )
+        }
+        if leaving {
+            try await self.client.query("DELETE FROM retention_router.instances WHERE id = \(self.instanceID)", logger: self.logger)
+        }
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

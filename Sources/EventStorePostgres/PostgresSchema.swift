@@ -52,6 +52,11 @@ enum PostgresSchema {
                 expires_at BIGINT,
                 PRIMARY KEY (tenant, destination)
             );
+            -- Instances alive (seen within a lease), to divide the partitions fairly.
+            CREATE TABLE retention_router.instances (
+                id TEXT PRIMARY KEY,
+                seen_at BIGINT NOT NULL
+            );
             CREATE TABLE retention_router.retries (
                 tenant TEXT NOT NULL,
                 destination TEXT NOT NULL,

@@ -285,9 +285,11 @@ public final class SQLiteEventStore: EventStore, Service {
     /// One process owns the file: every partition is this instance's.
     public var coordination: StoreCoordination { .exclusive }
 
-    public func lease(_ partitions: Set<PartitionKey>) async throws -> Set<PartitionKey> { partitions }
+    public func lease(_ partitions: Set<PartitionKey>) async throws -> LeaseGrant {
+        LeaseGrant(held: partitions, share: .max)
+    }
 
-    public func releaseLeases(_ partitions: Set<PartitionKey>) async throws {}
+    public func releaseLeases(_ partitions: Set<PartitionKey>, leaving: Bool) async throws {}
 
     static func storedEvent(_ statement: SQLiteStatement, tenant: String, failures: Int, firstFailure: Timestamp?) throws -> StoredEvent {
         let typeName = statement.string(2)

@@ -30,11 +30,13 @@ public final class TestServer: Sendable {
     ///   - configuration: server settings; listen port and folders are overridden. Private
     ///     addresses are allowed by default, since the fakes listen on loopback.
     ///   - environment: environment for secret references.
+    ///   - instanceID: the instance's name in a shared store's leases.
     public init(
         directory: TemporaryDirectory,
         registry: DestinationRegistry,
         configuration: ServerConfiguration = ServerConfiguration(allowPrivateAddresses: true),
-        environment: [String: String] = [:]
+        environment: [String: String] = [:],
+        instanceID: String? = nil
     ) async throws {
         self.directory = directory
         var configuration = configuration
@@ -48,7 +50,7 @@ public final class TestServer: Sendable {
         let application = try await RouterRuntime.buildApplication(
             configuration: configuration,
             registry: registry,
-            options: .init(baseDirectory: directory.path, environment: environment, logger: logger) { port in
+            options: .init(baseDirectory: directory.path, environment: environment, logger: logger, instanceID: instanceID) { port in
                 portContinuation.yield(port)
                 portContinuation.finish()
             }

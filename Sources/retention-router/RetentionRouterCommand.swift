@@ -1,14 +1,14 @@
 import ArgumentParser
 import RouterCore
 
-/// The `retention-router` command line: `serve`, `validate` and `sign`.
+/// The `retention-router` command line: `serve`, `validate`, `migrate`, `sign`, `verify` and `dead-letters`.
 @main
 struct RetentionRouterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retention-router",
         abstract: "Routes Chargebee Retention events to Segment, webhooks and files, durably.",
         version: RouterIdentity.version,
-        subcommands: [ServeCommand.self, ValidateCommand.self, SignCommand.self, VerifyCommand.self, DeadLettersCommand.self],
+        subcommands: [ServeCommand.self, ValidateCommand.self, MigrateCommand.self, SignCommand.self, VerifyCommand.self, DeadLettersCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

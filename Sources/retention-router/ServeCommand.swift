@@ -21,6 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Listen on this address instead of the one in the config.")
     var host: String?
 
+    @Option(name: .long, help: "This instance's name in a shared store's partition leases (default HOST-PID-RANDOM).")
+    var instanceID: String?
+
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -42,10 +45,18 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration.listen.port = port
             }
             if let host = self.host { configuration.listen.host = host }
+            if let instanceID = self.instanceID, instanceID.isEmpty || instanceID.count > 200 {
+                throw ValidationError("--instance-id must be 1 to 200 characters")
+            }
             let application = try await RouterRuntime.buildApplication(
                 configuration: configuration,
                 registry: Destinations.registry,
-                options: .init(baseDirectory: FileManager.default.currentDirectoryPath, environment: environment, logger: logger)
+                options: .init(
+                    baseDirectory: FileManager.default.currentDirectoryPath,
+                    environment: environment,
+                    logger: logger,
+                    instanceID: self.instanceID
+                )
             )
             try await application.runService()
         } catch let errors as ConfigErrors {

@@ -54,18 +54,38 @@ struct PostgresStoreTests {
             let a = try await self.open(settings, "a")
             let b = try await self.open(settings, "b")
             let other = PartitionKey(tenant: "acme", destination: "other")
-            #expect(try await a.lease([self.partition]) == [self.partition])
-            #expect(try await b.lease([self.partition, other]) == [other])
+            #expect(try await a.lease([self.partition]).held == [self.partition])
+            #expect(try await b.lease([self.partition, other]).held == [other])
             // Renewing keeps it; the other instance still gets nothing.
-            #expect(try await a.lease([self.partition]) == [self.partition])
-            #expect(try await b.lease([self.partition, other]) == [other])
-            // Released: taken at once.
-            try await a.releaseLeases([self.partition])
-            #expect(try await b.lease([self.partition, other]) == [self.partition, other])
-            #expect(try await a.lease([self.partition]) == [])
+            #expect(try await a.lease([self.partition]).held == [self.partition])
+            #expect(try await b.lease([self.partition, other]).held == [other])
+            // Released, and a leaves: b's fair share grows to both, taken at once.
+            try await a.releaseLeases([self.partition], leaving: true)
+            #expect(try await b.lease([self.partition, other]).held == [self.partition, other])
+            #expect(try await a.lease([self.partition]).held == [])
             // Expired (b stops renewing): a takes it over.
             try await Task.sleep(for: .milliseconds(1300))
-            #expect(try await a.lease([self.partition]) == [self.partition])
+            #expect(try await a.lease([self.partition]).held == [self.partition])
+            await a.close()
+            await b.close()
+        }
+    }
+
+    @Test func eachLiveInstanceGetsAFairShare() async throws {
+        try await self.withDatabase { settings in
+            let partitions = Set((1...4).map { PartitionKey(tenant: "t\($0)", destination: "file") })
+            let a = try await self.open(settings, "a")
+            let first = try await a.lease(partitions)
+            #expect(first == LeaseGrant(held: partitions, share: 4))
+            let b = try await self.open(settings, "b")
+            // b joins: the share halves; b waits until a hands some over.
+            #expect(try await b.lease(partitions) == LeaseGrant(held: [], share: 2))
+            let renewed = try await a.lease(partitions)
+            #expect(renewed.share == 2)
+            let handed = Set(renewed.held.sorted { $0.tenant < $1.tenant }.suffix(2))
+            try await a.releaseLeases(handed, leaving: false)
+            #expect(try await b.lease(partitions) == LeaseGrant(held: handed, share: 2))
+            #expect(try await a.lease(partitions) == LeaseGrant(held: partitions.subtracting(handed), share: 2))
             await a.close()
             await b.close()
         }
@@ -76,7 +96,7 @@ struct PostgresStoreTests {
             let a = try await self.open(settings, "a")
             let b = try await self.open(settings, "b")
             _ = try await a.append([self.event("x")], routes: [["file"]])
-            #expect(try await a.lease([self.partition]) == [self.partition])
+            #expect(try await a.lease([self.partition]).held == [self.partition])
             let head = try await b.head(of: self.partition, limit: 10)
             await #expect(throws: PartitionLeaseLost.self) {
                 try await b.commit(DeliveryCommit(partition: self.partition, state: PartitionState(headFailures: 3), taken: head.map(\.sequence)))

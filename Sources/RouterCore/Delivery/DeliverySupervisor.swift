@@ -5,7 +5,7 @@ import Synchronization
 /// Runs one `DeliveryWorker` per tenant × destination that this instance holds the lease of, as
 /// a `Service`, and swaps workers when the configuration is reloaded.
 ///
-/// Leases: every `leaseDuration / 3` the supervisor takes or renews the leases of every configured
+/// Leases: every second (or `leaseDuration / 3`, if shorter) the supervisor takes or renews the leases of every configured
 /// partition (`EventStore.lease`); it starts workers for the partitions it holds and stops those
 /// it lost. When renewing fails for longer than two thirds of the lease, it stops every worker
 /// before another instance can take the partitions over, so two instances never deliver one
@@ -38,7 +38,9 @@ public final class DeliverySupervisor: Service {
         var desired: [PartitionKey: Desired] = [:]
         /// The partitions this instance holds the lease of.
         var held: Set<PartitionKey> = []
-        /// The running workers: desired ∩ held.
+        /// Held partitions above the fair share: their workers stop, then the leases go.
+        var handingOff: Set<PartitionKey> = []
+        /// The running workers: desired ∩ held, minus those handed off.
         var entries: [PartitionKey: Entry] = [:]
         /// Workers stopped that may still be finishing a batch; a worker that later takes their
         /// partition again waits for them, so one partition never has two.
@@ -115,7 +117,8 @@ public final class DeliverySupervisor: Service {
         var toStop: [DeliveryWorker] = []
         for (partition, entry) in state.entries {
             let wanted = state.desired[partition]
-            let keep = wanted?.fingerprint == entry.fingerprint && state.held.contains(partition) && !entry.worker.isFinished
+            let keep = wanted?.fingerprint == entry.fingerprint && state.held.contains(partition)
+                && !state.handingOff.contains(partition) && !entry.worker.isFinished
             if !keep {
                 toStop.append(entry.worker)
                 state.retiring[partition] = entry.worker
@@ -123,7 +126,8 @@ public final class DeliverySupervisor: Service {
             }
         }
         guard !state.shuttingDown else { return (toStart, toStop) }
-        for (partition, wanted) in state.desired where state.held.contains(partition) && state.entries[partition] == nil {
+        for (partition, wanted) in state.desired
+        where state.held.contains(partition) && !state.handingOff.contains(partition) && state.entries[partition] == nil {
             let worker = DeliveryWorker(
                 partition: partition,
                 destination: wanted.configured.destination,
@@ -185,12 +189,10 @@ public final class DeliverySupervisor: Service {
         }
         // Every worker has committed its last batch: hand the partitions over at once.
         let held = self.state.withLock { $0.held }
-        if !held.isEmpty {
-            do {
-                try await self.store.releaseLeases(held)
-            } catch {
-                self.logger.warning("Could not release partition leases; they expire on their own", metadata: ["error": "\(error)"])
-            }
+        do {
+            try await self.store.releaseLeases(held, leaving: true)
+        } catch {
+            self.logger.warning("Could not release partition leases; they expire on their own", metadata: ["error": "\(error)"])
         }
         self.logger.notice("Delivery stopped")
     }
@@ -198,7 +200,9 @@ public final class DeliverySupervisor: Service {
     /// Takes and renews leases until shutdown, starting and stopping workers to match.
     private func keepLeases() async {
         let coordination = self.store.coordination
-        let renewEvery = coordination.leaseDuration / 3
+        // Often enough to renew well before expiry, and to pick up partitions another instance
+        // released or lost within about a second.
+        let renewEvery = min(coordination.leaseDuration / 3, .seconds(1))
         var lastRenewal: ContinuousClock.Instant?
         var failures = 0
         while !self.leaseWakeup.isStopped, !Task.isCancelled {
@@ -207,22 +211,38 @@ public final class DeliverySupervisor: Service {
             do {
                 // A call that hangs must not outlive the leases it renews.
                 let store = self.store
-                let held = try await withDeadline(renewEvery) { try await store.lease(wanted) }
+                let grant = try await withDeadline(renewEvery) { try await store.lease(wanted) }
                 let (released, toStart, toStop) = self.state.withLock { state in
                     state.retiring = state.retiring.filter { !$0.value.isFinished }
+                    let held = grant.held
                     let gained = held.subtracting(state.held)
                     let lost = state.held.subtracting(held).intersection(wanted)
                     if !gained.isEmpty || !lost.isEmpty {
-                        self.logger.info("Partition leases changed", metadata: ["gained": "\(gained.count)", "lost": "\(lost.count)", "held": "\(held.count)"])
+                        self.logger.info("Partition leases changed", metadata: ["gained": "\(gained.count)", "lost": "\(lost.count)", "held": "\(held.count)", "share": "\(grant.share)"])
                     }
-                    // Leases of partitions no longer configured go once their worker is done.
-                    let unwanted = state.held.subtracting(wanted).filter { state.retiring[$0]?.isFinished ?? true }
-                    state.held = held.union(state.held.subtracting(wanted).subtracting(unwanted))
+                    state.held = held.union(state.held.subtracting(wanted))
+                    state.handingOff.formIntersection(state.held)
+                    // Above the fair share (another instance joined): hand the excess over,
+                    // newest-sorted first, stopping their workers before the leases go.
+                    let excess = state.held.intersection(wanted).count - state.handingOff.count - grant.share
+                    if excess > 0 {
+                        let candidates = state.held.intersection(wanted).subtracting(state.handingOff).sorted {
+                            ($0.tenant, $0.destination) > ($1.tenant, $1.destination)
+                        }
+                        state.handingOff.formUnion(candidates.prefix(excess))
+                    }
+                    // Leases of partitions no longer configured or handed off go once their
+                    // worker has committed its last batch.
+                    let releasable = state.held.subtracting(wanted).union(state.handingOff).filter { partition in
+                        state.entries[partition] == nil && (state.retiring[partition]?.isFinished ?? true)
+                    }
+                    state.held.subtract(releasable)
+                    state.handingOff.subtract(releasable)
                     let (start, stop) = self.reconcile(&state)
-                    return (unwanted, start, stop)
+                    return (releasable, start, stop)
                 }
                 self.launch(toStart, stopping: toStop)
-                if !released.isEmpty { try await self.store.releaseLeases(released) }
+                if !released.isEmpty { try await self.store.releaseLeases(released, leaving: false) }
                 lastRenewal = started
                 failures = 0
             } catch {

@@ -60,15 +60,31 @@ public protocol EventStore: Sendable {
     var coordination: StoreCoordination { get }
 
     /// Takes or renews, for `coordination.leaseDuration`, the right to deliver each of
-    /// `partitions` that no other live instance holds.
+    /// `partitions` that no other live instance holds, up to this instance's fair share.
     ///
-    /// - Returns: the partitions this instance holds now (a store only one process uses grants
-    ///   them all).
-    func lease(_ partitions: Set<PartitionKey>) async throws -> Set<PartitionKey>
+    /// - Returns: the partitions this instance holds now and its fair share (a store only one
+    ///   process uses grants them all).
+    func lease(_ partitions: Set<PartitionKey>) async throws -> LeaseGrant
 
     /// Gives up partitions this instance holds, so another instance takes them over at once
-    /// (graceful shutdown, removed destinations).
-    func releaseLeases(_ partitions: Set<PartitionKey>) async throws
+    /// (rebalancing, removed destinations); with `leaving`, the instance also stops counting
+    /// among the live ones (graceful shutdown), so the others' fair shares grow at once.
+    func releaseLeases(_ partitions: Set<PartitionKey>, leaving: Bool) async throws
+}
+
+/// What `EventStore.lease` granted.
+public struct LeaseGrant: Sendable, Equatable {
+    /// The partitions this instance holds now.
+    public var held: Set<PartitionKey>
+    /// How many partitions this instance should hold at most: the configured partitions divided
+    /// among the live instances, rounded up. Holding more, it hands the excess over.
+    public var share: Int
+
+    /// Creates a grant.
+    public init(held: Set<PartitionKey>, share: Int) {
+        self.held = held
+        self.share = share
+    }
 }
 
 /// How router instances sharing one store divide the work.

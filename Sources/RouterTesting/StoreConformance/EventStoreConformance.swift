@@ -34,8 +34,8 @@ public enum EventStoreConformance {
     /// Opens the store as instance "a" and leases `partitions`, as a delivery worker would.
     static func open(_ storage: any EventStoreStorage, leasing partitions: [PartitionKey] = [partition]) async throws -> any EventStore {
         let store = try await storage.open(instance: "a")
-        let held = try await store.lease(Set(partitions))
-        #expect(held == Set(partitions), "a single instance gets every partition it asks for")
+        let grant = try await store.lease(Set(partitions))
+        #expect(grant.held == Set(partitions), "a single instance gets every partition it asks for")
         return store
     }
 

@@ -1,0 +1,105 @@
+import Foundation
+import RouterCore
+import RouterTesting
+import Testing
+
+/// Two real servers on one PostgreSQL database, as behind a load balancer.
+@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the shared-store tests"))
+struct SharedStoreEndToEndTests {
+    private static func configuration(_ database: PostgresURL, lease: Duration) -> ServerConfiguration {
+        ServerConfiguration(
+            allowPrivateAddresses: true,
+            store: .postgres(PostgresStoreSettings(url: database, leaseDuration: lease, pollInterval: .milliseconds(50), maxConnections: 6))
+        )
+    }
+
+    private static func start(_ database: PostgresURL, name: String, lease: Duration = .seconds(30), tenants: [String] = ["acme"]) async throws -> TestServer {
+        let directory = try TemporaryDirectory()
+        for tenant in tenants {
+            try directory.write(ServerHarness.fileTenant(tenant), to: "config/tenants/\(tenant).json")
+        }
+        return try await TestServer(
+            directory: directory,
+            registry: ServerHarness.registry,
+            configuration: Self.configuration(database, lease: lease),
+            instanceID: name
+        )
+    }
+
+    @Test func eventsSentToEitherInstanceAreDeliveredOnceByTheLeaseHolder() async throws {
+        let database = try await PostgresHarness.createDatabase()
+        defer { Task { await PostgresHarness.dropDatabase(database) } }
+        let a = try await Self.start(database, name: "a")
+        let b = try await Self.start(database, name: "b")
+        let ids = (0..<40).map { "shared-\($0)" }
+        for (index, id) in ids.enumerated() {
+            let server = index.isMultiple(of: 2) ? a : b
+            #expect(try await TestClient.ingest(server, tenant: "acme", body: Fixtures.eventBody(type: .cancel, id: id)).status == 202)
+        }
+        // The same id through the other instance is a duplicate, not a second delivery.
+        let again = try await TestClient.ingest(b, tenant: "acme", body: Fixtures.eventBody(type: .cancel, id: ids[0]))
+        #expect(again.json?["duplicates"] == 1)
+        #expect(try await eventually {
+            (ServerHarness.fileIDs(a.directory) + ServerHarness.fileIDs(b.directory)).sorted() == ids.sorted()
+        })
+        // One instance holds the partition, so one file has them all, in acceptance order per sender.
+        let holder = ServerHarness.fileIDs(a.directory).isEmpty ? b : a
+        #expect(ServerHarness.fileIDs(holder.directory).count == ids.count)
+        try await a.stop()
+        try await b.stop()
+        a.directory.remove()
+        b.directory.remove()
+    }
+
+    @Test func aGracefulStopHandsThePartitionOverAtOnce() async throws {
+        let database = try await PostgresHarness.createDatabase()
+        defer { Task { await PostgresHarness.dropDatabase(database) } }
+        // A lease far longer than the test: only the release on shutdown can explain a takeover.
+        let first = try await Self.start(database, name: "first", lease: .seconds(120))
+        #expect(try await TestClient.ingest(first, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "before")).status == 202)
+        #expect(try await eventually { ServerHarness.fileIDs(first.directory) == ["before"] })
+        let second = try await Self.start(database, name: "second", lease: .seconds(120))
+        #expect(try await TestClient.ingest(second, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "during")).status == 202)
+        #expect(try await eventually { ServerHarness.fileIDs(first.directory) == ["before", "during"] })
+        try await first.stop()
+        #expect(try await TestClient.ingest(second, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "after")).status == 202)
+        #expect(try await eventually(timeout: .seconds(10)) { ServerHarness.fileIDs(second.directory) == ["after"] })
+        try await second.stop()
+        first.directory.remove()
+        second.directory.remove()
+    }
+
+    @Test func aJoiningInstanceGetsItsFairShareOfPartitions() async throws {
+        let database = try await PostgresHarness.createDatabase()
+        defer { Task { await PostgresHarness.dropDatabase(database) } }
+        let tenants = ["t1", "t2", "t3", "t4"]
+        let a = try await Self.start(database, name: "a", tenants: tenants)
+        let b = try await Self.start(database, name: "b", tenants: tenants)
+        let deliveringAtB = { Set(tenants.filter { !ServerHarness.fileIDs(b.directory, tenant: $0).isEmpty }) }
+        var sent: [String: [String]] = [:]
+        // a took all four first; once b counts as live, a hands two over.
+        let deadline = ContinuousClock.now + .seconds(15)
+        var round = 0
+        while deliveringAtB().count < 2, ContinuousClock.now < deadline {
+            round += 1
+            for tenant in tenants {
+                let id = "\(tenant)-\(round)"
+                #expect(try await TestClient.ingest(a, tenant: tenant, body: Fixtures.eventBody(type: .save, id: id)).status == 202)
+                sent[tenant, default: []].append(id)
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(deliveringAtB().count == 2, "b delivers two of the four tenants")
+        let expected = sent
+        // Nothing lost in the hand-over: every event is in exactly one of the two files.
+        #expect(try await eventually {
+            tenants.allSatisfy { tenant in
+                (ServerHarness.fileIDs(a.directory, tenant: tenant) + ServerHarness.fileIDs(b.directory, tenant: tenant)).sorted() == (expected[tenant] ?? []).sorted()
+            }
+        })
+        try await a.stop()
+        try await b.stop()
+        a.directory.remove()
+        b.directory.remove()
+    }
+}
