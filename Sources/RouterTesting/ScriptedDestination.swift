@@ -15,14 +15,17 @@ public struct ScriptedDestination: Destination {
 
     /// What the destination saw, shared with the test.
     public final class Recorder: Sendable {
-        private let state = Mutex<(calls: [[RoutedEvent]], remainingFailures: Int)>(([], 0))
+        private let state = Mutex<(calls: [[RoutedEvent]], remainingFailures: Int, failedCalls: Int)>(([], 0, 0))
 
         init(failures: Int) {
             self.state.withLock { $0.remainingFailures = failures }
         }
 
-        /// Every `deliver` call's batch, in order.
+        /// Every successful `deliver` call's batch, in order.
         public var calls: [[RoutedEvent]] { self.state.withLock { $0.calls } }
+
+        /// How many calls the script failed.
+        public var failedCalls: Int { self.state.withLock { $0.failedCalls } }
 
         /// The ids of events that were answered `delivered`, in order.
         public var deliveredIDs: [String] {
@@ -39,6 +42,7 @@ public struct ScriptedDestination: Destination {
             self.state.withLock { state in
                 if state.remainingFailures > 0 {
                     state.remainingFailures -= 1
+                    state.failedCalls += 1
                     return true
                 }
                 state.calls.append(batch)
