@@ -5,158 +5,164 @@ import RouterCore
 /// Commits and partition leases.
 extension PostgresEventStore {
     public func commit(_ commit: DeliveryCommit) async throws {
-        let partition = commit.partition
-        let attempts = commit.attempts
-        let retries = commit.retries
-        let dead = commit.deadLetters
-        // One statement, so it is atomic and one round trip. Every change is conditional on
-        // `fence` (this instance holds the lease), and the answer says whether it did.
-        let rows = try await self.client.query(
-            """
-            WITH fence AS (
-                SELECT 1 FROM retention_router.leases
-                WHERE tenant = \(partition.tenant) AND destination = \(partition.destination) AND owner = \(self.instanceID)
-            ), state AS (
-                INSERT INTO retention_router.partitions (tenant, destination, head_failures, failing_since, paused_until)
-                SELECT \(partition.tenant), \(partition.destination), \(commit.state.headFailures)::int4,
-                       \(commit.state.failingSince?.millisecondsSince1970)::int8, \(commit.state.pausedUntil?.millisecondsSince1970)::int8
-                FROM fence
-                ON CONFLICT (tenant, destination) DO UPDATE SET head_failures = excluded.head_failures,
-                    failing_since = excluded.failing_since, paused_until = excluded.paused_until
-            ), taken AS (
-                DELETE FROM retention_router.pending
-                WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
-                  AND seq = ANY(\(commit.taken)::int8[]) AND EXISTS (SELECT 1 FROM fence)
-            ), finished AS (
-                DELETE FROM retention_router.retries
-                WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
-                  AND seq = ANY(\(commit.finishedRetries)::int8[]) AND EXISTS (SELECT 1 FROM fence)
-            ), rescheduled AS (
-                INSERT INTO retention_router.retries
-                    (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
-                SELECT \(partition.tenant), \(partition.destination), r.seq, r.failures, r.next_at, r.first_at, r.code, r.message, NULLIF(r.status, -1)
-                FROM unnest(\(retries.map(\.sequence))::int8[], \(retries.map(\.failures))::int8[], \(retries.map(\.nextAttempt.millisecondsSince1970))::int8[],
-                            \(retries.map(\.firstFailure.millisecondsSince1970))::int8[], \(retries.map(\.reason.code))::text[],
-                            \(retries.map(\.reason.message))::text[], \(retries.map { $0.reason.status ?? -1 })::int8[])
-                    AS r(seq, failures, next_at, first_at, code, message, status)
-                WHERE EXISTS (SELECT 1 FROM fence)
-                ON CONFLICT (tenant, destination, seq) DO UPDATE SET failures = excluded.failures,
-                    next_attempt_at = excluded.next_attempt_at, first_failure_at = excluded.first_failure_at,
-                    code = excluded.code, message = excluded.message, status = excluded.status
-            ), dead AS (
-                INSERT INTO retention_router.dead_letters (tenant, destination, seq, event_id, attempts, code, message, status, failed_at)
-                SELECT \(partition.tenant), \(partition.destination), d.seq, d.event_id, d.attempts, d.code, d.message, NULLIF(d.status, -1), d.failed_at
-                FROM unnest(\(dead.map(\.sequence))::int8[], \(dead.map(\.eventID))::text[], \(dead.map(\.attempts))::int8[],
-                            \(dead.map(\.reason.code))::text[], \(dead.map(\.reason.message))::text[], \(dead.map { $0.reason.status ?? -1 })::int8[],
-                            \(dead.map(\.failedAt.millisecondsSince1970))::int8[])
-                    AS d(seq, event_id, attempts, code, message, status, failed_at)
-                WHERE EXISTS (SELECT 1 FROM fence)
-                ON CONFLICT (tenant, destination, seq) DO UPDATE SET event_id = excluded.event_id, attempts = excluded.attempts,
-                    code = excluded.code, message = excluded.message, status = excluded.status, failed_at = excluded.failed_at
-            ), recorded AS (
-                INSERT INTO retention_router.attempts (tenant, destination, seq, attempt, at, outcome, status, code, message, latency_ms)
-                SELECT \(partition.tenant), \(partition.destination), a.seq, a.attempt, a.at, a.outcome, NULLIF(a.status, -1),
-                       NULLIF(a.code, ''), CASE WHEN a.code = '' THEN NULL ELSE a.message END, a.latency
-                FROM unnest(\(attempts.map(\.sequence))::int8[], \(attempts.map(\.attempt))::int8[], \(attempts.map(\.at.millisecondsSince1970))::int8[],
-                            \(attempts.map(\.outcome.rawValue))::text[], \(attempts.map { $0.reason?.status ?? -1 })::int8[],
-                            \(attempts.map { $0.reason?.code ?? "" })::text[], \(attempts.map { $0.reason?.message ?? "" })::text[],
-                            \(attempts.map(\.latencyMilliseconds))::int8[])
-                    AS a(seq, attempt, at, outcome, status, code, message, latency)
-                WHERE EXISTS (SELECT 1 FROM fence)
-                ON CONFLICT DO NOTHING
-            )
-            SELECT count(*)::int8 FROM fence
-            """,
-            logger: self.logger
-        )
-        var fenced = false
-        for try await count in rows.decode(Int64.self) { fenced = count > 0 }
-        guard fenced else { throw PartitionLeaseLost(partition: partition) }
-    }
-
-    public func lease(_ partitions: Set<PartitionKey>) async throws -> LeaseGrant {
-        let ttl = Self.milliseconds(self.coordination.leaseDuration)
-        let now = PostgresSchema.nowMilliseconds
-        // This instance is alive; count those seen within a lease to divide the partitions.
-        let live = try await self.client.query(
-            """
-            WITH beat AS (
-                INSERT INTO retention_router.instances (id, seen_at) VALUES (\(self.instanceID), \(unescaped: now))
-                ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at
-            )
-            SELECT count(*)::int8 + 1 FROM retention_router.instances WHERE id <> \(self.instanceID) AND seen_at > \(unescaped: now) - \(ttl)
-            """,
-            logger: self.logger
-        )
-        var instances: Int64 = 1
-        for try await count in live.decode(Int64.self) { instances = max(1, count) }
-        guard !partitions.isEmpty else { return LeaseGrant(held: [], share: 0) }
-        let share = (partitions.count + Int(instances) - 1) / Int(instances)
-        let tenants = partitions.map(\.tenant)
-        let destinations = partitions.map(\.destination)
-        try await self.client.query(
-            """
-            INSERT INTO retention_router.leases (tenant, destination)
-            SELECT * FROM unnest(\(tenants)::text[], \(destinations)::text[])
-            ON CONFLICT DO NOTHING
-            """,
-            logger: self.logger
-        )
-        var held: Set<PartitionKey> = []
-        // Renew what this instance holds (waiting for a row another instance is looking at, so a
-        // brief lock never looks like a lost lease), then take what is free or expired, up to
-        // the fair share, skipping rows another instance is claiming right now.
-        let renewed = try await self.client.query(
-            """
-            UPDATE retention_router.leases l SET expires_at = \(unescaped: now) + \(ttl)
-            FROM unnest(\(tenants)::text[], \(destinations)::text[]) AS w(tenant, destination)
-            WHERE l.tenant = w.tenant AND l.destination = w.destination AND l.owner = \(self.instanceID)
-            RETURNING l.tenant, l.destination
-            """,
-            logger: self.logger
-        )
-        for try await (tenant, destination) in renewed.decode((String, String).self) {
-            held.insert(PartitionKey(tenant: tenant, destination: destination))
-        }
-        let room = share - held.count
-        guard room > 0 else { return LeaseGrant(held: held, share: share) }
-        let claimed = try await self.client.query(
-            """
-            UPDATE retention_router.leases l SET owner = \(self.instanceID), expires_at = \(unescaped: now) + \(ttl)
-            FROM (
-                SELECT f.tenant, f.destination FROM retention_router.leases f
-                JOIN unnest(\(tenants)::text[], \(destinations)::text[]) AS w(tenant, destination)
-                    ON f.tenant = w.tenant AND f.destination = w.destination
-                WHERE f.owner IS NULL OR (f.owner <> \(self.instanceID) AND f.expires_at < \(unescaped: now))
-                ORDER BY f.tenant, f.destination
-                LIMIT \(room)
-                FOR UPDATE OF f SKIP LOCKED
-            ) free
-            WHERE l.tenant = free.tenant AND l.destination = free.destination
-            RETURNING l.tenant, l.destination
-            """,
-            logger: self.logger
-        )
-        for try await (tenant, destination) in claimed.decode((String, String).self) {
-            held.insert(PartitionKey(tenant: tenant, destination: destination))
-            self.logger.info("Partition lease taken", metadata: ["tenant.id": "\(tenant)", "destination.id": "\(destination)", "instance": "\(self.instanceID)"])
-        }
-        return LeaseGrant(held: held, share: share)
-    }
-
-    public func releaseLeases(_ partitions: Set<PartitionKey>, leaving: Bool) async throws {
-        if !partitions.isEmpty {
-            try await self.client.query(
+        try await self.bounded {
+            let partition = commit.partition
+            let attempts = commit.attempts
+            let retries = commit.retries
+            let dead = commit.deadLetters
+            // One statement, so it is atomic and one round trip. Every change is conditional on
+            // `fence` (this instance holds the lease), and the answer says whether it did.
+            let rows = try await self.client.query(
                 """
-                UPDATE retention_router.leases l SET owner = NULL, expires_at = NULL
-                FROM unnest(\(partitions.map(\.tenant))::text[], \(partitions.map(\.destination))::text[]) AS w(tenant, destination)
-                WHERE l.tenant = w.tenant AND l.destination = w.destination AND l.owner = \(self.instanceID)
+                WITH fence AS (
+                    SELECT 1 FROM retention_router.leases
+                    WHERE tenant = \(partition.tenant) AND destination = \(partition.destination) AND owner = \(self.instanceID)
+                ), state AS (
+                    INSERT INTO retention_router.partitions (tenant, destination, head_failures, failing_since, paused_until)
+                    SELECT \(partition.tenant), \(partition.destination), \(commit.state.headFailures)::int4,
+                           \(commit.state.failingSince?.millisecondsSince1970)::int8, \(commit.state.pausedUntil?.millisecondsSince1970)::int8
+                    FROM fence
+                    ON CONFLICT (tenant, destination) DO UPDATE SET head_failures = excluded.head_failures,
+                        failing_since = excluded.failing_since, paused_until = excluded.paused_until
+                ), taken AS (
+                    DELETE FROM retention_router.pending
+                    WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
+                      AND seq = ANY(\(commit.taken)::int8[]) AND EXISTS (SELECT 1 FROM fence)
+                ), finished AS (
+                    DELETE FROM retention_router.retries
+                    WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
+                      AND seq = ANY(\(commit.finishedRetries)::int8[]) AND EXISTS (SELECT 1 FROM fence)
+                ), rescheduled AS (
+                    INSERT INTO retention_router.retries
+                        (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
+                    SELECT \(partition.tenant), \(partition.destination), r.seq, r.failures, r.next_at, r.first_at, r.code, r.message, NULLIF(r.status, -1)
+                    FROM unnest(\(retries.map(\.sequence))::int8[], \(retries.map(\.failures))::int8[], \(retries.map(\.nextAttempt.millisecondsSince1970))::int8[],
+                                \(retries.map(\.firstFailure.millisecondsSince1970))::int8[], \(retries.map(\.reason.code))::text[],
+                                \(retries.map(\.reason.message))::text[], \(retries.map { $0.reason.status ?? -1 })::int8[])
+                        AS r(seq, failures, next_at, first_at, code, message, status)
+                    WHERE EXISTS (SELECT 1 FROM fence)
+                    ON CONFLICT (tenant, destination, seq) DO UPDATE SET failures = excluded.failures,
+                        next_attempt_at = excluded.next_attempt_at, first_failure_at = excluded.first_failure_at,
+                        code = excluded.code, message = excluded.message, status = excluded.status
+                ), dead AS (
+                    INSERT INTO retention_router.dead_letters (tenant, destination, seq, event_id, attempts, code, message, status, failed_at)
+                    SELECT \(partition.tenant), \(partition.destination), d.seq, d.event_id, d.attempts, d.code, d.message, NULLIF(d.status, -1), d.failed_at
+                    FROM unnest(\(dead.map(\.sequence))::int8[], \(dead.map(\.eventID))::text[], \(dead.map(\.attempts))::int8[],
+                                \(dead.map(\.reason.code))::text[], \(dead.map(\.reason.message))::text[], \(dead.map { $0.reason.status ?? -1 })::int8[],
+                                \(dead.map(\.failedAt.millisecondsSince1970))::int8[])
+                        AS d(seq, event_id, attempts, code, message, status, failed_at)
+                    WHERE EXISTS (SELECT 1 FROM fence)
+                    ON CONFLICT (tenant, destination, seq) DO UPDATE SET event_id = excluded.event_id, attempts = excluded.attempts,
+                        code = excluded.code, message = excluded.message, status = excluded.status, failed_at = excluded.failed_at
+                ), recorded AS (
+                    INSERT INTO retention_router.attempts (tenant, destination, seq, attempt, at, outcome, status, code, message, latency_ms)
+                    SELECT \(partition.tenant), \(partition.destination), a.seq, a.attempt, a.at, a.outcome, NULLIF(a.status, -1),
+                           NULLIF(a.code, ''), CASE WHEN a.code = '' THEN NULL ELSE a.message END, a.latency
+                    FROM unnest(\(attempts.map(\.sequence))::int8[], \(attempts.map(\.attempt))::int8[], \(attempts.map(\.at.millisecondsSince1970))::int8[],
+                                \(attempts.map(\.outcome.rawValue))::text[], \(attempts.map { $0.reason?.status ?? -1 })::int8[],
+                                \(attempts.map { $0.reason?.code ?? "" })::text[], \(attempts.map { $0.reason?.message ?? "" })::text[],
+                                \(attempts.map(\.latencyMilliseconds))::int8[])
+                        AS a(seq, attempt, at, outcome, status, code, message, latency)
+                    WHERE EXISTS (SELECT 1 FROM fence)
+                    ON CONFLICT DO NOTHING
+                )
+                SELECT count(*)::int8 FROM fence
                 """,
                 logger: self.logger
             )
+            var fenced = false
+            for try await count in rows.decode(Int64.self) { fenced = count > 0 }
+            guard fenced else { throw PartitionLeaseLost(partition: partition) }
         }
-        if leaving {
-            try await self.client.query("DELETE FROM retention_router.instances WHERE id = \(self.instanceID)", logger: self.logger)
+    }
+
+    public func lease(_ partitions: Set<PartitionKey>) async throws -> LeaseGrant {
+        try await self.bounded {
+            let ttl = Self.milliseconds(self.coordination.leaseDuration)
+            let now = PostgresSchema.nowMilliseconds
+            // This instance is alive; count those seen within a lease to divide the partitions.
+            let live = try await self.client.query(
+                """
+                WITH beat AS (
+                    INSERT INTO retention_router.instances (id, seen_at) VALUES (\(self.instanceID), \(unescaped: now))
+                    ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at
+                )
+                SELECT count(*)::int8 + 1 FROM retention_router.instances WHERE id <> \(self.instanceID) AND seen_at > \(unescaped: now) - \(ttl)
+                """,
+                logger: self.logger
+            )
+            var instances: Int64 = 1
+            for try await count in live.decode(Int64.self) { instances = max(1, count) }
+            guard !partitions.isEmpty else { return LeaseGrant(held: [], share: 0) }
+            let share = (partitions.count + Int(instances) - 1) / Int(instances)
+            let tenants = partitions.map(\.tenant)
+            let destinations = partitions.map(\.destination)
+            try await self.client.query(
+                """
+                INSERT INTO retention_router.leases (tenant, destination)
+                SELECT * FROM unnest(\(tenants)::text[], \(destinations)::text[])
+                ON CONFLICT DO NOTHING
+                """,
+                logger: self.logger
+            )
+            var held: Set<PartitionKey> = []
+            // Renew what this instance holds (waiting for a row another instance is looking at, so a
+            // brief lock never looks like a lost lease), then take what is free or expired, up to
+            // the fair share, skipping rows another instance is claiming right now.
+            let renewed = try await self.client.query(
+                """
+                UPDATE retention_router.leases l SET expires_at = \(unescaped: now) + \(ttl)
+                FROM unnest(\(tenants)::text[], \(destinations)::text[]) AS w(tenant, destination)
+                WHERE l.tenant = w.tenant AND l.destination = w.destination AND l.owner = \(self.instanceID)
+                RETURNING l.tenant, l.destination
+                """,
+                logger: self.logger
+            )
+            for try await (tenant, destination) in renewed.decode((String, String).self) {
+                held.insert(PartitionKey(tenant: tenant, destination: destination))
+            }
+            let room = share - held.count
+            guard room > 0 else { return LeaseGrant(held: held, share: share) }
+            let claimed = try await self.client.query(
+                """
+                UPDATE retention_router.leases l SET owner = \(self.instanceID), expires_at = \(unescaped: now) + \(ttl)
+                FROM (
+                    SELECT f.tenant, f.destination FROM retention_router.leases f
+                    JOIN unnest(\(tenants)::text[], \(destinations)::text[]) AS w(tenant, destination)
+                        ON f.tenant = w.tenant AND f.destination = w.destination
+                    WHERE f.owner IS NULL OR (f.owner <> \(self.instanceID) AND f.expires_at < \(unescaped: now))
+                    ORDER BY f.tenant, f.destination
+                    LIMIT \(room)
+                    FOR UPDATE OF f SKIP LOCKED
+                ) free
+                WHERE l.tenant = free.tenant AND l.destination = free.destination
+                RETURNING l.tenant, l.destination
+                """,
+                logger: self.logger
+            )
+            for try await (tenant, destination) in claimed.decode((String, String).self) {
+                held.insert(PartitionKey(tenant: tenant, destination: destination))
+                self.logger.info("Partition lease taken", metadata: ["tenant.id": "\(tenant)", "destination.id": "\(destination)", "instance": "\(self.instanceID)"])
+            }
+            return LeaseGrant(held: held, share: share)
+        }
+    }
+
+    public func releaseLeases(_ partitions: Set<PartitionKey>, leaving: Bool) async throws {
+        try await self.bounded {
+            if !partitions.isEmpty {
+                try await self.client.query(
+                    """
+                    UPDATE retention_router.leases l SET owner = NULL, expires_at = NULL
+                    FROM unnest(\(partitions.map(\.tenant))::text[], \(partitions.map(\.destination))::text[]) AS w(tenant, destination)
+                    WHERE l.tenant = w.tenant AND l.destination = w.destination AND l.owner = \(self.instanceID)
+                    """,
+                    logger: self.logger
+                )
+            }
+            if leaving {
+                try await self.client.query("DELETE FROM retention_router.instances WHERE id = \(self.instanceID)", logger: self.logger)
+            }
         }
     }
 

@@ -5,210 +5,220 @@ import RouterCore
 /// The operator's queries: event status, dead letters, replay, statistics and pruning.
 extension PostgresEventStore {
     public func deadLetters(tenant: String, query: DeadLetterQuery) async throws -> [DeadLetterRecord] {
-        let rows = try await self.client.query(
-            """
-            SELECT destination, seq, event_id, attempts, code, message, status, failed_at FROM retention_router.dead_letters
-            WHERE tenant = \(tenant) AND (\(query.destination)::text IS NULL OR destination = \(query.destination)::text)
-              AND (\(query.since?.millisecondsSince1970)::int8 IS NULL OR failed_at >= \(query.since?.millisecondsSince1970)::int8)
-              AND (\(query.until?.millisecondsSince1970)::int8 IS NULL OR failed_at < \(query.until?.millisecondsSince1970)::int8)
-              AND (\(query.after?.sequence)::int8 IS NULL OR seq < \(query.after?.sequence)::int8
-                   OR (seq = \(query.after?.sequence)::int8 AND destination > \(query.after?.destination)::text))
-            ORDER BY seq DESC, destination LIMIT \(max(1, min(query.limit, 1000)))
-            """,
-            logger: self.logger
-        )
-        var records: [DeadLetterRecord] = []
-        for try await (destination, sequence, eventID, attempts, code, message, status, failedAt) in rows.decode(
-            (String, Int64, String, Int, String, String, Int?, Int64).self
-        ) {
-            records.append(
-                DeadLetterRecord(
-                    partition: PartitionKey(tenant: tenant, destination: destination),
-                    sequence: sequence,
-                    eventID: eventID,
-                    attempts: attempts,
-                    reason: FailureReason(code: code, message: message, status: status),
-                    failedAt: Timestamp(millisecondsSince1970: failedAt)
-                )
+        try await self.bounded {
+            let rows = try await self.client.query(
+                """
+                SELECT destination, seq, event_id, attempts, code, message, status, failed_at FROM retention_router.dead_letters
+                WHERE tenant = \(tenant) AND (\(query.destination)::text IS NULL OR destination = \(query.destination)::text)
+                  AND (\(query.since?.millisecondsSince1970)::int8 IS NULL OR failed_at >= \(query.since?.millisecondsSince1970)::int8)
+                  AND (\(query.until?.millisecondsSince1970)::int8 IS NULL OR failed_at < \(query.until?.millisecondsSince1970)::int8)
+                  AND (\(query.after?.sequence)::int8 IS NULL OR seq < \(query.after?.sequence)::int8
+                       OR (seq = \(query.after?.sequence)::int8 AND destination > \(query.after?.destination)::text))
+                ORDER BY seq DESC, destination LIMIT \(max(1, min(query.limit, 1000)))
+                """,
+                logger: self.logger
             )
+            var records: [DeadLetterRecord] = []
+            for try await (destination, sequence, eventID, attempts, code, message, status, failedAt) in rows.decode(
+                (String, Int64, String, Int, String, String, Int?, Int64).self
+            ) {
+                records.append(
+                    DeadLetterRecord(
+                        partition: PartitionKey(tenant: tenant, destination: destination),
+                        sequence: sequence,
+                        eventID: eventID,
+                        attempts: attempts,
+                        reason: FailureReason(code: code, message: message, status: status),
+                        failedAt: Timestamp(millisecondsSince1970: failedAt)
+                    )
+                )
+            }
+            return records
         }
-        return records
     }
 
     public func replay(tenant: String, selection: ReplaySelection, now: Timestamp) async throws -> ReplayResult {
-        // One statement moves the selected dead letters into the retry set, due now.
-        let ids: [String]
-        let destination: String?
-        let since: Int64?
-        let byIDs: Bool
-        switch selection {
-        case .ids(let selected, let only):
-            (ids, destination, since, byIDs) = (selected, only, nil, true)
-        case .destination(let only, let after):
-            (ids, destination, since, byIDs) = ([], only, after?.millisecondsSince1970, false)
-        }
-        let rows = try await self.client.query(
-            """
-            WITH selected AS (
-                SELECT d.destination, d.seq FROM retention_router.dead_letters d
-                WHERE d.tenant = \(tenant) AND (\(destination)::text IS NULL OR d.destination = \(destination)::text)
-                  AND (\(since)::int8 IS NULL OR d.failed_at >= \(since)::int8)
-                  AND (NOT \(byIDs) OR d.seq IN (SELECT e.seq FROM retention_router.events e WHERE e.tenant = \(tenant) AND e.id = ANY(\(ids)::text[])))
-            ), moved AS (
-                DELETE FROM retention_router.dead_letters d USING selected s
-                WHERE d.tenant = \(tenant) AND d.destination = s.destination AND d.seq = s.seq
-                RETURNING d.destination, d.seq, d.event_id
-            ), scheduled AS (
-                INSERT INTO retention_router.retries (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
-                SELECT \(tenant), destination, seq, 0, \(now.millisecondsSince1970), \(now.millisecondsSince1970),
-                       'replayed', 'replayed from the dead letters by an operator', NULL
-                FROM moved
-                ON CONFLICT (tenant, destination, seq) DO UPDATE SET failures = 0, next_attempt_at = excluded.next_attempt_at,
-                    first_failure_at = excluded.first_failure_at, code = excluded.code, message = excluded.message, status = NULL
+        try await self.bounded {
+            // One statement moves the selected dead letters into the retry set, due now.
+            let ids: [String]
+            let destination: String?
+            let since: Int64?
+            let byIDs: Bool
+            switch selection {
+            case .ids(let selected, let only):
+                (ids, destination, since, byIDs) = (selected, only, nil, true)
+            case .destination(let only, let after):
+                (ids, destination, since, byIDs) = ([], only, after?.millisecondsSince1970, false)
+            }
+            let rows = try await self.client.query(
+                """
+                WITH selected AS (
+                    SELECT d.destination, d.seq FROM retention_router.dead_letters d
+                    WHERE d.tenant = \(tenant) AND (\(destination)::text IS NULL OR d.destination = \(destination)::text)
+                      AND (\(since)::int8 IS NULL OR d.failed_at >= \(since)::int8)
+                      AND (NOT \(byIDs) OR d.seq IN (SELECT e.seq FROM retention_router.events e WHERE e.tenant = \(tenant) AND e.id = ANY(\(ids)::text[])))
+                ), moved AS (
+                    DELETE FROM retention_router.dead_letters d USING selected s
+                    WHERE d.tenant = \(tenant) AND d.destination = s.destination AND d.seq = s.seq
+                    RETURNING d.destination, d.seq, d.event_id
+                ), scheduled AS (
+                    INSERT INTO retention_router.retries (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
+                    SELECT \(tenant), destination, seq, 0, \(now.millisecondsSince1970), \(now.millisecondsSince1970),
+                           'replayed', 'replayed from the dead letters by an operator', NULL
+                    FROM moved
+                    ON CONFLICT (tenant, destination, seq) DO UPDATE SET failures = 0, next_attempt_at = excluded.next_attempt_at,
+                        first_failure_at = excluded.first_failure_at, code = excluded.code, message = excluded.message, status = NULL
+                )
+                SELECT destination, event_id FROM moved
+                """,
+                logger: self.logger
             )
-            SELECT destination, event_id FROM moved
-            """,
-            logger: self.logger
-        )
-        var replayed: [PartitionKey: Int] = [:]
-        var found: Set<String> = []
-        for try await (destination, eventID) in rows.decode((String, String).self) {
-            replayed[PartitionKey(tenant: tenant, destination: destination), default: 0] += 1
-            found.insert(eventID)
+            var replayed: [PartitionKey: Int] = [:]
+            var found: Set<String> = []
+            for try await (destination, eventID) in rows.decode((String, String).self) {
+                replayed[PartitionKey(tenant: tenant, destination: destination), default: 0] += 1
+                found.insert(eventID)
+            }
+            return ReplayResult(replayed: replayed, notFound: ids.filter { !found.contains($0) })
         }
-        return ReplayResult(replayed: replayed, notFound: ids.filter { !found.contains($0) })
     }
 
     public func status(tenant: String, id: String) async throws -> EventStatus? {
-        let rows = try await self.client.query(
-            """
-            SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties, 0, NULL::int8
-            FROM retention_router.events e WHERE e.tenant = \(tenant) AND e.id = \(id)
-            """,
-            logger: self.logger
-        )
-        guard let stored = try await Self.storedEvents(rows, tenant: tenant, maxBytes: .max).first else { return nil }
-        let sequence = stored.sequence
-        let perDestination = try await self.client.query(
-            """
-            SELECT d,
-                   (SELECT count(*) FROM retention_router.pending p WHERE p.tenant = e.tenant AND p.destination = d AND p.seq = e.seq) > 0,
-                   (SELECT r.next_attempt_at FROM retention_router.retries r WHERE r.tenant = e.tenant AND r.destination = d AND r.seq = e.seq),
-                   (SELECT x.paused_until FROM retention_router.partitions x WHERE x.tenant = e.tenant AND x.destination = d),
-                   (SELECT x.code FROM retention_router.dead_letters x WHERE x.tenant = e.tenant AND x.destination = d AND x.seq = e.seq),
-                   (SELECT x.message FROM retention_router.dead_letters x WHERE x.tenant = e.tenant AND x.destination = d AND x.seq = e.seq),
-                   (SELECT x.status FROM retention_router.dead_letters x WHERE x.tenant = e.tenant AND x.destination = d AND x.seq = e.seq)
-            FROM retention_router.events e, unnest(e.destinations) AS d
-            WHERE e.seq = \(sequence)
-            ORDER BY d
-            """,
-            logger: self.logger
-        )
-        var views: [(id: String, pending: Bool, retry: Int64?, paused: Int64?, dead: FailureReason?)] = []
-        for try await (destination, pending, retry, paused, code, message, status) in perDestination.decode(
-            (String, Bool, Int64?, Int64?, String?, String?, Int?).self
-        ) {
-            let dead = code.map { FailureReason(code: $0, message: message ?? "", status: status) }
-            views.append((destination, pending, retry, paused, dead))
-        }
-        let attemptRows = try await self.client.query(
-            """
-            SELECT destination, attempt, at, outcome, status, code, message, latency_ms FROM retention_router.attempts
-            WHERE tenant = \(tenant) AND seq = \(sequence) ORDER BY destination, at, attempt
-            """,
-            logger: self.logger
-        )
-        var attempts: [String: [AttemptRecord]] = [:]
-        for try await (destination, attempt, at, outcome, status, code, message, latency) in attemptRows.decode(
-            (String, Int, Int64, String, Int?, String?, String?, Int64).self
-        ) {
-            attempts[destination, default: []].append(
-                AttemptRecord(
-                    sequence: sequence,
-                    attempt: attempt,
-                    at: Timestamp(millisecondsSince1970: at),
-                    outcome: AttemptRecord.Outcome(rawValue: outcome) ?? .retry,
-                    reason: code.map { FailureReason(code: $0, message: message ?? "", status: status) },
-                    latencyMilliseconds: latency
-                )
+        try await self.bounded {
+            let rows = try await self.client.query(
+                """
+                SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties, 0, NULL::int8
+                FROM retention_router.events e WHERE e.tenant = \(tenant) AND e.id = \(id)
+                """,
+                logger: self.logger
             )
+            guard let stored = try await Self.storedEvents(rows, tenant: tenant, maxBytes: .max).first else { return nil }
+            let sequence = stored.sequence
+            let perDestination = try await self.client.query(
+                """
+                SELECT d,
+                       (SELECT count(*) FROM retention_router.pending p WHERE p.tenant = e.tenant AND p.destination = d AND p.seq = e.seq) > 0,
+                       (SELECT r.next_attempt_at FROM retention_router.retries r WHERE r.tenant = e.tenant AND r.destination = d AND r.seq = e.seq),
+                       (SELECT x.paused_until FROM retention_router.partitions x WHERE x.tenant = e.tenant AND x.destination = d),
+                       (SELECT x.code FROM retention_router.dead_letters x WHERE x.tenant = e.tenant AND x.destination = d AND x.seq = e.seq),
+                       (SELECT x.message FROM retention_router.dead_letters x WHERE x.tenant = e.tenant AND x.destination = d AND x.seq = e.seq),
+                       (SELECT x.status FROM retention_router.dead_letters x WHERE x.tenant = e.tenant AND x.destination = d AND x.seq = e.seq)
+                FROM retention_router.events e, unnest(e.destinations) AS d
+                WHERE e.seq = \(sequence)
+                ORDER BY d
+                """,
+                logger: self.logger
+            )
+            var views: [(id: String, pending: Bool, retry: Int64?, paused: Int64?, dead: FailureReason?)] = []
+            for try await (destination, pending, retry, paused, code, message, status) in perDestination.decode(
+                (String, Bool, Int64?, Int64?, String?, String?, Int?).self
+            ) {
+                let dead = code.map { FailureReason(code: $0, message: message ?? "", status: status) }
+                views.append((destination, pending, retry, paused, dead))
+            }
+            let attemptRows = try await self.client.query(
+                """
+                SELECT destination, attempt, at, outcome, status, code, message, latency_ms FROM retention_router.attempts
+                WHERE tenant = \(tenant) AND seq = \(sequence) ORDER BY destination, at, attempt
+                """,
+                logger: self.logger
+            )
+            var attempts: [String: [AttemptRecord]] = [:]
+            for try await (destination, attempt, at, outcome, status, code, message, latency) in attemptRows.decode(
+                (String, Int, Int64, String, Int?, String?, String?, Int64).self
+            ) {
+                attempts[destination, default: []].append(
+                    AttemptRecord(
+                        sequence: sequence,
+                        attempt: attempt,
+                        at: Timestamp(millisecondsSince1970: at),
+                        outcome: AttemptRecord.Outcome(rawValue: outcome) ?? .retry,
+                        reason: code.map { FailureReason(code: $0, message: message ?? "", status: status) },
+                        latencyMilliseconds: latency
+                    )
+                )
+            }
+            let destinations = views.map { view -> EventStatus.Destination in
+                let record = attempts[view.id] ?? []
+                if let dead = view.dead {
+                    return .init(id: view.id, state: .dead, attempts: record, deadReason: dead)
+                }
+                if let retry = view.retry {
+                    return .init(id: view.id, state: .retrying(next: Timestamp(millisecondsSince1970: retry)), attempts: record, deadReason: nil)
+                }
+                if view.pending {
+                    let state: EventStatus.State = record.isEmpty ? .pending : .retrying(next: view.paused.map(Timestamp.init(millisecondsSince1970:)))
+                    return .init(id: view.id, state: state, attempts: record, deadReason: nil)
+                }
+                return .init(id: view.id, state: .delivered, attempts: record, deadReason: nil)
+            }
+            return EventStatus(event: stored.event, sequence: sequence, destinations: destinations)
         }
-        let destinations = views.map { view -> EventStatus.Destination in
-            let record = attempts[view.id] ?? []
-            if let dead = view.dead {
-                return .init(id: view.id, state: .dead, attempts: record, deadReason: dead)
-            }
-            if let retry = view.retry {
-                return .init(id: view.id, state: .retrying(next: Timestamp(millisecondsSince1970: retry)), attempts: record, deadReason: nil)
-            }
-            if view.pending {
-                let state: EventStatus.State = record.isEmpty ? .pending : .retrying(next: view.paused.map(Timestamp.init(millisecondsSince1970:)))
-                return .init(id: view.id, state: state, attempts: record, deadReason: nil)
-            }
-            return .init(id: view.id, state: .delivered, attempts: record, deadReason: nil)
-        }
-        return EventStatus(event: stored.event, sequence: sequence, destinations: destinations)
     }
 
     public func statistics() async throws -> StoreStatistics {
-        let rows = try await self.client.query(
-            """
-            SELECT tenant, destination, sum(backlog)::int8, sum(dead)::int8 FROM (
-                SELECT tenant, destination, count(*) AS backlog, 0 AS dead FROM retention_router.pending GROUP BY 1, 2
-                UNION ALL SELECT tenant, destination, count(*), 0 FROM retention_router.retries GROUP BY 1, 2
-                UNION ALL SELECT tenant, destination, 0, count(*) FROM retention_router.dead_letters GROUP BY 1, 2
-                UNION ALL SELECT tenant, destination, 0, 0 FROM retention_router.partitions
-            ) counts GROUP BY 1, 2
-            """,
-            logger: self.logger
-        )
-        var partitions: [PartitionKey: StoreStatistics.Partition] = [:]
-        for try await (tenant, destination, backlog, dead) in rows.decode((String, String, Int64, Int64).self) {
-            partitions[PartitionKey(tenant: tenant, destination: destination)] = .init(backlog: Int(backlog), deadLetters: Int(dead))
+        try await self.bounded {
+            let rows = try await self.client.query(
+                """
+                SELECT tenant, destination, sum(backlog)::int8, sum(dead)::int8 FROM (
+                    SELECT tenant, destination, count(*) AS backlog, 0 AS dead FROM retention_router.pending GROUP BY 1, 2
+                    UNION ALL SELECT tenant, destination, count(*), 0 FROM retention_router.retries GROUP BY 1, 2
+                    UNION ALL SELECT tenant, destination, 0, count(*) FROM retention_router.dead_letters GROUP BY 1, 2
+                    UNION ALL SELECT tenant, destination, 0, 0 FROM retention_router.partitions
+                ) counts GROUP BY 1, 2
+                """,
+                logger: self.logger
+            )
+            var partitions: [PartitionKey: StoreStatistics.Partition] = [:]
+            for try await (tenant, destination, backlog, dead) in rows.decode((String, String, Int64, Int64).self) {
+                partitions[PartitionKey(tenant: tenant, destination: destination)] = .init(backlog: Int(backlog), deadLetters: Int(dead))
+            }
+            let size = try await self.client.query(
+                """
+                SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::int8 FROM pg_class c
+                JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'retention_router' AND c.relkind = 'r'
+                """,
+                logger: self.logger
+            )
+            var bytes: Int64 = 0
+            for try await total in size.decode(Int64.self) { bytes = total }
+            return StoreStatistics(partitions: partitions, bytes: bytes)
         }
-        let size = try await self.client.query(
-            """
-            SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::int8 FROM pg_class c
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'retention_router' AND c.relkind = 'r'
-            """,
-            logger: self.logger
-        )
-        var bytes: Int64 = 0
-        for try await total in size.decode(Int64.self) { bytes = total }
-        return StoreStatistics(partitions: partitions, bytes: bytes)
     }
 
     public func prune(receivedBefore cutoff: Timestamp, after: Int64, limit: Int) async throws -> PruneProgress {
-        // Sequences are an identity column and never reused, so the newest rows may go too.
-        let rows = try await self.client.query(
-            """
-            WITH candidates AS (
-                SELECT seq, tenant, destinations FROM retention_router.events
-                WHERE seq > \(after) AND received_at < \(cutoff.millisecondsSince1970)
-                ORDER BY seq LIMIT \(limit)
-            ), doomed AS (
-                SELECT c.seq, c.tenant, c.destinations FROM candidates c
-                WHERE NOT EXISTS (SELECT 1 FROM retention_router.pending p
-                                  WHERE p.tenant = c.tenant AND p.destination = ANY(c.destinations) AND p.seq = c.seq)
-                  AND NOT EXISTS (SELECT 1 FROM retention_router.retries r
-                                  WHERE r.tenant = c.tenant AND r.destination = ANY(c.destinations) AND r.seq = c.seq)
-            ), attempts AS (
-                DELETE FROM retention_router.attempts a USING doomed d
-                WHERE a.tenant = d.tenant AND a.destination = ANY(d.destinations) AND a.seq = d.seq
-            ), dead AS (
-                DELETE FROM retention_router.dead_letters x USING doomed d
-                WHERE x.tenant = d.tenant AND x.destination = ANY(d.destinations) AND x.seq = d.seq
-            ), deleted AS (
-                DELETE FROM retention_router.events e USING doomed d WHERE e.seq = d.seq RETURNING 1
+        try await self.bounded {
+            // Sequences are an identity column and never reused, so the newest rows may go too.
+            let rows = try await self.client.query(
+                """
+                WITH candidates AS (
+                    SELECT seq, tenant, destinations FROM retention_router.events
+                    WHERE seq > \(after) AND received_at < \(cutoff.millisecondsSince1970)
+                    ORDER BY seq LIMIT \(limit)
+                ), doomed AS (
+                    SELECT c.seq, c.tenant, c.destinations FROM candidates c
+                    WHERE NOT EXISTS (SELECT 1 FROM retention_router.pending p
+                                      WHERE p.tenant = c.tenant AND p.destination = ANY(c.destinations) AND p.seq = c.seq)
+                      AND NOT EXISTS (SELECT 1 FROM retention_router.retries r
+                                      WHERE r.tenant = c.tenant AND r.destination = ANY(c.destinations) AND r.seq = c.seq)
+                ), attempts AS (
+                    DELETE FROM retention_router.attempts a USING doomed d
+                    WHERE a.tenant = d.tenant AND a.destination = ANY(d.destinations) AND a.seq = d.seq
+                ), dead AS (
+                    DELETE FROM retention_router.dead_letters x USING doomed d
+                    WHERE x.tenant = d.tenant AND x.destination = ANY(d.destinations) AND x.seq = d.seq
+                ), deleted AS (
+                    DELETE FROM retention_router.events e USING doomed d WHERE e.seq = d.seq RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM candidates)::int8, (SELECT max(seq) FROM candidates), (SELECT count(*) FROM deleted)::int8
+                """,
+                logger: self.logger
             )
-            SELECT (SELECT count(*) FROM candidates)::int8, (SELECT max(seq) FROM candidates), (SELECT count(*) FROM deleted)::int8
-            """,
-            logger: self.logger
-        )
-        for try await (scanned, last, pruned) in rows.decode((Int64, Int64?, Int64).self) {
-            return PruneProgress(pruned: Int(pruned), next: scanned < limit ? nil : last)
+            for try await (scanned, last, pruned) in rows.decode((Int64, Int64?, Int64).self) {
+                return PruneProgress(pruned: Int(pruned), next: scanned < limit ? nil : last)
+            }
+            return PruneProgress(pruned: 0, next: nil)
         }
-        return PruneProgress(pruned: 0, next: nil)
     }
 }

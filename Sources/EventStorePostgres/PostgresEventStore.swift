@@ -21,6 +21,7 @@ public final class PostgresEventStore: EventStore, Service {
     /// Where the database is (without the password).
     public let url: PostgresURL
     public let coordination: StoreCoordination
+    let operationTimeout: Duration
     private let clientTask: Task<Void, Never>
 
     /// Connects to the database described by `settings` (the connection pool starts at once) and
@@ -54,6 +55,7 @@ public final class PostgresEventStore: EventStore, Service {
         self.instanceID = instanceID
         self.url = settings.url
         self.coordination = StoreCoordination(leaseDuration: settings.leaseDuration, pollInterval: settings.pollInterval)
+        self.operationTimeout = settings.operationTimeout
         do {
             try await self.connect(migrate: migrate, attempts: connectAttempts)
         } catch {
@@ -113,6 +115,16 @@ public final class PostgresEventStore: EventStore, Service {
         }
     }
 
+    /// Runs one store operation within the configured timeout (the database gone away, the
+    /// pool unable to connect), so ingest, delivery and shutdown never hang on it.
+    func bounded<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        do {
+            return try await withDeadline(self.operationTimeout, body)
+        } catch is DeadlineExceeded {
+            throw PostgresStoreError.unreachable(url: self.url, reason: "no answer within \(self.operationTimeout)")
+        }
+    }
+
     private func probe() async throws {
         let configuration = PostgresConnection.Configuration(
             host: self.url.host,
@@ -132,110 +144,120 @@ public final class PostgresEventStore: EventStore, Service {
     }
 
     public func append(_ events: [RetentionEvent], routes: [[String]]) async throws -> [Bool] {
-        precondition(events.count == routes.count, "one route list per event")
-        guard !events.isEmpty else { return [] }
-        var tenants: [String] = []
-        var ids: [String] = []
-        var types: [String] = []
-        var occurred: [Int64] = []
-        var received: [Int64] = []
-        var properties: [ByteBuffer] = []
-        var destinations: [String] = []
-        for (event, routed) in zip(events, routes) {
-            tenants.append(event.tenant)
-            ids.append(event.id)
-            types.append(event.type.rawValue)
-            occurred.append(event.occurredAt.millisecondsSince1970)
-            received.append(event.receivedAt.millisecondsSince1970)
-            properties.append(ByteBuffer(bytes: event.propertiesJSON))
-            destinations.append(routed.joined(separator: ","))
-        }
-        // One statement: atomic, and one round trip whatever the batch size. A resent id (also
-        // from another instance) conflicts on (tenant, id) and is neither stored nor routed.
-        let rows = try await self.client.query(
-            """
-            WITH input AS (
-                SELECT * FROM unnest(\(tenants)::text[], \(ids)::text[], \(types)::text[], \(occurred)::int8[],
-                                     \(received)::int8[], \(properties)::bytea[], \(destinations)::text[])
-                    WITH ORDINALITY AS t(tenant, id, type, occurred_at, received_at, properties, destinations, ord)
-            ), inserted AS (
-                INSERT INTO retention_router.events (tenant, id, type, occurred_at, received_at, properties, destinations)
-                SELECT tenant, id, type, occurred_at, received_at, properties, string_to_array(destinations, ',')
-                FROM input ORDER BY ord
-                ON CONFLICT (tenant, id) DO NOTHING
-                RETURNING seq, tenant, id, destinations
-            ), routed AS (
-                INSERT INTO retention_router.pending (tenant, destination, seq)
-                SELECT i.tenant, d, i.seq FROM inserted i, unnest(i.destinations) AS d
+        try await self.bounded {
+            precondition(events.count == routes.count, "one route list per event")
+            guard !events.isEmpty else { return [] }
+            var tenants: [String] = []
+            var ids: [String] = []
+            var types: [String] = []
+            var occurred: [Int64] = []
+            var received: [Int64] = []
+            var properties: [ByteBuffer] = []
+            var destinations: [String] = []
+            for (event, routed) in zip(events, routes) {
+                tenants.append(event.tenant)
+                ids.append(event.id)
+                types.append(event.type.rawValue)
+                occurred.append(event.occurredAt.millisecondsSince1970)
+                received.append(event.receivedAt.millisecondsSince1970)
+                properties.append(ByteBuffer(bytes: event.propertiesJSON))
+                destinations.append(routed.joined(separator: ","))
+            }
+            // One statement: atomic, and one round trip whatever the batch size. A resent id (also
+            // from another instance) conflicts on (tenant, id) and is neither stored nor routed.
+            let rows = try await self.client.query(
+                """
+                WITH input AS (
+                    SELECT * FROM unnest(\(tenants)::text[], \(ids)::text[], \(types)::text[], \(occurred)::int8[],
+                                         \(received)::int8[], \(properties)::bytea[], \(destinations)::text[])
+                        WITH ORDINALITY AS t(tenant, id, type, occurred_at, received_at, properties, destinations, ord)
+                ), inserted AS (
+                    INSERT INTO retention_router.events (tenant, id, type, occurred_at, received_at, properties, destinations)
+                    SELECT tenant, id, type, occurred_at, received_at, properties, string_to_array(destinations, ',')
+                    FROM input ORDER BY ord
+                    ON CONFLICT (tenant, id) DO NOTHING
+                    RETURNING seq, tenant, id, destinations
+                ), routed AS (
+                    INSERT INTO retention_router.pending (tenant, destination, seq)
+                    SELECT i.tenant, d, i.seq FROM inserted i, unnest(i.destinations) AS d
+                )
+                SELECT tenant, id FROM inserted
+                """,
+                logger: self.logger
             )
-            SELECT tenant, id FROM inserted
-            """,
-            logger: self.logger
-        )
-        var new: Set<EventKey> = []
-        for try await (tenant, id) in rows.decode((String, String).self) {
-            new.insert(EventKey(tenant: tenant, id: id))
+            var new: Set<EventKey> = []
+            for try await (tenant, id) in rows.decode((String, String).self) {
+                new.insert(EventKey(tenant: tenant, id: id))
+            }
+            return events.map { new.remove(EventKey(tenant: $0.tenant, id: $0.id)) != nil }
         }
-        return events.map { new.remove(EventKey(tenant: $0.tenant, id: $0.id)) != nil }
     }
 
     public func state(of partition: PartitionKey) async throws -> PartitionState {
-        let rows = try await self.client.query(
-            """
-            SELECT head_failures, failing_since, paused_until FROM retention_router.partitions
-            WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
-            """,
-            logger: self.logger
-        )
-        for try await (failures, since, paused) in rows.decode((Int, Int64?, Int64?).self) {
-            return PartitionState(
-                headFailures: failures,
-                failingSince: since.map(Timestamp.init(millisecondsSince1970:)),
-                pausedUntil: paused.map(Timestamp.init(millisecondsSince1970:))
+        try await self.bounded {
+            let rows = try await self.client.query(
+                """
+                SELECT head_failures, failing_since, paused_until FROM retention_router.partitions
+                WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
+                """,
+                logger: self.logger
             )
+            for try await (failures, since, paused) in rows.decode((Int, Int64?, Int64?).self) {
+                return PartitionState(
+                    headFailures: failures,
+                    failingSince: since.map(Timestamp.init(millisecondsSince1970:)),
+                    pausedUntil: paused.map(Timestamp.init(millisecondsSince1970:))
+                )
+            }
+            return PartitionState()
         }
-        return PartitionState()
     }
 
     public func head(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> [StoredEvent] {
-        let rows = try await self.client.query(
-            """
-            SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties, 0, NULL::int8
-            FROM retention_router.pending p JOIN retention_router.events e ON e.seq = p.seq
-            WHERE p.tenant = \(partition.tenant) AND p.destination = \(partition.destination)
-            ORDER BY p.seq LIMIT \(limit)
-            """,
-            logger: self.logger
-        )
-        return try await Self.storedEvents(rows, tenant: partition.tenant, maxBytes: maxBytes)
+        try await self.bounded {
+            let rows = try await self.client.query(
+                """
+                SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties, 0, NULL::int8
+                FROM retention_router.pending p JOIN retention_router.events e ON e.seq = p.seq
+                WHERE p.tenant = \(partition.tenant) AND p.destination = \(partition.destination)
+                ORDER BY p.seq LIMIT \(limit)
+                """,
+                logger: self.logger
+            )
+            return try await Self.storedEvents(rows, tenant: partition.tenant, maxBytes: maxBytes)
+        }
     }
 
     public func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int, maxBytes: Int) async throws -> [StoredEvent] {
-        let rows = try await self.client.query(
-            """
-            SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties, r.failures, r.first_failure_at
-            FROM retention_router.retries r JOIN retention_router.events e ON e.seq = r.seq
-            WHERE r.tenant = \(partition.tenant) AND r.destination = \(partition.destination)
-              AND r.next_attempt_at <= \(now.millisecondsSince1970)
-            ORDER BY r.seq LIMIT \(limit)
-            """,
-            logger: self.logger
-        )
-        return try await Self.storedEvents(rows, tenant: partition.tenant, maxBytes: maxBytes)
+        try await self.bounded {
+            let rows = try await self.client.query(
+                """
+                SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties, r.failures, r.first_failure_at
+                FROM retention_router.retries r JOIN retention_router.events e ON e.seq = r.seq
+                WHERE r.tenant = \(partition.tenant) AND r.destination = \(partition.destination)
+                  AND r.next_attempt_at <= \(now.millisecondsSince1970)
+                ORDER BY r.seq LIMIT \(limit)
+                """,
+                logger: self.logger
+            )
+            return try await Self.storedEvents(rows, tenant: partition.tenant, maxBytes: maxBytes)
+        }
     }
 
     public func nextRetry(in partition: PartitionKey) async throws -> Timestamp? {
-        let rows = try await self.client.query(
-            """
-            SELECT min(next_attempt_at) FROM retention_router.retries
-            WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
-            """,
-            logger: self.logger
-        )
-        for try await next in rows.decode(Int64?.self) {
-            return next.map(Timestamp.init(millisecondsSince1970:))
+        try await self.bounded {
+            let rows = try await self.client.query(
+                """
+                SELECT min(next_attempt_at) FROM retention_router.retries
+                WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
+                """,
+                logger: self.logger
+            )
+            for try await next in rows.decode(Int64?.self) {
+                return next.map(Timestamp.init(millisecondsSince1970:))
+            }
+            return nil
         }
-        return nil
     }
 
     /// Reads rows of (seq, id, type, occurred, received, properties, failures, first failure),

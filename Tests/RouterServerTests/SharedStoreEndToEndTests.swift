@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 import RouterCore
 import RouterTesting
 import Testing
@@ -101,5 +102,34 @@ struct SharedStoreEndToEndTests {
         try await b.stop()
         a.directory.remove()
         b.directory.remove()
+    }
+}
+
+/// What ingest answers when the shared database goes away under a running server.
+@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the shared-store tests"))
+struct SharedStoreOutageTests {
+    @Test func aDatabaseThatGoesAwayGets503NotAHangOrA500() async throws {
+        let database = try await PostgresHarness.createDatabase()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write(ServerHarness.fileTenant(), to: "config/tenants/acme.json")
+        let server = try await TestServer(
+            directory: directory,
+            registry: ServerHarness.registry,
+            configuration: ServerConfiguration(
+                allowPrivateAddresses: true,
+                store: .postgres(PostgresStoreSettings(url: database, pollInterval: .milliseconds(50), maxConnections: 4, operationTimeout: .seconds(1)))
+            )
+        )
+        #expect(try await TestClient.ingest(server, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "kept")).status == 202)
+        await PostgresHarness.dropDatabase(database)
+        let started = ContinuousClock.now
+        let response = try await TestClient.ingest(server, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "refused"))
+        #expect(response.status == 503)
+        #expect(response.errorCode == "store_unavailable")
+        #expect(response.header("retry-after") == "5")
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(try await TestClient.send(.GET, "\(server.baseURL)/healthz").status == 200)
+        try await server.stop()
     }
 }

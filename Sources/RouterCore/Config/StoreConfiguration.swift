@@ -45,17 +45,28 @@ public struct PostgresStoreSettings: Sendable, Equatable, Decodable {
     public var pollInterval: Duration
     /// The most connections this instance opens. Default 16.
     public var maxConnections: Int
+    /// How long one store operation may take before it fails (ingest then answers 503).
+    /// Default 10 s.
+    public var operationTimeout: Duration
 
     /// Creates settings with the documented defaults.
-    public init(url: PostgresURL, urlSource: String = "<inline>", leaseDuration: Duration = .seconds(15), pollInterval: Duration = .milliseconds(250), maxConnections: Int = 16) {
+    public init(
+        url: PostgresURL,
+        urlSource: String = "<inline>",
+        leaseDuration: Duration = .seconds(15),
+        pollInterval: Duration = .milliseconds(250),
+        maxConnections: Int = 16,
+        operationTimeout: Duration = .seconds(10)
+    ) {
         self.url = url
         self.urlSource = urlSource
         self.leaseDuration = leaseDuration
         self.pollInterval = pollInterval
         self.maxConnections = maxConnections
+        self.operationTimeout = operationTimeout
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case kind, url, leaseSeconds, pollMilliseconds, maxConnections }
+    enum CodingKeys: String, CodingKey, CaseIterable { case kind, url, leaseSeconds, pollMilliseconds, maxConnections, operationTimeoutSeconds }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -87,5 +98,10 @@ public struct PostgresStoreSettings: Sendable, Equatable, Decodable {
         guard (2...500).contains(self.maxConnections) else {
             throw DecodingError.dataCorruptedError(forKey: .maxConnections, in: container, debugDescription: "must be between 2 and 500, e.g. 16")
         }
+        let timeout = try container.decodeIfPresent(Double.self, forKey: .operationTimeoutSeconds) ?? 10
+        guard (0.5...300).contains(timeout) else {
+            throw DecodingError.dataCorruptedError(forKey: .operationTimeoutSeconds, in: container, debugDescription: "must be between 0.5 and 300 seconds, e.g. 10")
+        }
+        self.operationTimeout = .milliseconds(Int64(timeout * 1000))
     }
 }
