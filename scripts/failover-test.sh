@@ -41,7 +41,7 @@ database="rr_failover_$$_$RANDOM"
 psql -q "$server_url" -c "CREATE DATABASE $database" >/dev/null
 DATABASE_URL="${server_url%/*}/$database"
 export DATABASE_URL
-rr_log "database $DATABASE_URL, lease ${LEASE}s"
+rr_log "database $(printf '%s' "$DATABASE_URL" | sed -E 's#//([^:@/]*):[^@/]*@#//\1:***@#'), lease ${LEASE}s"
 
 rr_router_json '"store": {"kind": "postgres", "url": {"env": "DATABASE_URL"}, "leaseSeconds": '"$LEASE"', "pollMilliseconds": 100}'
 for t in $(seq 1 "$TENANTS"); do

@@ -15,8 +15,12 @@ extension PostgresEventStore {
             let rows = try await self.client.query(
                 """
                 WITH fence AS (
+                    -- FOR SHARE: a claim by another instance (FOR UPDATE SKIP LOCKED) cannot take the
+                    -- lease while this commit runs, and one that got there first is seen here.
                     SELECT 1 FROM retention_router.leases
                     WHERE tenant = \(partition.tenant) AND destination = \(partition.destination) AND owner = \(self.instanceID)
+                      AND expires_at > \(unescaped: PostgresSchema.nowMilliseconds)
+                    FOR SHARE
                 ), state AS (
                     INSERT INTO retention_router.partitions (tenant, destination, head_failures, failing_since, paused_until)
                     SELECT \(partition.tenant), \(partition.destination), \(commit.state.headFailures)::int4,
@@ -86,6 +90,9 @@ extension PostgresEventStore {
                 WITH beat AS (
                     INSERT INTO retention_router.instances (id, seen_at) VALUES (\(self.instanceID), \(unescaped: now))
                     ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at
+                ), forgotten AS (
+                    -- Instances killed long ago (each start has a new id unless --instance-id is set).
+                    DELETE FROM retention_router.instances WHERE seen_at < \(unescaped: now) - 86400000
                 )
                 SELECT count(*)::int8 + 1 FROM retention_router.instances WHERE id <> \(self.instanceID) AND seen_at > \(unescaped: now) - \(ttl)
                 """,
@@ -95,8 +102,10 @@ extension PostgresEventStore {
             for try await count in live.decode(Int64.self) { instances = max(1, count) }
             guard !partitions.isEmpty else { return LeaseGrant(held: [], share: 0) }
             let share = (partitions.count + Int(instances) - 1) / Int(instances)
-            let tenants = partitions.map(\.tenant)
-            let destinations = partitions.map(\.destination)
+            // Sorted, so instances inserting the same rows at once take their locks in one order.
+            let ordered = partitions.sorted { ($0.tenant, $0.destination) < ($1.tenant, $1.destination) }
+            let tenants = ordered.map(\.tenant)
+            let destinations = ordered.map(\.destination)
             try await self.client.query(
                 """
                 INSERT INTO retention_router.leases (tenant, destination)
@@ -150,7 +159,14 @@ extension PostgresEventStore {
 
     public func releaseLeases(_ partitions: Set<PartitionKey>, leaving: Bool) async throws {
         try await self.bounded {
-            if !partitions.isEmpty {
+            if leaving {
+                // Every lease this instance holds, also one whose claim answered after a deadline.
+                try await self.client.query(
+                    "UPDATE retention_router.leases SET owner = NULL, expires_at = NULL WHERE owner = \(self.instanceID)",
+                    logger: self.logger
+                )
+                try await self.client.query("DELETE FROM retention_router.instances WHERE id = \(self.instanceID)", logger: self.logger)
+            } else if !partitions.isEmpty {
                 try await self.client.query(
                     """
                     UPDATE retention_router.leases l SET owner = NULL, expires_at = NULL
@@ -159,9 +175,6 @@ extension PostgresEventStore {
                     """,
                     logger: self.logger
                 )
-            }
-            if leaving {
-                try await self.client.query("DELETE FROM retention_router.instances WHERE id = \(self.instanceID)", logger: self.logger)
             }
         }
     }

@@ -50,7 +50,10 @@ extension PostgresEventStore {
             case .destination(let only, let after):
                 (ids, destination, since, byIDs) = ([], only, after?.millisecondsSince1970, false)
             }
-            let rows = try await self.client.query(
+            // Under the maintenance lock: a prune running at the same moment must not delete an
+            // event this replay is moving back into delivery.
+            return try await self.withMaintenanceLock { connection in
+            let rows = try await connection.query(
                 """
                 WITH selected AS (
                     SELECT d.destination, d.seq FROM retention_router.dead_letters d
@@ -80,6 +83,7 @@ extension PostgresEventStore {
                 found.insert(eventID)
             }
             return ReplayResult(replayed: replayed, notFound: ids.filter { !found.contains($0) })
+            }
         }
     }
 
@@ -190,7 +194,8 @@ extension PostgresEventStore {
     public func prune(receivedBefore cutoff: Timestamp, after: Int64, limit: Int) async throws -> PruneProgress {
         try await self.bounded {
             // Sequences are an identity column and never reused, so the newest rows may go too.
-            let rows = try await self.client.query(
+            return try await self.withMaintenanceLock { connection in
+            let rows = try await connection.query(
                 """
                 WITH candidates AS (
                     SELECT seq, tenant, destinations FROM retention_router.events
@@ -219,6 +224,25 @@ extension PostgresEventStore {
                 return PruneProgress(pruned: Int(pruned), next: scanned < limit ? nil : last)
             }
             return PruneProgress(pruned: 0, next: nil)
+            }
+        }
+    }
+
+    /// Runs `body` in a transaction holding the maintenance advisory lock, so that pruning and
+    /// replay never interleave.
+    func withMaintenanceLock<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let logger = self.logger
+        return try await self.client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.maintenanceLock))", logger: logger)
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
         }
     }
 }

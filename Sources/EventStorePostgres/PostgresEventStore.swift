@@ -44,7 +44,13 @@ public final class PostgresEventStore: EventStore, Service {
         configuration.options.maximumConnections = settings.maxConnections
         configuration.options.minimumConnections = 1
         configuration.options.connectTimeout = .seconds(5)
-        configuration.options.additionalStartupParameters = [("application_name", "retention-router")]
+        // The server gives up on a statement the store has stopped waiting for.
+        let timeoutMilliseconds = Self.milliseconds(settings.operationTimeout)
+        configuration.options.additionalStartupParameters = [
+            ("application_name", "retention-router"),
+            ("statement_timeout", "\(timeoutMilliseconds)"),
+            ("idle_in_transaction_session_timeout", "\(timeoutMilliseconds * 3)"),
+        ]
         // The pool logs each failed connection attempt; the store says it once per retry instead.
         var poolLogger = logger
         poolLogger.logLevel = max(logger.logLevel, .warning)
@@ -122,6 +128,9 @@ public final class PostgresEventStore: EventStore, Service {
             return try await withDeadline(self.operationTimeout, body)
         } catch is DeadlineExceeded {
             throw PostgresStoreError.unreachable(url: self.url, reason: "no answer within \(self.operationTimeout)")
+        } catch let error as PSQLError {
+            // The driver's own description hides the server's message; say what it was.
+            throw PostgresStoreError.failed(PostgresStoreError.describe(error))
         }
     }
 
@@ -248,8 +257,8 @@ public final class PostgresEventStore: EventStore, Service {
         try await self.bounded {
             let rows = try await self.client.query(
                 """
-                SELECT min(next_attempt_at) FROM retention_router.retries
-                WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
+                SELECT min(r.next_attempt_at) FROM retention_router.retries r JOIN retention_router.events e ON e.seq = r.seq
+                WHERE r.tenant = \(partition.tenant) AND r.destination = \(partition.destination)
                 """,
                 logger: self.logger
             )

@@ -11,6 +11,8 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
     case schemaAhead(applied: Int, latest: Int)
     /// A stored row cannot be read back.
     case corruptRow(String)
+    /// A statement failed; the server's message.
+    case failed(String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,8 @@ public enum PostgresStoreError: Error, CustomStringConvertible {
             "the database schema is at version \(applied), newer than this router knows (\(latest)): upgrade the router"
         case .corruptRow(let message):
             message
+        case .failed(let message):
+            "PostgreSQL: \(message)"
         }
     }
 

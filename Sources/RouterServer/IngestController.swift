@@ -97,7 +97,10 @@ struct IngestController: Sendable {
         var woken: Set<String> = []
         var duplicates = 0
         for (isNew, destinations) in zip(inserted, routes) {
-            if isNew { woken.formUnion(destinations) } else { duplicates += 1 }
+            // Duplicates wake their destinations too: a resend after a 503 whose commit landed
+            // late must not leave the first copy waiting for the next event.
+            woken.formUnion(destinations)
+            if !isNew { duplicates += 1 }
         }
         self.supervisor.notify(tenant: tenant.name, destinations: woken)
         self.metrics.ingested(tenant: tenant.name).increment(by: events.count - duplicates)

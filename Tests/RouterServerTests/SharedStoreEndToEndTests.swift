@@ -27,6 +27,12 @@ struct SharedStoreEndToEndTests {
         )
     }
 
+    private static func gauge(_ name: String, _ server: TestServer) async throws -> Double {
+        let text = String(decoding: try await TestClient.send(.GET, server.baseURL + "/metrics").body, as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
     @Test func eventsSentToEitherInstanceAreDeliveredOnceByTheLeaseHolder() async throws {
         let database = try await PostgresHarness.createDatabase()
         defer { Task { await PostgresHarness.dropDatabase(database) } }
@@ -43,9 +49,14 @@ struct SharedStoreEndToEndTests {
         #expect(try await eventually {
             (ServerHarness.fileIDs(a.directory) + ServerHarness.fileIDs(b.directory)).sorted() == ids.sorted()
         })
-        // One instance holds the partition, so one file has them all, in acceptance order per sender.
+        // One instance holds the partition, so one file has them all, and says so in /metrics.
         let holder = ServerHarness.fileIDs(a.directory).isEmpty ? b : a
         #expect(ServerHarness.fileIDs(holder.directory).count == ids.count)
+        #expect(try await eventually {
+            let held = try await Self.gauge("router_partitions_held", a) + Self.gauge("router_partitions_held", b)
+            let delivering = try await Self.gauge("router_partitions_delivering", holder)
+            return held == 1 && delivering == 1
+        })
         try await a.stop()
         try await b.stop()
         a.directory.remove()

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -144,8 +145,10 @@ public final class DeliverySupervisor: Service {
         return (toStart, toStop)
     }
 
-    private func launch(_ toStart: [DeliveryWorker], stopping toStop: [DeliveryWorker]) {
-        for worker in toStop { worker.stop() }
+    private func launch(_ toStart: [DeliveryWorker], stopping toStop: [DeliveryWorker], abort: Bool = false) {
+        for worker in toStop {
+            if abort { worker.abort() } else { worker.stop() }
+        }
         for worker in toStart { self.startContinuation.yield(worker) }
     }
 
@@ -211,7 +214,8 @@ public final class DeliverySupervisor: Service {
             do {
                 // A call that hangs must not outlive the leases it renews.
                 let store = self.store
-                let grant = try await withDeadline(renewEvery) { try await store.lease(wanted) }
+                // More slack than the renewal interval: a busy pool is not a lost lease.
+                let grant = try await withDeadline(coordination.leaseDuration / 4) { try await store.lease(wanted) }
                 let (released, toStart, toStop) = self.state.withLock { state in
                     state.retiring = state.retiring.filter { !$0.value.isFinished }
                     let held = grant.held
@@ -242,13 +246,24 @@ public final class DeliverySupervisor: Service {
                     return (releasable, start, stop)
                 }
                 self.launch(toStart, stopping: toStop)
-                if !released.isEmpty { try await self.store.releaseLeases(released, leaving: false) }
+                if !released.isEmpty {
+                    do {
+                        try await self.store.releaseLeases(released, leaving: false)
+                    } catch {
+                        // They expire on their own; renewing works, so delivery goes on.
+                        self.logger.warning("Could not release partition leases", metadata: ["error": "\(error)"])
+                    }
+                }
+                let (heldCount, running) = self.state.withLock { ($0.held.count, $0.entries.count) }
+                self.metrics.gauge("router_partitions_held", []).record(heldCount)
+                self.metrics.gauge("router_partitions_delivering", []).record(running)
                 lastRenewal = started
                 failures = 0
             } catch {
                 failures += 1
                 self.logger.error("Could not renew partition leases", metadata: ["error": "\(error)", "failures": "\(failures)"])
-                // Past two thirds of the lease another instance may take over soon: stop first.
+                // Past two thirds of the lease another instance may take over soon: stop first,
+                // cancelling calls in flight, so two instances never deliver one partition.
                 if let last = lastRenewal, ContinuousClock.now - last > coordination.leaseDuration * 2 / 3 {
                     let toStop = self.state.withLock { state in
                         state.held = []
@@ -257,7 +272,7 @@ public final class DeliverySupervisor: Service {
                     if !toStop.isEmpty {
                         self.logger.warning("Stopped delivery until the leases can be renewed", metadata: ["partition.count": "\(toStop.count)"])
                     }
-                    self.launch([], stopping: toStop)
+                    self.launch([], stopping: toStop, abort: true)
                     lastRenewal = nil
                 }
             }

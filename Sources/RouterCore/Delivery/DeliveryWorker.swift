@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import Synchronization
 
 /// Delivers one partition (a tenant's destination): reads the head and due retries, calls the
 /// destination, and commits what `DeliveryPlanner` decides.
@@ -17,6 +18,8 @@ public final class DeliveryWorker: Sendable {
     private let metrics: DeliveryMetrics
     private let predecessor: DeliveryWorker?
     private let finished = Wakeup()
+    /// The destination call in flight, so `abort` can cancel it.
+    private let inFlight = Mutex<(task: Task<[DeliveryOutcome], Never>?, aborted: Bool)>((nil, false))
 
     /// Creates a worker; it does nothing until `run` is called.
     public init(
@@ -45,6 +48,17 @@ public final class DeliveryWorker: Sendable {
 
     /// Asks the worker to finish the batch in flight and return.
     public func stop() { self.wakeup.stop() }
+
+    /// Stops at once: the destination call in flight is cancelled (its outcome is still
+    /// committed if this instance still holds the partition). Used when the lease may be lost.
+    public func abort() {
+        self.wakeup.stop()
+        let task = self.inFlight.withLock { state in
+            state.aborted = true
+            return state.task
+        }
+        task?.cancel()
+    }
 
     /// True once `run` has returned.
     public var isFinished: Bool { self.finished.isStopped }
@@ -120,7 +134,15 @@ public final class DeliveryWorker: Sendable {
             RoutedEvent(event: stored.event, sequence: stored.sequence, attempt: (fromRetries ? stored.failures : state.headFailures) + 1)
         }
         let started = ContinuousClock.now
-        let outcomes = await self.destination.deliver(routed)
+        let destination = self.destination
+        let delivery = Task { await destination.deliver(routed) }
+        let aborted = self.inFlight.withLock { state in
+            state.task = delivery
+            return state.aborted
+        }
+        if aborted { delivery.cancel() }
+        let outcomes = await delivery.value
+        self.inFlight.withLock { $0.task = nil }
         let elapsed = ContinuousClock.now - started
         let plan = DeliveryPlanner.plan(
             partition: self.partition,

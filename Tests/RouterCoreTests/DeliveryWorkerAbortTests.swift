@@ -1,0 +1,48 @@
+import Logging
+import RouterCore
+import RouterTesting
+import Synchronization
+import Testing
+
+/// A worker told to abort (its lease may be lost) cancels the call in flight instead of waiting.
+struct DeliveryWorkerAbortTests {
+    /// Answers only when cancelled (or after a minute).
+    struct HangingDestination: Destination {
+        let called = Wakeup()
+        var batchLimits: BatchLimits { BatchLimits(maxEvents: 10) }
+
+        func deliver(_ batch: [RoutedEvent]) async -> [DeliveryOutcome] {
+            self.called.signal()
+            try? await Task.sleep(for: .seconds(60))
+            let reason = FailureReason(code: "cancelled", message: "the call was cancelled")
+            return batch.map { _ in .retry(after: nil, reason: reason) }
+        }
+    }
+
+    @Test func abortCancelsTheCallInFlightAndRecordsTheAttempt() async throws {
+        try await SQLiteHarness().withStorage { storage in
+            let store = try await storage.open(instance: "a")
+            let partition = PartitionKey(tenant: "acme", destination: "hook")
+            _ = try await store.lease([partition])
+            _ = try await store.append([Fixtures.storedEvent(id: "e1", sequence: 1).event], routes: [["hook"]])
+            let destination = HangingDestination()
+            let worker = DeliveryWorker(
+                partition: partition,
+                destination: destination,
+                type: "hanging",
+                store: store,
+                metrics: RouterMetrics(),
+                logger: Logger.quiet()
+            )
+            let running = Task { await worker.run() }
+            await destination.called.wait(until: .now + .seconds(10))
+            let started = ContinuousClock.now
+            worker.abort()
+            await running.value
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(worker.isFinished)
+            let status = try await store.status(tenant: "acme", id: "e1")
+            #expect(status?.destinations.first?.attempts.map(\.outcome) == [.retry])
+        }
+    }
+}
