@@ -8,7 +8,8 @@
 #   ROUTER_BIN=.build/release/retention-router FAILOVER_LEASE=15 scripts/failover-test.sh
 #
 # Prints `acked=… delivered=… duplicates=… lost=… takeover=…s` and exits 1 if anything acknowledged
-# is missing or the takeover took longer than the lease plus one renewal interval (1 s).
+# is missing or the takeover took longer than the lease (+0.5 s for measuring: the dead instance
+# renewed at most a second before the kill, and the survivor asks again as its lease runs out).
 # Without PostgreSQL (not installed, no ROUTER_TEST_POSTGRES_URL) it says so and exits 0, except
 # under CI=true.
 #
@@ -150,8 +151,8 @@ fi
 if [ -z "$held_by_victim" ]; then
   rr_log "FAIL: the killed instance held no partition, so nothing was taken over"
   status=1
-elif [ "$takeover" = never ] || [ "$(rr_calc "int($takeover > $LEASE + 1.5)")" = 1 ]; then
-  rr_log "FAIL: takeover took ${takeover}s, more than the ${LEASE}s lease plus one renewal"
+elif [ "$takeover" = never ] || [ "$(rr_calc "int($takeover > $LEASE + 0.5)")" = 1 ]; then
+  rr_log "FAIL: takeover took ${takeover}s, more than the ${LEASE}s lease (+0.5 s for measuring)"
   status=1
 fi
 psql -q "$server_url" -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null 2>&1 || true

@@ -132,7 +132,7 @@ extension PostgresEventStore {
             }
             let room = share - held.count
             guard room > 0 else { return LeaseGrant(held: held, share: share) }
-            let claimed = try await self.client.query(
+                let claimed = try await self.client.query(
                 """
                 UPDATE retention_router.leases l SET owner = \(self.instanceID), expires_at = \(unescaped: now) + \(ttl)
                 FROM (
@@ -153,7 +153,22 @@ extension PostgresEventStore {
                 held.insert(PartitionKey(tenant: tenant, destination: destination))
                 self.logger.info("Partition lease taken", metadata: ["tenant.id": "\(tenant)", "destination.id": "\(destination)", "instance": "\(self.instanceID)"])
             }
-            return LeaseGrant(held: held, share: share)
+            guard held.count < share else { return LeaseGrant(held: held, share: share) }
+            // Still room: when does the next lease held elsewhere run out?
+            let expiry = try await self.client.query(
+                """
+                SELECT min(l.expires_at) - \(unescaped: now) FROM retention_router.leases l
+                JOIN unnest(\(tenants)::text[], \(destinations)::text[]) AS w(tenant, destination)
+                    ON l.tenant = w.tenant AND l.destination = w.destination
+                WHERE l.owner IS NOT NULL AND l.owner <> \(self.instanceID)
+                """,
+                logger: self.logger
+            )
+            var next: Duration?
+            for try await remaining in expiry.decode(Int64?.self) {
+                next = remaining.map { .milliseconds(max(0, $0)) }
+            }
+            return LeaseGrant(held: held, share: share, nextExpiry: next)
         }
     }
 

@@ -22,6 +22,7 @@ public final class PostgresEventStore: EventStore, Service {
     public let url: PostgresURL
     public let coordination: StoreCoordination
     let operationTimeout: Duration
+    let batcher: AppendBatcher
     private let clientTask: Task<Void, Never>
 
     /// Connects to the database described by `settings` (the connection pool starts at once) and
@@ -62,6 +63,11 @@ public final class PostgresEventStore: EventStore, Service {
         self.url = settings.url
         self.coordination = StoreCoordination(leaseDuration: settings.leaseDuration, pollInterval: settings.pollInterval)
         self.operationTimeout = settings.operationTimeout
+        // Group commit: up to a quarter of the pool stores requests that arrived together.
+        let insertLogger = logger
+        self.batcher = AppendBatcher(maxConcurrent: max(1, settings.maxConnections / 4), maxEvents: 5000) { events, routes in
+            try await Self.insert(events, routes: routes, client: client, logger: insertLogger)
+        }
         do {
             try await self.connect(migrate: migrate, attempts: connectAttempts)
         } catch {
@@ -153,53 +159,57 @@ public final class PostgresEventStore: EventStore, Service {
     }
 
     public func append(_ events: [RetentionEvent], routes: [[String]]) async throws -> [Bool] {
-        try await self.bounded {
-            precondition(events.count == routes.count, "one route list per event")
-            guard !events.isEmpty else { return [] }
-            var tenants: [String] = []
-            var ids: [String] = []
-            var types: [String] = []
-            var occurred: [Int64] = []
-            var received: [Int64] = []
-            var properties: [ByteBuffer] = []
-            var destinations: [String] = []
-            for (event, routed) in zip(events, routes) {
-                tenants.append(event.tenant)
-                ids.append(event.id)
-                types.append(event.type.rawValue)
-                occurred.append(event.occurredAt.millisecondsSince1970)
-                received.append(event.receivedAt.millisecondsSince1970)
-                properties.append(ByteBuffer(bytes: event.propertiesJSON))
-                destinations.append(routed.joined(separator: ","))
-            }
-            // One statement: atomic, and one round trip whatever the batch size. A resent id (also
-            // from another instance) conflicts on (tenant, id) and is neither stored nor routed.
-            let rows = try await self.client.query(
-                """
-                WITH input AS (
-                    SELECT * FROM unnest(\(tenants)::text[], \(ids)::text[], \(types)::text[], \(occurred)::int8[],
-                                         \(received)::int8[], \(properties)::bytea[], \(destinations)::text[])
-                        WITH ORDINALITY AS t(tenant, id, type, occurred_at, received_at, properties, destinations, ord)
-                ), inserted AS (
-                    INSERT INTO retention_router.events (tenant, id, type, occurred_at, received_at, properties, destinations)
-                    SELECT tenant, id, type, occurred_at, received_at, properties, string_to_array(destinations, ',')
-                    FROM input ORDER BY ord
-                    ON CONFLICT (tenant, id) DO NOTHING
-                    RETURNING seq, tenant, id, destinations
-                ), routed AS (
-                    INSERT INTO retention_router.pending (tenant, destination, seq)
-                    SELECT i.tenant, d, i.seq FROM inserted i, unnest(i.destinations) AS d
-                )
-                SELECT tenant, id FROM inserted
-                """,
-                logger: self.logger
-            )
-            var new: Set<EventKey> = []
-            for try await (tenant, id) in rows.decode((String, String).self) {
-                new.insert(EventKey(tenant: tenant, id: id))
-            }
-            return events.map { new.remove(EventKey(tenant: $0.tenant, id: $0.id)) != nil }
+        precondition(events.count == routes.count, "one route list per event")
+        guard !events.isEmpty else { return [] }
+        let batcher = self.batcher
+        return try await self.bounded { try await batcher.append(events, routes: routes) }
+    }
+
+    /// Stores events of any tenants in one statement (atomic, one round trip whatever the
+    /// count); returns the keys of those that were new. A resent id (also from another
+    /// instance) conflicts on (tenant, id) and is neither stored nor routed.
+    static func insert(_ events: [RetentionEvent], routes: [[String]], client: PostgresClient, logger: Logger) async throws -> Set<EventKey> {
+        var tenants: [String] = []
+        var ids: [String] = []
+        var types: [String] = []
+        var occurred: [Int64] = []
+        var received: [Int64] = []
+        var properties: [ByteBuffer] = []
+        var destinations: [String] = []
+        for (event, routed) in zip(events, routes) {
+            tenants.append(event.tenant)
+            ids.append(event.id)
+            types.append(event.type.rawValue)
+            occurred.append(event.occurredAt.millisecondsSince1970)
+            received.append(event.receivedAt.millisecondsSince1970)
+            properties.append(ByteBuffer(bytes: event.propertiesJSON))
+            destinations.append(routed.joined(separator: ","))
         }
+        let rows = try await client.query(
+            """
+            WITH input AS (
+                SELECT * FROM unnest(\(tenants)::text[], \(ids)::text[], \(types)::text[], \(occurred)::int8[],
+                                     \(received)::int8[], \(properties)::bytea[], \(destinations)::text[])
+                    WITH ORDINALITY AS t(tenant, id, type, occurred_at, received_at, properties, destinations, ord)
+            ), inserted AS (
+                INSERT INTO retention_router.events (tenant, id, type, occurred_at, received_at, properties, destinations)
+                SELECT tenant, id, type, occurred_at, received_at, properties, string_to_array(destinations, ',')
+                FROM input ORDER BY ord
+                ON CONFLICT (tenant, id) DO NOTHING
+                RETURNING seq, tenant, id, destinations
+            ), routed AS (
+                INSERT INTO retention_router.pending (tenant, destination, seq)
+                SELECT i.tenant, d, i.seq FROM inserted i, unnest(i.destinations) AS d
+            )
+            SELECT tenant, id FROM inserted
+            """,
+            logger: logger
+        )
+        var new: Set<EventKey> = []
+        for try await (tenant, id) in rows.decode((String, String).self) {
+            new.insert(EventKey(tenant: tenant, id: id))
+        }
+        return new
     }
 
     public func state(of partition: PartitionKey) async throws -> PartitionState {

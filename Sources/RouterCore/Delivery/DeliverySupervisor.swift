@@ -208,6 +208,7 @@ public final class DeliverySupervisor: Service {
         let renewEvery = min(coordination.leaseDuration / 3, .seconds(1))
         var lastRenewal: ContinuousClock.Instant?
         var failures = 0
+        var nextExpiry: Duration?
         while !self.leaseWakeup.isStopped, !Task.isCancelled {
             let wanted = self.state.withLock { state in Set(state.desired.keys) }
             let started = ContinuousClock.now
@@ -259,6 +260,7 @@ public final class DeliverySupervisor: Service {
                 self.metrics.gauge("router_partitions_delivering", []).record(running)
                 lastRenewal = started
                 failures = 0
+                nextExpiry = grant.nextExpiry
             } catch {
                 failures += 1
                 self.logger.error("Could not renew partition leases", metadata: ["error": "\(error)", "failures": "\(failures)"])
@@ -276,7 +278,9 @@ public final class DeliverySupervisor: Service {
                     lastRenewal = nil
                 }
             }
-            let wait = failures == 0 ? renewEvery : min(renewEvery, ExponentialJitterRetryPolicy.standard.delay(afterFailures: failures))
+            var wait = failures == 0 ? renewEvery : min(renewEvery, ExponentialJitterRetryPolicy.standard.delay(afterFailures: failures))
+            // Ask again just after another instance's lease runs out, to take over at once.
+            if failures == 0, let expiry = nextExpiry { wait = min(wait, expiry + .milliseconds(5)) }
             await self.leaseWakeup.wait(until: .now + wait)
         }
     }

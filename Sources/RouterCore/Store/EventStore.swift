@@ -79,11 +79,15 @@ public struct LeaseGrant: Sendable, Equatable {
     /// How many partitions this instance should hold at most: the configured partitions divided
     /// among the live instances, rounded up. Holding more, it hands the excess over.
     public var share: Int
+    /// When this instance has room for more, how long until the next lease another instance
+    /// holds expires: asking again then takes a dead instance's partition over at once.
+    public var nextExpiry: Duration?
 
     /// Creates a grant.
-    public init(held: Set<PartitionKey>, share: Int) {
+    public init(held: Set<PartitionKey>, share: Int, nextExpiry: Duration? = nil) {
         self.held = held
         self.share = share
+        self.nextExpiry = nextExpiry
     }
 }
 

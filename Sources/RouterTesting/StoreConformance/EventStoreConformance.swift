@@ -92,6 +92,18 @@ public enum EventStoreConformance {
             #expect(head.count == 200)
             #expect(head.map(\.sequence) == head.map(\.sequence).sorted())
         },
+        Case(name: "one id sent by many requests at once is new for exactly one of them") { storage in
+            let store = try await open(storage)
+            let results = try await withThrowingTaskGroup(of: [Bool].self) { group in
+                for index in 0..<20 {
+                    group.addTask { try await store.append([event("same"), event("own-\(index)")], routes: [["file"], ["file"]]) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter { $0[0] }.count == 1)
+            #expect(results.allSatisfy { $0[1] })
+            #expect(try await store.head(of: partition, limit: 100).filter { $0.event.id == "same" }.count == 1)
+        },
         Case(name: "an event routed nowhere is stored and acknowledged") { storage in
             let store = try await open(storage)
             #expect(try await store.append([event("quiet")], routes: [[]]) == [true])
