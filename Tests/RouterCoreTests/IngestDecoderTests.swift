@@ -107,6 +107,12 @@ struct IngestDecoderTests {
         #expect(self.error(#"{"event":"save","properties":{"n":01}}"#)?.code == .malformedJSON)
         #expect(self.error(#"{"event":"save","properties":{"a":1,"\u0061":2}}"#)?.code == .duplicateKey)
         #expect(self.error(#"{"event":"save","properties":{"x":{"k":1,"k":1}}}"#)?.code == .duplicateKey)
+        // Wide objects: duplicates found among the first keys, past them, and across the two.
+        let wide = (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        #expect(self.error(#"{"event":"save","properties":{"# + wide + "}}") == nil)
+        for duplicate in ["k3", "k30", "k15", "k16"] {
+            #expect(self.error(#"{"event":"save","properties":{"# + wide + ",\"\(duplicate)\":1}}")?.code == .duplicateKey, "\(duplicate)")
+        }
         #expect(self.error(#"{"event":"save","properties":{"bad\q":1}}"#)?.code == .malformedJSON)
         #expect(self.error(#"{"event":"save","properties":{"s":"\ud800"}}"#)?.code == .invalidUTF8)
         let invalid = Array(#"{"event":"save","properties":{""#.utf8) + [0xe2, 0x28, 0xa1] + Array(#"":1}}"#.utf8)
