@@ -140,6 +140,26 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test func sslmodeRequireRefusesAServerWithoutTLS() async throws {
+        // The test server has no TLS: asking for it must fail rather than fall back to plain text.
+        let server = try #require(PostgresHarness.serverURL.map { try PostgresURL(parsing: $0) })
+        var url = server
+        url.tls = .require
+        do {
+            _ = try await PostgresEventStore(settings: PostgresStoreSettings(url: url), instanceID: "x", logger: Logger.quiet(), connectAttempts: 1)
+            Issue.record("connected without TLS although sslmode=require")
+        } catch let error as PostgresStoreError {
+            #expect("\(error)".contains("sslUnsupported"), "\(error)")
+        }
+        // `prefer` falls back to plain text on the same server.
+        try await self.withDatabase { settings in
+            var preferring = settings
+            preferring.url.tls = .prefer
+            let store = try await PostgresEventStore(settings: preferring, instanceID: "x", logger: Logger.quiet(), connectAttempts: 1)
+            await store.close()
+        }
+    }
+
     @Test func aStoreThatIsBehindIsNotMigratedWhenToldNotTo() async throws {
         try await self.withDatabase { settings in
             do {
