@@ -4,6 +4,7 @@ import NIOCore
 import PostgresNIO
 import RouterCore
 import ServiceLifecycle
+import Synchronization
 
 /// The shared `EventStore`: a PostgreSQL database that any number of router instances use at
 /// once.
@@ -23,6 +24,9 @@ public final class PostgresEventStore: EventStore, Service {
     public let coordination: StoreCoordination
     let operationTimeout: Duration
     let batcher: AppendBatcher
+    private let arrivals: AsyncStream<String>
+    private let arrivalsContinuation: AsyncStream<String>.Continuation
+    private let listenerTask = Mutex<Task<Void, Never>?>(nil)
     private let clientTask: Task<Void, Never>
 
     /// Connects to the database described by `settings` (the connection pool starts at once) and
@@ -66,25 +70,36 @@ public final class PostgresEventStore: EventStore, Service {
         // Group commit: up to a quarter of the pool stores requests that arrived together.
         let insertLogger = logger
         self.batcher = AppendBatcher(maxConcurrent: max(1, settings.maxConnections / 4), maxEvents: 5000) { events, routes in
-            try await Self.insert(events, routes: routes, client: client, logger: insertLogger)
+            try await Self.insert(events, routes: routes, instanceID: instanceID, client: client, logger: insertLogger)
         }
+        (self.arrivals, self.arrivalsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))
         do {
             try await self.connect(migrate: migrate, attempts: connectAttempts)
         } catch {
             self.clientTask.cancel()
             throw error
         }
+        let listener = ArrivalListener(url: settings.url, instanceID: instanceID, logger: logger, continuation: self.arrivalsContinuation)
+        self.listenerTask.withLock { $0 = Task { await listener.run() } }
     }
 
     deinit {
         self.clientTask.cancel()
+        self.listenerTask.withLock { $0 }?.cancel()
+        self.arrivalsContinuation.finish()
     }
 
     /// Closes every connection; the store cannot be used afterwards.
     public func close() async {
+        let listener = self.listenerTask.withLock { $0 }
+        listener?.cancel()
+        await listener?.value
+        self.arrivalsContinuation.finish()
         self.clientTask.cancel()
         await self.clientTask.value
     }
+
+    public func remoteArrivals() -> AsyncStream<String> { self.arrivals }
 
     /// Keeps the connection pool open while the service group runs, and closes it after the
     /// services started later (delivery) have stopped.
@@ -168,7 +183,13 @@ public final class PostgresEventStore: EventStore, Service {
     /// Stores events of any tenants in one statement (atomic, one round trip whatever the
     /// count); returns the keys of those that were new. A resent id (also from another
     /// instance) conflicts on (tenant, id) and is neither stored nor routed.
-    static func insert(_ events: [RetentionEvent], routes: [[String]], client: PostgresClient, logger: Logger) async throws -> Set<EventKey> {
+    static func insert(
+        _ events: [RetentionEvent],
+        routes: [[String]],
+        instanceID: String,
+        client: PostgresClient,
+        logger: Logger
+    ) async throws -> Set<EventKey> {
         var tenants: [String] = []
         var ids: [String] = []
         var types: [String] = []
@@ -200,8 +221,12 @@ public final class PostgresEventStore: EventStore, Service {
             ), routed AS (
                 INSERT INTO retention_router.pending (tenant, destination, seq)
                 SELECT i.tenant, d, i.seq FROM inserted i, unnest(i.destinations) AS d
+            ), notified AS (
+                -- Delivered at commit to every instance listening: the holder wakes at once.
+                SELECT pg_notify(\(PostgresSchema.arrivalChannel), \(instanceID) || E'\\t' || tenant)
+                FROM (SELECT DISTINCT tenant FROM inserted) t
             )
-            SELECT tenant, id FROM inserted
+            SELECT i.tenant, i.id FROM inserted i CROSS JOIN (SELECT count(*) FROM notified) n
             """,
             logger: logger
         )

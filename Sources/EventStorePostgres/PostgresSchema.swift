@@ -9,6 +9,9 @@ enum PostgresSchema {
     /// The advisory lock key migrations run under (any fixed number; "rr" + "mg").
     static let migrationLock: Int64 = 0x7272_6D67
 
+    /// The LISTEN/NOTIFY channel new events are announced on ("INSTANCE\tTENANT").
+    static let arrivalChannel = "retention_router_events"
+
     /// The advisory lock pruning and replay take, so they never interleave ("rr" + "mt").
     static let maintenanceLock: Int64 = 0x7272_6D74
 

@@ -291,6 +291,11 @@ public final class SQLiteEventStore: EventStore, Service {
 
     public func releaseLeases(_ partitions: Set<PartitionKey>, leaving: Bool) async throws {}
 
+    /// Every event arrives through this process, whose ingest wakes its workers directly.
+    public func remoteArrivals() -> AsyncStream<String> {
+        AsyncStream { continuation in continuation.finish() }
+    }
+
     static func storedEvent(_ statement: SQLiteStatement, tenant: String, failures: Int, firstFailure: Timestamp?) throws -> StoredEvent {
         let typeName = statement.string(2)
         guard let type = RetentionEventType(rawValue: typeName) else {

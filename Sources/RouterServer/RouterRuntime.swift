@@ -155,7 +155,7 @@ public struct RouterRuntime: Sendable {
                 serverName: "retention-router"
             ),
             services: [
-                HTTPClientService(client: httpClient), store, supervisor, monitor,
+                HTTPClientService(client: httpClient), store, supervisor, ArrivalForwarder(store: store, supervisor: supervisor), monitor,
                 ReloadSignalService(reloader: reloader, logger: logger),
             ],
             onServerRunning: { channel in

@@ -63,6 +63,37 @@ struct SharedStoreEndToEndTests {
         b.directory.remove()
     }
 
+    @Test func theHolderIsWokenByTheOtherInstancesIngestWithoutPolling() async throws {
+        let database = try await PostgresHarness.createDatabase()
+        defer { Task { await PostgresHarness.dropDatabase(database) } }
+        // Polling every minute: only the LISTEN/NOTIFY announcement can deliver within seconds.
+        func start(_ name: String) async throws -> TestServer {
+            let directory = try TemporaryDirectory()
+            try directory.write(ServerHarness.fileTenant(), to: "config/tenants/acme.json")
+            return try await TestServer(
+                directory: directory,
+                registry: ServerHarness.registry,
+                configuration: ServerConfiguration(
+                    allowPrivateAddresses: true,
+                    store: .postgres(PostgresStoreSettings(url: database, pollInterval: .seconds(60), maxConnections: 6))
+                ),
+                instanceID: name
+            )
+        }
+        let a = try await start("a")
+        #expect(try await TestClient.ingest(a, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "first")).status == 202)
+        #expect(try await eventually { ServerHarness.fileIDs(a.directory) == ["first"] })
+        let b = try await start("b")
+        // b has no partition (a holds the only one); what b takes, a must deliver.
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await TestClient.ingest(b, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "via-b")).status == 202)
+        #expect(try await eventually(timeout: .seconds(5)) { ServerHarness.fileIDs(a.directory) == ["first", "via-b"] })
+        try await a.stop()
+        try await b.stop()
+        a.directory.remove()
+        b.directory.remove()
+    }
+
     @Test func aGracefulStopHandsThePartitionOverAtOnce() async throws {
         let database = try await PostgresHarness.createDatabase()
         defer { Task { await PostgresHarness.dropDatabase(database) } }

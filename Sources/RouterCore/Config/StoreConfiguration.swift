@@ -41,7 +41,8 @@ public struct PostgresStoreSettings: Sendable, Equatable, Decodable {
     /// How long a partition lease lasts unless renewed; an instance that dies loses its
     /// partitions after it. Default 15 s.
     public var leaseDuration: Duration
-    /// How often an idle worker looks for events other instances stored. Default 250 ms.
+    /// How often an idle worker looks for events other instances stored, in case their
+    /// announcement (LISTEN/NOTIFY) was missed. Default 1 s.
     public var pollInterval: Duration
     /// The most connections this instance opens. Default 16.
     public var maxConnections: Int
@@ -54,7 +55,7 @@ public struct PostgresStoreSettings: Sendable, Equatable, Decodable {
         url: PostgresURL,
         urlSource: String = "<inline>",
         leaseDuration: Duration = .seconds(15),
-        pollInterval: Duration = .milliseconds(250),
+        pollInterval: Duration = .seconds(1),
         maxConnections: Int = 16,
         operationTimeout: Duration = .seconds(10)
     ) {
@@ -89,9 +90,9 @@ public struct PostgresStoreSettings: Sendable, Equatable, Decodable {
             throw DecodingError.dataCorruptedError(forKey: .leaseSeconds, in: container, debugDescription: "must be between 1 and 600 seconds, e.g. 15")
         }
         self.leaseDuration = .milliseconds(Int64(leaseSeconds * 1000))
-        let poll = try container.decodeIfPresent(Int.self, forKey: .pollMilliseconds) ?? 250
+        let poll = try container.decodeIfPresent(Int.self, forKey: .pollMilliseconds) ?? 1000
         guard (10...60_000).contains(poll) else {
-            throw DecodingError.dataCorruptedError(forKey: .pollMilliseconds, in: container, debugDescription: "must be between 10 and 60000 milliseconds, e.g. 250")
+            throw DecodingError.dataCorruptedError(forKey: .pollMilliseconds, in: container, debugDescription: "must be between 10 and 60000 milliseconds, e.g. 1000")
         }
         self.pollInterval = .milliseconds(poll)
         self.maxConnections = try container.decodeIfPresent(Int.self, forKey: .maxConnections) ?? 16

@@ -160,6 +160,14 @@ public final class DeliverySupervisor: Service {
         for worker in woken { worker.signal() }
     }
 
+    /// Wakes every worker of `tenant` (events for it arrived through another instance).
+    public func notify(tenant: String) {
+        let woken = self.state.withLock { state in
+            state.entries.filter { $0.key.tenant == tenant }.map(\.value.worker)
+        }
+        for worker in woken { worker.signal() }
+    }
+
     /// Wakes the workers of the given partitions (after a replay).
     public func notify(_ partitions: some Sequence<PartitionKey>) {
         let woken = self.state.withLock { state in partitions.compactMap { state.entries[$0]?.worker } }

@@ -66,6 +66,11 @@ public protocol EventStore: Sendable {
     ///   process uses grants them all).
     func lease(_ partitions: Set<PartitionKey>) async throws -> LeaseGrant
 
+    /// Tenants that other instances sharing the store just stored events for, as they commit, so
+    /// this instance wakes the workers it runs for them. A store only one process writes never
+    /// yields. One consumer; the stream ends when the store closes.
+    func remoteArrivals() -> AsyncStream<String>
+
     /// Gives up partitions this instance holds, so another instance takes them over at once
     /// (rebalancing, removed destinations); with `leaving`, the instance also stops counting
     /// among the live ones (graceful shutdown), so the others' fair shares grow at once.
