@@ -39,25 +39,6 @@ gen() { python3 "$RR_TOOL" gen-bodies --secret "$SECRET" "$@" >/dev/null; }
 RESULTS="$RR_DIR/results.tsv"
 : >"$RESULTS"
 
-# start_instance DIR NAME CONFIG: serve from DIR; sets STARTED_PID and STARTED_PORT.
-start_instance() {
-  local dir="$1" name="$2" config="$3" log pid port="" deadline
-  mkdir -p "$dir"
-  log="$dir/router.log"
-  (cd "$dir" && exec "$RR_BIN" serve --config "$config" --port 0 --instance-id "$name" --log-level notice >"$log" 2>&1) &
-  pid=$!
-  rr_track "$pid"
-  deadline=$((SECONDS + 60))
-  while [ -z "$port" ]; do
-    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; rr_die "$name exited during startup"; }
-    [ "$SECONDS" -lt "$deadline" ] || rr_die "$name did not listen within 60s"
-    port="$(sed -n 's/.*port=\([0-9][0-9]*\).*Server listening.*/\1/p' "$log" | head -n 1)"
-    [ -n "$port" ] || sleep 0.1
-  done
-  STARTED_PID=$pid
-  STARTED_PORT=$port
-}
-
 # count_lines FILE...: lines in the files that exist.
 count_lines() { cat "$@" 2>/dev/null | wc -l; }
 
@@ -78,10 +59,9 @@ JSON
   done
   local pids=() ports=()
   for i in $(seq 1 "$instances"); do
-    start_instance "$base/i$i" "$setup-$i" "$base/config/router.json"
-    pids+=("$STARTED_PID")
-    ports+=("$STARTED_PORT")
-    rr_log "$setup: instance $i pid $STARTED_PID port $STARTED_PORT"
+    rr_start_instance "$base/i$i" "$setup-$i" "$base/config/router.json" notice
+    pids+=("$RR_INSTANCE_PID")
+    ports+=("$RR_INSTANCE_PORT")
   done
   sleep 2
   local per_conn=$((CONNS / instances))

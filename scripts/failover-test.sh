@@ -52,23 +52,9 @@ done
 
 # start_instance NAME: serve from $RR_DIR/NAME; sets PID_<NAME> and PORT_<NAME>.
 start_instance() {
-  local name="$1" log pid port="" deadline
-  mkdir -p "$RR_DIR/$name"
-  log="$RR_DIR/router-$name.log"
-  (cd "$RR_DIR/$name" && exec "$RR_BIN" serve --config "$RR_DIR/config/router.json" --port 0 --instance-id "failover-$name" \
-    --log-level "${RR_LOG_LEVEL:-info}" >"$log" 2>&1) &
-  pid=$!
-  rr_track "$pid"
-  deadline=$((SECONDS + 60))
-  while [ -z "$port" ]; do
-    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; rr_die "instance $name exited during startup"; }
-    [ "$SECONDS" -lt "$deadline" ] || rr_die "instance $name did not listen within 60s"
-    port="$(sed -n 's/.*port=\([0-9][0-9]*\).*Server listening.*/\1/p' "$log" | head -n 1)"
-    [ -n "$port" ] || sleep 0.1
-  done
-  printf -v "PID_$name" '%s' "$pid"
-  printf -v "PORT_$name" '%s' "$port"
-  rr_log "instance $name: pid $pid on 127.0.0.1:$port"
+  rr_start_instance "$RR_DIR/$1" "failover-$1" "$RR_DIR/config/router.json"
+  printf -v "PID_$1" '%s' "$RR_INSTANCE_PID"
+  printf -v "PORT_$1" '%s' "$RR_INSTANCE_PORT"
 }
 
 # The lease holder of each partition, as TENANT/DESTINATION=OWNER lines.

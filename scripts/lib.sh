@@ -162,6 +162,28 @@ rr_start_router() {
   rr_log "router pid $RR_PID listening on 127.0.0.1:$RR_PORT (log $(basename "$RR_ROUTER_LOG"))"
 }
 
+# rr_start_instance DIR NAME CONFIG [LOG_LEVEL]: one of several routers sharing a store: serves
+# CONFIG from DIR (relative destination paths resolve there) as --instance-id NAME, logging to
+# DIR/router.log; sets RR_INSTANCE_PID and RR_INSTANCE_PORT once it listens.
+rr_start_instance() {
+  local dir="$1" name="$2" config="$3" level="${4:-${RR_LOG_LEVEL:-info}}" log pid port="" deadline
+  mkdir -p "$dir"
+  log="$dir/router.log"
+  (cd "$dir" && exec "$RR_BIN" serve --config "$config" --port 0 --instance-id "$name" --log-level "$level" >"$log" 2>&1) &
+  pid=$!
+  rr_track "$pid"
+  deadline=$((SECONDS + 60))
+  while [ -z "$port" ]; do
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; rr_die "instance $name exited during startup (log $log)"; }
+    [ "$SECONDS" -lt "$deadline" ] || rr_die "instance $name did not listen within 60s (log $log)"
+    port="$(sed -n 's/.*port=\([0-9][0-9]*\).*Server listening.*/\1/p' "$log" | head -n 1)"
+    [ -n "$port" ] || sleep 0.1
+  done
+  RR_INSTANCE_PID=$pid
+  RR_INSTANCE_PORT=$port
+  rr_log "instance $name: pid $pid on 127.0.0.1:$port"
+}
+
 # rr_stop_router [GRACE]: graceful stop (SIGTERM, SIGKILL after GRACE seconds); sets
 # RR_STOP_SECONDS, RR_STOP_STATUS (the exit status) and RR_STOP_KILLED (1 if it needed SIGKILL).
 rr_stop_router() {

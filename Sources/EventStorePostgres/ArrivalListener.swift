@@ -15,14 +15,7 @@ struct ArrivalListener: Sendable {
         var failures = 0
         while !Task.isCancelled {
             do {
-                let configuration = PostgresConnection.Configuration(
-                    host: self.url.host,
-                    port: self.url.port,
-                    username: self.url.user,
-                    password: self.url.password,
-                    database: self.url.database,
-                    tls: try PostgresTLS.connectionConfiguration(for: self.url.tls)
-                )
+                let configuration = try self.url.connectionConfiguration()
                 var quiet = self.logger
                 quiet.logLevel = max(quiet.logLevel, .warning)
                 let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: quiet)

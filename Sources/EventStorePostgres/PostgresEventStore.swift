@@ -156,14 +156,7 @@ public final class PostgresEventStore: EventStore, Service {
     }
 
     private func probe() async throws {
-        let configuration = PostgresConnection.Configuration(
-            host: self.url.host,
-            port: self.url.port,
-            username: self.url.user,
-            password: self.url.password,
-            database: self.url.database,
-            tls: try PostgresTLS.connectionConfiguration(for: self.url.tls)
-        )
+        let configuration = try self.url.connectionConfiguration()
         var quiet = self.logger
         quiet.logLevel = max(quiet.logLevel, .warning)
         let logger = quiet

@@ -32,3 +32,17 @@ enum PostgresTLS {
         return tls
     }
 }
+
+extension PostgresURL {
+    /// A single connection to this database (the reachability probe, the arrival listener).
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        PostgresConnection.Configuration(
+            host: self.host,
+            port: self.port,
+            username: self.user,
+            password: self.password,
+            database: self.database,
+            tls: try PostgresTLS.connectionConfiguration(for: self.tls)
+        )
+    }
+}

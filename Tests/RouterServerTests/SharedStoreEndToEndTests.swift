@@ -7,14 +7,20 @@ import Testing
 /// Two real servers on one PostgreSQL database, as behind a load balancer.
 @Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the shared-store tests"))
 struct SharedStoreEndToEndTests {
-    private static func configuration(_ database: PostgresURL, lease: Duration) -> ServerConfiguration {
+    private static func configuration(_ database: PostgresURL, lease: Duration, poll: Duration) -> ServerConfiguration {
         ServerConfiguration(
             allowPrivateAddresses: true,
-            store: .postgres(PostgresStoreSettings(url: database, leaseDuration: lease, pollInterval: .milliseconds(50), maxConnections: 6))
+            store: .postgres(PostgresStoreSettings(url: database, leaseDuration: lease, pollInterval: poll, maxConnections: 6))
         )
     }
 
-    private static func start(_ database: PostgresURL, name: String, lease: Duration = .seconds(30), tenants: [String] = ["acme"]) async throws -> TestServer {
+    private static func start(
+        _ database: PostgresURL,
+        name: String,
+        lease: Duration = .seconds(30),
+        poll: Duration = .milliseconds(50),
+        tenants: [String] = ["acme"]
+    ) async throws -> TestServer {
         let directory = try TemporaryDirectory()
         for tenant in tenants {
             try directory.write(ServerHarness.fileTenant(tenant), to: "config/tenants/\(tenant).json")
@@ -22,7 +28,7 @@ struct SharedStoreEndToEndTests {
         return try await TestServer(
             directory: directory,
             registry: ServerHarness.registry,
-            configuration: Self.configuration(database, lease: lease),
+            configuration: Self.configuration(database, lease: lease, poll: poll),
             instanceID: name
         )
     }
@@ -67,23 +73,10 @@ struct SharedStoreEndToEndTests {
         let database = try await PostgresHarness.createDatabase()
         defer { Task { await PostgresHarness.dropDatabase(database) } }
         // Polling every minute: only the LISTEN/NOTIFY announcement can deliver within seconds.
-        func start(_ name: String) async throws -> TestServer {
-            let directory = try TemporaryDirectory()
-            try directory.write(ServerHarness.fileTenant(), to: "config/tenants/acme.json")
-            return try await TestServer(
-                directory: directory,
-                registry: ServerHarness.registry,
-                configuration: ServerConfiguration(
-                    allowPrivateAddresses: true,
-                    store: .postgres(PostgresStoreSettings(url: database, pollInterval: .seconds(60), maxConnections: 6))
-                ),
-                instanceID: name
-            )
-        }
-        let a = try await start("a")
+        let a = try await Self.start(database, name: "a", poll: .seconds(60))
         #expect(try await TestClient.ingest(a, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "first")).status == 202)
         #expect(try await eventually { ServerHarness.fileIDs(a.directory) == ["first"] })
-        let b = try await start("b")
+        let b = try await Self.start(database, name: "b", poll: .seconds(60))
         // b has no partition (a holds the only one); what b takes, a must deliver.
         try await Task.sleep(for: .seconds(2))
         #expect(try await TestClient.ingest(b, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "via-b")).status == 202)
