@@ -87,7 +87,7 @@ JSON
     local acked=0 rps=0 p50="" p99=""
     for i in $(seq 1 "$instances"); do
       local line
-      line="$(grep '^RESULT ' "$base/wrk-$kind-$i.txt" | tail -n 1)"
+      line="$(grep '^RESULT ' "$base/wrk-$kind-$i.txt" | tail -n 1 || true)"
       [ -n "$line" ] || rr_die "wrk printed no RESULT: $(tail -n 5 "$base/wrk-$kind-$i.txt")"
       local requests errors
       requests=$(echo "$line" | sed -n 's/.*RESULT requests=\([0-9]*\).*/\1/p')

@@ -87,7 +87,7 @@ survivor=b
 if [ "$held_a" -eq 0 ]; then victim=b; survivor=a; fi
 victim_id="failover-$victim"
 victim_pid_var="PID_$victim"
-held_by_victim="$(leases | grep "=$victim_id\$" | cut -d= -f1 | tr '\n' ' ')"
+held_by_victim="$(leases | { grep "=$victim_id\$" || true; } | cut -d= -f1 | tr '\n' ' ')"
 killed_at=$(rr_now)
 kill -KILL "${!victim_pid_var}"
 rr_log "kill -9 instance $victim ($victim_id) holding: $held_by_victim"
@@ -95,8 +95,10 @@ rr_log "kill -9 instance $victim ($victim_id) holding: $held_by_victim"
 # Takeover: every partition the victim held is owned by the survivor.
 takeover=""
 while [ -z "$takeover" ]; do
-  still="$(leases | grep -c "=$victim_id\$" || true)"
-  if [ "$still" -eq 0 ]; then
+  # A failed query is not a takeover: look again.
+  if ! table="$(leases)"; then sleep 0.1; continue; fi
+  still="$(printf '%s\n' "$table" | grep -c "=$victim_id\$" || true)"
+  if [ -n "$table" ] && [ "$still" -eq 0 ]; then
     takeover=$(rr_calc "round($(rr_now) - $killed_at, 2)")
     break
   fi

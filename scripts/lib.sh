@@ -144,6 +144,7 @@ rr_start_router() {
   local timeout="${1:-60}"
   RR_ROUTER_STARTS=$((RR_ROUTER_STARTS + 1))
   RR_ROUTER_LOG="$RR_DIR/router-$RR_ROUTER_STARTS.log"
+  : >"$RR_ROUTER_LOG"
   (cd "$RR_DIR" && exec "$RR_BIN" serve --config "$RR_DIR/config/router.json" --port 0 \
     --log-level "${RR_LOG_LEVEL:-info}" >"$RR_ROUTER_LOG" 2>&1) &
   RR_PID=$!
@@ -169,6 +170,7 @@ rr_start_instance() {
   local dir="$1" name="$2" config="$3" level="${4:-${RR_LOG_LEVEL:-info}}" log pid port="" deadline
   mkdir -p "$dir"
   log="$dir/router.log"
+  : >"$log"
   (cd "$dir" && exec "$RR_BIN" serve --config "$config" --port 0 --instance-id "$name" --log-level "$level" >"$log" 2>&1) &
   pid=$!
   rr_track "$pid"

@@ -16,35 +16,59 @@ final class AppendBatcher: Sendable {
 
     private struct State {
         var queue: [Job] = []
+        var queuedEvents = 0
         var running = 0
+    }
+
+    /// Thrown when too many events wait for the database already.
+    struct Overloaded: Error, CustomStringConvertible {
+        let queued: Int
+        var description: String { "\(self.queued) events are already waiting for PostgreSQL" }
     }
 
     private let state = Mutex(State())
     private let maxConcurrent: Int
     private let maxEvents: Int
+    private let maxQueuedEvents: Int
+    private let timeout: Duration
     private let execute: @Sendable ([RetentionEvent], [[String]]) async throws -> Set<EventKey>
 
     /// - Parameters:
     ///   - maxConcurrent: statements in flight at once (each on its own connection).
     ///   - maxEvents: the most events one statement takes (a single larger request still goes
     ///     alone).
+    ///   - maxQueuedEvents: past this many waiting events, appends fail at once (ingest answers
+    ///     503) instead of queueing behind a database that does not keep up.
+    ///   - timeout: how long one statement may take; a stuck one gives its slot back after it.
     ///   - execute: stores events and returns the keys of those that were new.
-    init(maxConcurrent: Int, maxEvents: Int, execute: @escaping @Sendable ([RetentionEvent], [[String]]) async throws -> Set<EventKey>) {
+    init(
+        maxConcurrent: Int,
+        maxEvents: Int,
+        maxQueuedEvents: Int,
+        timeout: Duration,
+        execute: @escaping @Sendable ([RetentionEvent], [[String]]) async throws -> Set<EventKey>
+    ) {
         self.maxConcurrent = max(1, maxConcurrent)
         self.maxEvents = max(1, maxEvents)
+        self.maxQueuedEvents = max(maxEvents, maxQueuedEvents)
+        self.timeout = timeout
         self.execute = execute
     }
 
     /// Stores the events with the next statement; per event, true when it was new.
     func append(_ events: [RetentionEvent], routes: [[String]]) async throws -> [Bool] {
         try await withCheckedThrowingContinuation { continuation in
-            let startDrain = self.state.withLock { state -> Bool in
+            let decision = self.state.withLock { state -> (start: Bool, overloaded: Int?) in
+                guard state.queuedEvents + events.count <= self.maxQueuedEvents else { return (false, state.queuedEvents) }
                 state.queue.append(Job(events: events, routes: routes, continuation: continuation))
-                guard state.running < self.maxConcurrent else { return false }
+                state.queuedEvents += events.count
+                guard state.running < self.maxConcurrent else { return (false, nil) }
                 state.running += 1
-                return true
+                return (true, nil)
             }
-            if startDrain {
+            if let queued = decision.overloaded {
+                continuation.resume(throwing: Overloaded(queued: queued))
+            } else if decision.start {
                 Task { await self.drain() }
             }
         }
@@ -66,11 +90,15 @@ final class AppendBatcher: Sendable {
                 }
                 let jobs = Array(state.queue.prefix(taken))
                 state.queue.removeFirst(taken)
+                state.queuedEvents -= count
                 return jobs
             }
             guard !jobs.isEmpty else { return }
             do {
-                var new = try await self.execute(jobs.flatMap(\.events), jobs.flatMap(\.routes))
+                let execute = self.execute
+                let events = jobs.flatMap(\.events)
+                let routes = jobs.flatMap(\.routes)
+                var new = try await withDeadline(self.timeout) { try await execute(events, routes) }
                 // In queue order, so the first copy of an id sent twice at once is the new one.
                 for job in jobs {
                     job.continuation.resume(returning: job.events.map { new.remove(EventKey(tenant: $0.tenant, id: $0.id)) != nil })

@@ -131,30 +131,31 @@ extension PostgresEventStore {
                 held.insert(PartitionKey(tenant: tenant, destination: destination))
             }
             let room = share - held.count
-            guard room > 0 else { return LeaseGrant(held: held, share: share) }
+            if room > 0 {
                 let claimed = try await self.client.query(
-                """
-                UPDATE retention_router.leases l SET owner = \(self.instanceID), expires_at = \(unescaped: now) + \(ttl)
-                FROM (
-                    SELECT f.tenant, f.destination FROM retention_router.leases f
-                    JOIN unnest(\(tenants)::text[], \(destinations)::text[]) AS w(tenant, destination)
-                        ON f.tenant = w.tenant AND f.destination = w.destination
-                    WHERE f.owner IS NULL OR (f.owner <> \(self.instanceID) AND f.expires_at < \(unescaped: now))
-                    ORDER BY f.tenant, f.destination
-                    LIMIT \(room)
-                    FOR UPDATE OF f SKIP LOCKED
-                ) free
-                WHERE l.tenant = free.tenant AND l.destination = free.destination
-                RETURNING l.tenant, l.destination
-                """,
-                logger: self.logger
-            )
-            for try await (tenant, destination) in claimed.decode((String, String).self) {
-                held.insert(PartitionKey(tenant: tenant, destination: destination))
-                self.logger.info("Partition lease taken", metadata: ["tenant.id": "\(tenant)", "destination.id": "\(destination)", "instance": "\(self.instanceID)"])
+                    """
+                    UPDATE retention_router.leases l SET owner = \(self.instanceID), expires_at = \(unescaped: now) + \(ttl)
+                    FROM (
+                        SELECT f.tenant, f.destination FROM retention_router.leases f
+                        JOIN unnest(\(tenants)::text[], \(destinations)::text[]) AS w(tenant, destination)
+                            ON f.tenant = w.tenant AND f.destination = w.destination
+                        WHERE f.owner IS NULL OR (f.owner <> \(self.instanceID) AND f.expires_at < \(unescaped: now))
+                        ORDER BY f.tenant, f.destination
+                        LIMIT \(room)
+                        FOR UPDATE OF f SKIP LOCKED
+                    ) free
+                    WHERE l.tenant = free.tenant AND l.destination = free.destination
+                    RETURNING l.tenant, l.destination
+                    """,
+                    logger: self.logger
+                )
+                for try await (tenant, destination) in claimed.decode((String, String).self) {
+                    held.insert(PartitionKey(tenant: tenant, destination: destination))
+                    self.logger.info("Partition lease taken", metadata: ["tenant.id": "\(tenant)", "destination.id": "\(destination)", "instance": "\(self.instanceID)"])
+                }
             }
-            guard held.count < share else { return LeaseGrant(held: held, share: share) }
-            // Still room: when does the next lease held elsewhere run out?
+            // When does the next lease held elsewhere run out? A dead instance's partitions are
+            // free then (and, its heartbeat gone too, this instance's share grows to take them).
             let expiry = try await self.client.query(
                 """
                 SELECT min(l.expires_at) - \(unescaped: now) FROM retention_router.leases l

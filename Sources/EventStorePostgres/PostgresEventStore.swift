@@ -69,7 +69,12 @@ public final class PostgresEventStore: EventStore, Service {
         self.operationTimeout = settings.operationTimeout
         // Group commit: up to a quarter of the pool stores requests that arrived together.
         let insertLogger = logger
-        self.batcher = AppendBatcher(maxConcurrent: max(1, settings.maxConnections / 4), maxEvents: 5000) { events, routes in
+        self.batcher = AppendBatcher(
+            maxConcurrent: max(1, settings.maxConnections / 4),
+            maxEvents: 5000,
+            maxQueuedEvents: 100_000,
+            timeout: settings.operationTimeout
+        ) { events, routes in
             try await Self.insert(events, routes: routes, instanceID: instanceID, client: client, logger: insertLogger)
         }
         (self.arrivals, self.arrivalsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))

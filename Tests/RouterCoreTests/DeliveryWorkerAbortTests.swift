@@ -19,7 +19,7 @@ struct DeliveryWorkerAbortTests {
         }
     }
 
-    @Test func abortCancelsTheCallInFlightAndRecordsTheAttempt() async throws {
+    @Test func abortCancelsTheCallInFlightAndLeavesTheBatchUncounted() async throws {
         try await SQLiteHarness().withStorage { storage in
             let store = try await storage.open(instance: "a")
             let partition = PartitionKey(tenant: "acme", destination: "hook")
@@ -41,8 +41,11 @@ struct DeliveryWorkerAbortTests {
             await running.value
             #expect(ContinuousClock.now - started < .seconds(5))
             #expect(worker.isFinished)
+            // Not committed: still at the head, no attempt counted against its retry budget.
             let status = try await store.status(tenant: "acme", id: "e1")
-            #expect(status?.destinations.first?.attempts.map(\.outcome) == [.retry])
+            #expect(status?.destinations.first?.state == .pending)
+            #expect(status?.destinations.first?.attempts == [])
+            #expect(try await store.head(of: partition, limit: 10).map(\.event.id) == ["e1"])
         }
     }
 }

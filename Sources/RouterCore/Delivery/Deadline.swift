@@ -22,13 +22,14 @@ public func withDeadline<Result: Sendable>(
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
             outcome.install(continuation)
-            Task {
-                let result = await work.result
-                outcome.finish(with: result)
-            }
-            Task {
+            let timer = Task {
                 try? await Task.sleep(for: limit)
                 if outcome.finish(with: .failure(DeadlineExceeded(limit: limit))) { work.cancel() }
+            }
+            Task {
+                let result = await work.result
+                // Done in time: the timer has nothing left to guard.
+                if outcome.finish(with: result) { timer.cancel() }
             }
         }
     } onCancel: {

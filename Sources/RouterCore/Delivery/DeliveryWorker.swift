@@ -49,8 +49,8 @@ public final class DeliveryWorker: Sendable {
     /// Asks the worker to finish the batch in flight and return.
     public func stop() { self.wakeup.stop() }
 
-    /// Stops at once: the destination call in flight is cancelled (its outcome is still
-    /// committed if this instance still holds the partition). Used when the lease may be lost.
+    /// Stops at once: the destination call in flight is cancelled and its outcome not committed,
+    /// so the batch stays at the head uncounted. Used when the lease may be lost.
     public func abort() {
         self.wakeup.stop()
         let task = self.inFlight.withLock { state in
@@ -142,7 +142,13 @@ public final class DeliveryWorker: Sendable {
         }
         if aborted { delivery.cancel() }
         let outcomes = await delivery.value
-        self.inFlight.withLock { $0.task = nil }
+        let abortedDuring = self.inFlight.withLock { state in
+            state.task = nil
+            return state.aborted
+        }
+        // Aborted (the lease may be gone): leave the batch where it is, uncounted; whoever holds
+        // the partition next delivers it again (at least once, same ids).
+        if abortedDuring { return state }
         let elapsed = ContinuousClock.now - started
         let plan = DeliveryPlanner.plan(
             partition: self.partition,
