@@ -377,6 +377,26 @@ class StatsWriter:
         threading.Thread(target=self.loop, daemon=True).start()
 
 
+class JSONHandler(http.server.BaseHTTPRequestHandler):
+    """A fake receiver's request handler: keep-alive, no Nagle, no log lines, JSON answers."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # one 40 ms delayed-ACK stall per answer otherwise
+
+    def log_message(self, *a):
+        pass
+
+    def read_body(self):
+        return self.rfile.read(int(self.headers.get("content-length", "0")))
+
+    def answer(self, status, body):
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 class QuietThreadingServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024
@@ -416,22 +436,15 @@ def cmd_webhook_receiver(args):
     ids_out = open(args.out, "a", buffering=1)
     fail_until = started + args.down_for + args.fail_for
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # one 40 ms delayed-ACK stall per answer otherwise
-
-        def log_message(self, *a):
-            pass
-
+    class Handler(JSONHandler):
         def do_POST(self):
-            length = int(self.headers.get("content-length", "0"))
-            body = self.rfile.read(length)
+            body = self.read_body()
             now = time.time()
             if now < fail_until:
                 with lock:
                     stats["requests"] += 1
                     stats["status_503"] += 1
-                self._answer(503, b'{"error":"down for the outage test"}')
+                self.answer(503, b'{"error":"down for the outage test"}')
                 return
             headers = {k.lower(): v for k, v in self.headers.items()}
             valid = verify_standard_webhook(args.secret, headers, body)
@@ -457,14 +470,7 @@ def cmd_webhook_receiver(args):
                     seen.add(event_id)
                     stats["unique"] += 1
                     ids_out.write(f"{event_id}\t{now:.6f}\n")
-            self._answer(200, b'{"ok":true}')
-
-        def _answer(self, status, body):
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer(200, b'{"ok":true}')
 
     server = QuietThreadingServer(("127.0.0.1", args.port), Handler, bind_and_activate=False)
     server.allow_reuse_address = True
@@ -539,16 +545,9 @@ def cmd_segment_fake(args):
     seen = set()
     expected_auth = "Basic " + base64.b64encode((args.write_key + ":").encode()).decode()
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # one 40 ms delayed-ACK stall per answer otherwise
-
-        def log_message(self, *a):
-            pass
-
+    class Handler(JSONHandler):
         def do_POST(self):
-            length = int(self.headers.get("content-length", "0"))
-            body = self.rfile.read(length)
+            body = self.read_body()
             now = time.time()
             ok_auth = self.headers.get("authorization") == expected_auth
             try:
@@ -558,7 +557,7 @@ def cmd_segment_fake(args):
                 batch, ok_body = [], False
             with lock:
                 stats["requests"] += 1
-                stats["bytes"] += length
+                stats["bytes"] += len(body)
                 if not ok_auth:
                     stats["bad_auth"] += 1
                 if not ok_body:
@@ -579,12 +578,7 @@ def cmd_segment_fake(args):
                     else:
                         seen.add(mid)
                         stats["unique"] += 1
-            answer = b'{"success":true}'
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+            self.answer(200, b'{"success":true}')
 
     server = QuietThreadingServer(("127.0.0.1", args.port), Handler)
     with open(args.port_file, "w") as handle:

@@ -136,15 +136,7 @@ public final class SQLiteEventStore: EventStore, Service {
             statement.bind(1, partition.tenant)
             statement.bind(2, partition.destination)
             statement.bind(3, Int64(limit))
-            var events: [StoredEvent] = []
-            var bytes = 0
-            while try statement.step() {
-                // Stop before parsing what the destination would not take in this batch.
-                bytes += statement.blob(5).count
-                if !events.isEmpty, bytes > maxBytes { break }
-                events.append(try Self.storedEvent(statement, tenant: partition.tenant, failures: 0, firstFailure: nil))
-            }
-            return events
+            return try Self.batch(statement, tenant: partition.tenant, maxBytes: maxBytes) { _ in (0, nil) }
         }
     }
 
@@ -162,22 +154,30 @@ public final class SQLiteEventStore: EventStore, Service {
             statement.bind(2, partition.destination)
             statement.bind(3, now.millisecondsSince1970)
             statement.bind(4, Int64(limit))
-            var events: [StoredEvent] = []
-            var bytes = 0
-            while try statement.step() {
-                bytes += statement.blob(5).count
-                if !events.isEmpty, bytes > maxBytes { break }
-                events.append(
-                    try Self.storedEvent(
-                        statement,
-                        tenant: partition.tenant,
-                        failures: Int(statement.int64(6)),
-                        firstFailure: Timestamp(millisecondsSince1970: statement.int64(7))
-                    )
-                )
+            return try Self.batch(statement, tenant: partition.tenant, maxBytes: maxBytes) { row in
+                (Int(row.int64(6)), Timestamp(millisecondsSince1970: row.int64(7)))
             }
-            return events
         }
+    }
+
+    /// Reads rows of (seq, id, type, occurred, received, properties, …) into a batch, stopping
+    /// before the properties exceed `maxBytes` (but keeping at least one), so rows the
+    /// destination would not take are never parsed. `history` reads an event's failures so far.
+    private static func batch(
+        _ statement: SQLiteStatement,
+        tenant: String,
+        maxBytes: Int,
+        history: (SQLiteStatement) -> (failures: Int, firstFailure: Timestamp?)
+    ) throws -> [StoredEvent] {
+        var events: [StoredEvent] = []
+        var bytes = 0
+        while try statement.step() {
+            bytes += statement.blob(5).count
+            if !events.isEmpty, bytes > maxBytes { break }
+            let (failures, firstFailure) = history(statement)
+            events.append(try Self.storedEvent(statement, tenant: tenant, failures: failures, firstFailure: firstFailure))
+        }
+        return events
     }
 
     public func nextRetry(in partition: PartitionKey) async throws -> Timestamp? {

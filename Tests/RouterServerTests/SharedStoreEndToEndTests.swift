@@ -33,6 +33,14 @@ struct SharedStoreEndToEndTests {
         )
     }
 
+    /// Stops the servers and removes their folders.
+    private static func stop(_ servers: TestServer...) async throws {
+        for server in servers {
+            try await server.stop()
+            server.directory.remove()
+        }
+    }
+
     private static func gauge(_ name: String, _ server: TestServer) async throws -> Double {
         let text = String(decoding: try await TestClient.send(.GET, server.baseURL + "/metrics").body, as: UTF8.self)
         let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
@@ -63,10 +71,7 @@ struct SharedStoreEndToEndTests {
             let delivering = try await Self.gauge("router_partitions_delivering", holder)
             return held == 1 && delivering == 1
         })
-        try await a.stop()
-        try await b.stop()
-        a.directory.remove()
-        b.directory.remove()
+        try await Self.stop(a, b)
     }
 
     @Test func theHolderIsWokenByTheOtherInstancesIngestWithoutPolling() async throws {
@@ -81,10 +86,7 @@ struct SharedStoreEndToEndTests {
         try await Task.sleep(for: .seconds(2))
         #expect(try await TestClient.ingest(b, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "via-b")).status == 202)
         #expect(try await eventually(timeout: .seconds(5)) { ServerHarness.fileIDs(a.directory) == ["first", "via-b"] })
-        try await a.stop()
-        try await b.stop()
-        a.directory.remove()
-        b.directory.remove()
+        try await Self.stop(a, b)
     }
 
     @Test func aGracefulStopHandsThePartitionOverAtOnce() async throws {
@@ -133,10 +135,7 @@ struct SharedStoreEndToEndTests {
                 (ServerHarness.fileIDs(a.directory, tenant: tenant) + ServerHarness.fileIDs(b.directory, tenant: tenant)).sorted() == (expected[tenant] ?? []).sorted()
             }
         })
-        try await a.stop()
-        try await b.stop()
-        a.directory.remove()
-        b.directory.remove()
+        try await Self.stop(a, b)
     }
 }
 

@@ -35,9 +35,6 @@ public enum StoreConfiguration: Sendable, Equatable, Decodable {
 public struct PostgresStoreSettings: Sendable, Equatable, Decodable {
     /// Where the database is; the password, if any, comes with it.
     public var url: PostgresURL
-    /// Where `url` came from (inline or an environment variable), for messages that must not
-    /// show the password.
-    public var urlSource: String
     /// How long a partition lease lasts unless renewed; an instance that dies loses its
     /// partitions after it. Default 15 s.
     public var leaseDuration: Duration
@@ -53,14 +50,12 @@ public struct PostgresStoreSettings: Sendable, Equatable, Decodable {
     /// Creates settings with the documented defaults.
     public init(
         url: PostgresURL,
-        urlSource: String = "<inline>",
         leaseDuration: Duration = .seconds(15),
         pollInterval: Duration = .seconds(1),
         maxConnections: Int = 16,
         operationTimeout: Duration = .seconds(10)
     ) {
         self.url = url
-        self.urlSource = urlSource
         self.leaseDuration = leaseDuration
         self.pollInterval = pollInterval
         self.maxConnections = maxConnections
@@ -84,7 +79,6 @@ public struct PostgresStoreSettings: Sendable, Equatable, Decodable {
         } catch {
             throw DecodingError.dataCorruptedError(forKey: .url, in: container, debugDescription: "\(error.message) (from \(secret))")
         }
-        self.urlSource = secret.description
         let leaseSeconds = try container.decodeIfPresent(Double.self, forKey: .leaseSeconds) ?? 15
         guard (1...600).contains(leaseSeconds) else {
             throw DecodingError.dataCorruptedError(forKey: .leaseSeconds, in: container, debugDescription: "must be between 1 and 600 seconds, e.g. 15")

@@ -174,11 +174,6 @@ public final class DeliverySupervisor: Service {
         for worker in woken { worker.signal() }
     }
 
-    /// The partitions that have a running worker.
-    public var activePartitions: Set<PartitionKey> {
-        self.state.withLock { Set($0.entries.keys) }
-    }
-
     public func run() async throws {
         self.logger.notice("Delivery started", metadata: ["partition.count": "\(self.state.withLock { $0.desired.count })"])
         await withGracefulShutdownHandler {
