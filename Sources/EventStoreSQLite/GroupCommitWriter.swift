@@ -3,9 +3,9 @@ import Synchronization
 /// Serializes writes and commits every write that is waiting in one transaction, so many
 /// concurrent ingest requests share one fsync instead of paying one each.
 ///
-/// Each write runs inside its own savepoint: one that fails is rolled back alone and its caller
-/// gets the error, while the others commit. A caller resumes only after the transaction that
-/// holds its write has committed (durably, with `synchronous=FULL`).
+/// A write that fails is rolled back alone and its caller gets the error, while the others
+/// commit (they are run again, each in its own savepoint). A caller resumes only after the
+/// transaction that holds its write has committed (durably, with `synchronous=FULL`).
 final class GroupCommitWriter: Sendable {
     private struct Job: Sendable {
         let work: @Sendable (SQLiteConnection) throws -> Void
@@ -68,7 +68,42 @@ final class GroupCommitWriter: Sendable {
         }
     }
 
+    /// Commits `jobs` in one transaction. The usual case, where no write fails, runs them one
+    /// after another; if one fails, the transaction is rolled back and run again with each job in
+    /// its own savepoint, so only the failing one is refused.
     private func commit(_ jobs: [Job], on connection: SQLiteConnection) {
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+        } catch {
+            for job in jobs { job.complete(error) }
+            return
+        }
+        var failed = false
+        for job in jobs {
+            do {
+                defer { connection.resetUsedStatements() }
+                try job.work(connection)
+            } catch {
+                failed = true
+                break
+            }
+        }
+        if failed {
+            try? connection.execute("ROLLBACK")
+            self.commitIsolatingFailures(jobs, on: connection)
+            return
+        }
+        do {
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            for job in jobs { job.complete(error) }
+            return
+        }
+        for job in jobs { job.complete(nil) }
+    }
+
+    private func commitIsolatingFailures(_ jobs: [Job], on connection: SQLiteConnection) {
         var outcomes: [(any Error)?] = []
         outcomes.reserveCapacity(jobs.count)
         do {

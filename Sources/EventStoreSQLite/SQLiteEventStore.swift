@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// The embedded default `EventStore`: one SQLite file in WAL mode with `synchronous=FULL`.
 ///
 /// Writes go through a `GroupCommitWriter`, so concurrent ingest requests share a transaction and
-/// an fsync; each request is still atomic (its own savepoint). Reads use a second connection,
+/// an fsync; each request is still atomic (a failing one is rolled back alone). Reads use a second connection,
 /// which WAL lets run beside the writer.
 public final class SQLiteEventStore: EventStore, Service {
     let writer: GroupCommitWriter
@@ -58,7 +58,7 @@ public final class SQLiteEventStore: EventStore, Service {
     public func append(_ events: [RetentionEvent], routes: [[String]]) async throws -> [Bool] {
         precondition(events.count == routes.count, "one route list per event")
         let rows = zip(events, routes).map { event, destinations in
-            PendingRow(event: event, properties: event.propertiesJSON, destinations: destinations)
+            PendingRow(event: event, properties: StoredProperties.encode(event.propertiesJSON), destinations: destinations)
         }
         return try await self.writer.write { connection in
             let insertEvent = try connection.statement(
@@ -172,7 +172,7 @@ public final class SQLiteEventStore: EventStore, Service {
         var events: [StoredEvent] = []
         var bytes = 0
         while try statement.step() {
-            bytes += statement.blob(5).count
+            bytes += StoredProperties.textSize(statement.blob(5))
             if !events.isEmpty, bytes > maxBytes { break }
             let (failures, firstFailure) = history(statement)
             events.append(try Self.storedEvent(statement, tenant: tenant, failures: failures, firstFailure: firstFailure))
@@ -301,11 +301,13 @@ public final class SQLiteEventStore: EventStore, Service {
         guard let type = RetentionEventType(rawValue: typeName) else {
             throw SQLiteError(code: -1, message: "stored event \(statement.string(1)) has unknown type \(typeName)")
         }
-        let blob = statement.blob(5)
-        // Stored text was validated as a JSON object at ingest; it is decoded only if a
+        // Stored text was validated as a JSON object at ingest; it is parsed only if a
         // destination reads the values (text sinks never do).
-        guard blob.first == UInt8(ascii: "{") else {
-            throw SQLiteError(code: -1, message: "stored event \(statement.string(1)) has properties that are not an object")
+        let properties: [UInt8]
+        do {
+            properties = try StoredProperties.decode(statement.blob(5))
+        } catch {
+            throw SQLiteError(code: -1, message: "stored event \(statement.string(1)): \(error)")
         }
         let event = RetentionEvent(
             id: statement.string(1),
@@ -313,7 +315,7 @@ public final class SQLiteEventStore: EventStore, Service {
             tenant: tenant,
             occurredAt: Timestamp(millisecondsSince1970: statement.int64(3)),
             receivedAt: Timestamp(millisecondsSince1970: statement.int64(4)),
-            encodedProperties: Array(blob)
+            encodedProperties: properties
         )
         return StoredEvent(sequence: statement.int64(0), event: event, failures: failures, firstFailure: firstFailure)
     }

@@ -7,7 +7,7 @@ enum SQLiteSchema {
         PRAGMA cache_size = -16000;
         """
 
-    static let version: Int64 = 2
+    static let version: Int64 = 3
 
     /// Statements that bring a store from version N-1 to N, indexed by N.
     static let migrations: [Int64: String] = [
@@ -31,7 +31,10 @@ enum SQLiteSchema {
             UPDATE events SET destinations = coalesce(
                 (SELECT group_concat(r.destination, ',') FROM routes r WHERE r.tenant = events.tenant AND r.seq = events.seq), '');
             PRAGMA user_version = 2;
-            """
+            """,
+        // Properties may now be stored compressed (`StoredProperties`); the tables are unchanged,
+        // but a router that knows only version 2 must not read such rows.
+        3: "PRAGMA user_version = 3;",
     ]
 
     static let create = """

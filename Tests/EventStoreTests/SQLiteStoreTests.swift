@@ -21,11 +21,31 @@ struct SQLiteStoreTests {
         let connection = try await Self.makeVersionOneStore(at: directory.appending("events.sqlite3"))
         #expect(connection)
         let store = try SQLiteEventStore(directory: directory.path, logger: Logger(label: "test"))
-        #expect(try await store.head(of: self.partition, limit: 10).map(\.event.id) == ["old"])
+        let head = try await store.head(of: self.partition, limit: 10)
+        #expect(head.map(\.event.id) == ["old"])
+        // Rows from before compression are text of any size, read as they are.
+        #expect(head.first?.event.properties["note"] == .string(String(repeating: "x", count: 600)))
         // The migration fills in where each old event was routed, so it stays visible and unpruned.
         let status = try await store.status(tenant: "acme", id: "old")
         #expect(status?.destinations.map(\.id) == ["file"])
         #expect(status?.destinations.first?.state == .pending)
+    }
+
+    @Test func eventsTakeLessDiskThanTheirTextAndTheByteBudgetCountsTheText() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteEventStore(directory: directory.path, logger: Logger(label: "test"))
+        let events = (0..<200).map { Fixtures.storedEvent(id: "e\($0)", sequence: 0).event }
+        _ = try await store.append(events, routes: events.map { _ in [self.partition.destination] })
+        let size = events[0].propertiesJSON.count
+        // Stored as text, each 2.2 KB row would fill a 4 KB page of its own.
+        let onDisk = try [store.path, store.path + "-wal"].reduce(0) { total, path in
+            total + ((try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+        }
+        #expect(onDisk < events.count * size, "\(onDisk) bytes on disk for \(events.count) events of \(size) bytes")
+        let head = try await store.head(of: self.partition, limit: 10, maxBytes: size * 2)
+        #expect(head.map(\.event.id) == ["e0", "e1"])
+        #expect(head.map(\.event.propertiesJSON) == events.prefix(2).map(\.propertiesJSON))
     }
 
     /// Writes a store in the version 1 layout with the sqlite3 shell's SQL, without the store type.
@@ -42,7 +62,7 @@ struct SQLiteStoreTests {
             CREATE TABLE dead_letters (tenant TEXT NOT NULL, destination TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL,
                 attempts INTEGER NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, status INTEGER, failed_at INTEGER NOT NULL,
                 PRIMARY KEY (tenant, destination, seq)) WITHOUT ROWID;
-            INSERT INTO events VALUES (1, 'acme', 'old', 'cancel', 1, 1, CAST('{}' AS BLOB));
+            INSERT INTO events VALUES (1, 'acme', 'old', 'cancel', 1, 1, CAST('{"note":"' || printf('%.600c', 'x') || '"}' AS BLOB));
             INSERT INTO routes VALUES ('acme', 'file', 1);
             PRAGMA user_version = 1;
             """

@@ -1,0 +1,82 @@
+@testable import EventStoreSQLite
+import RouterCore
+import RouterTesting
+import Testing
+
+/// The stored form of event properties: compressed when that saves space, always read back as
+/// the same JSON text.
+struct StoredPropertiesTests {
+    let sample = JSONWriter.serialize(.object(Fixtures.sampleProperties))
+
+    @Test func theSamplePropertiesAreStoredCompressedAndReadBackExactly() throws {
+        let blob = StoredProperties.encode(self.sample)
+        #expect(blob.first == StoredProperties.compressedTag)
+        #expect(blob.count * 2 < self.sample.count, "the sample's \(self.sample.count) bytes should at least halve, got \(blob.count)")
+        let size = blob.withUnsafeBytes { StoredProperties.textSize($0) }
+        #expect(size == self.sample.count)
+        let text = try blob.withUnsafeBytes { try StoredProperties.decode($0) }
+        #expect(text == self.sample)
+    }
+
+    @Test func smallObjectsStayText() throws {
+        let json = Array(#"{"user_id":"u-1"}"#.utf8)
+        let blob = StoredProperties.encode(json)
+        #expect(blob == json)
+        #expect(try blob.withUnsafeBytes { try StoredProperties.decode($0) } == json)
+        #expect(blob.withUnsafeBytes { StoredProperties.textSize($0) } == json.count)
+    }
+
+    @Test func aStoredBlobIsNeverLargerThanTheText() throws {
+        // Printable noise from a fixed pseudo-random sequence: little for DEFLATE to gain.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let noise = (0..<3000).map { _ -> Character in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Character(Unicode.Scalar(UInt8(33 + (state >> 33) % 90)))
+        }.filter { $0 != "\"" && $0 != "\\" }
+        for count in [StoredProperties.minimumToCompress, 300, 3000] {
+            let json = Array(#"{"noise":"\#(String(noise.prefix(count)))"}"#.utf8)
+            let blob = StoredProperties.encode(json)
+            #expect(blob.count <= json.count)
+            #expect(try blob.withUnsafeBytes { try StoredProperties.decode($0) } == json)
+        }
+        let json = Array(#"{"noise":"\#(String(noise.prefix(30)))"}"#.utf8)
+        let blob = StoredProperties.encode(json)
+        #expect(blob == json)
+        #expect(try blob.withUnsafeBytes { try StoredProperties.decode($0) } == json)
+    }
+
+    @Test func rowsWrittenAsTextBeforeCompressionAreReadAsTheyAre() throws {
+        // Any size: schema 2 stored every object as text.
+        let text = try self.sample.withUnsafeBytes { try StoredProperties.decode($0) }
+        #expect(text == self.sample)
+    }
+
+    @Test func aDamagedBlobIsAnErrorNotGarbage() {
+        var blob = StoredProperties.encode(self.sample)
+        blob[blob.count / 2] ^= 0xFF
+        #expect(throws: StoredPropertiesError.self) { try blob.withUnsafeBytes { try StoredProperties.decode($0) } }
+        let truncated = Array(StoredProperties.encode(self.sample).dropLast(10))
+        #expect(throws: StoredPropertiesError.self) { try truncated.withUnsafeBytes { try StoredProperties.decode($0) } }
+        let notJSON = Array("[1,2,3]".utf8)
+        #expect(throws: StoredPropertiesError.notAnObject) { try notJSON.withUnsafeBytes { try StoredProperties.decode($0) } }
+        let empty: [UInt8] = []
+        #expect(throws: StoredPropertiesError.notAnObject) { try empty.withUnsafeBytes { try StoredProperties.decode($0) } }
+    }
+
+    @Test func manyCallersAtOnceEachGetTheirOwnCompressor() async throws {
+        let inputs = (0..<64).map { index in
+            JSONWriter.serialize(.object(Fixtures.sampleProperties.merging(["n": .string(String(repeating: "x", count: index))]) { $1 }))
+        }
+        let outputs = await withTaskGroup(of: (Int, [UInt8]).self) { group in
+            for (index, input) in inputs.enumerated() {
+                group.addTask { (index, StoredProperties.encode(input)) }
+            }
+            var outputs = [[UInt8]](repeating: [], count: inputs.count)
+            for await (index, blob) in group { outputs[index] = blob }
+            return outputs
+        }
+        for (input, blob) in zip(inputs, outputs) {
+            #expect(try blob.withUnsafeBytes { try StoredProperties.decode($0) } == input)
+        }
+    }
+}
