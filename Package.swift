@@ -41,10 +41,10 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .systemLibrary(
-            name: "CZlib",
-            path: "Sources/CZlib",
-            pkgConfig: "zlib",
-            providers: [.apt(["zlib1g-dev"])]
+            name: "CLZ4",
+            path: "Sources/CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
         ),
         .target(
             name: "Signing",
@@ -70,7 +70,7 @@ let package = Package(
             name: "EventStoreSQLite",
             dependencies: [
                 "CSQLite",
-                "CZlib",
+                "CLZ4",
                 "RouterCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -11,7 +11,7 @@ struct StoredPropertiesTests {
     @Test func theSamplePropertiesAreStoredCompressedAndReadBackExactly() throws {
         let blob = StoredProperties.encode(self.sample)
         #expect(blob.first == StoredProperties.compressedTag)
-        #expect(blob.count * 2 < self.sample.count, "the sample's \(self.sample.count) bytes should at least halve, got \(blob.count)")
+        #expect(blob.count * 3 < self.sample.count * 2, "the sample's \(self.sample.count) bytes should shrink by a third at least, got \(blob.count)")
         let size = blob.withUnsafeBytes { StoredProperties.textSize($0) }
         #expect(size == self.sample.count)
         let text = try blob.withUnsafeBytes { try StoredProperties.decode($0) }
@@ -27,7 +27,7 @@ struct StoredPropertiesTests {
     }
 
     @Test func aStoredBlobIsNeverLargerThanTheText() throws {
-        // Printable noise from a fixed pseudo-random sequence: little for DEFLATE to gain.
+        // Printable noise from a fixed pseudo-random sequence: little for LZ4 to gain.
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         let noise = (0..<3000).map { _ -> Character in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -51,19 +51,23 @@ struct StoredPropertiesTests {
         #expect(text == self.sample)
     }
 
-    @Test func aDamagedBlobIsAnErrorNotGarbage() {
-        var blob = StoredProperties.encode(self.sample)
-        blob[blob.count / 2] ^= 0xFF
-        #expect(throws: StoredPropertiesError.self) { try blob.withUnsafeBytes { try StoredProperties.decode($0) } }
-        let truncated = Array(StoredProperties.encode(self.sample).dropLast(10))
+    @Test func aBlobThatDoesNotDecompressToItsRecordedLengthIsAnError() {
+        let blob = StoredProperties.encode(self.sample)
+        let truncated = Array(blob.dropLast(10))
         #expect(throws: StoredPropertiesError.self) { try truncated.withUnsafeBytes { try StoredProperties.decode($0) } }
+        var longer = blob
+        longer[1] &+= 1
+        #expect(throws: StoredPropertiesError.self) { try longer.withUnsafeBytes { try StoredProperties.decode($0) } }
+        var garbage = blob
+        for index in 5..<garbage.count { garbage[index] = 0xFF }
+        #expect(throws: StoredPropertiesError.self) { try garbage.withUnsafeBytes { try StoredProperties.decode($0) } }
         let notJSON = Array("[1,2,3]".utf8)
         #expect(throws: StoredPropertiesError.notAnObject) { try notJSON.withUnsafeBytes { try StoredProperties.decode($0) } }
         let empty: [UInt8] = []
         #expect(throws: StoredPropertiesError.notAnObject) { try empty.withUnsafeBytes { try StoredProperties.decode($0) } }
     }
 
-    @Test func manyCallersAtOnceEachGetTheirOwnCompressor() async throws {
+    @Test func manyTasksEncodingAtOnceEachGetTheirOwnResult() async throws {
         let inputs = (0..<64).map { index in
             JSONWriter.serialize(.object(Fixtures.sampleProperties.merging(["n": .string(String(repeating: "x", count: index))]) { $1 }))
         }
