@@ -225,7 +225,7 @@ public struct JSONParser {
         case UInt8(ascii: "{"):
             guard depth + 1 <= self.maxDepth else { throw self.error(.tooDeep, "nesting is deeper than \(self.maxDepth) levels") }
             self.index += 1
-            var keys: Set<KeyBytes> = []
+            var keys = JSONKeySet()
             self.skipWhitespace()
             if self.current == UInt8(ascii: "}") {
                 self.index += 1
@@ -236,7 +236,7 @@ public struct JSONParser {
                 guard self.current == UInt8(ascii: "\"") else { throw self.error(.syntax, "expected a string key") }
                 let keyOffset = self.index
                 let key = try self.skipString()
-                guard keys.insert(key).inserted else {
+                guard keys.insert(key) else {
                     let name = String(decoding: key.bytes, as: UTF8.self)
                     throw JSONParseError(code: .duplicateKey, offset: keyOffset, message: "the key \"\(name)\" appears twice in one object")
                 }
@@ -281,34 +281,8 @@ public struct JSONParser {
         }
     }
 
-    /// A string's content for duplicate-key checks: the raw bytes when it has no escape (no
-    /// copy), else the decoded bytes.
-    private struct KeyBytes: Hashable {
-        let raw: UnsafeRawBufferPointer?
-        let owned: [UInt8]
-
-        var bytes: [UInt8] { self.raw.map { Array($0) } ?? self.owned }
-
-        static func == (lhs: Self, rhs: Self) -> Bool {
-            switch (lhs.raw, rhs.raw) {
-            case (let left?, let right?): left.count == right.count && left.elementsEqual(right)
-            case (let left?, nil): left.elementsEqual(rhs.owned)
-            case (nil, let right?): right.elementsEqual(lhs.owned)
-            case (nil, nil): lhs.owned == rhs.owned
-            }
-        }
-
-        func hash(into hasher: inout Hasher) {
-            if let raw = self.raw {
-                hasher.combine(bytes: raw)
-            } else {
-                self.owned.withUnsafeBytes { hasher.combine(bytes: $0) }
-            }
-        }
-    }
-
     /// Checks a string (escapes, control characters, UTF-8) without building it.
-    private mutating func skipString() throws(JSONParseError) -> KeyBytes {
+    private mutating func skipString() throws(JSONParseError) -> JSONKeySet.Key {
         self.index += 1
         let start = self.index
         var ascii = true
@@ -320,12 +294,12 @@ public struct JSONParser {
                     throw JSONParseError(code: .invalidUTF8, offset: start, message: "a string is not valid UTF-8")
                 }
                 self.index += 1
-                return KeyBytes(raw: content, owned: [])
+                return JSONKeySet.Key(raw: content, owned: [])
             }
             if byte == UInt8(ascii: "\\") {
                 // Rare in practice: decode this string fully, which also checks its escapes.
                 self.index = start - 1
-                return KeyBytes(raw: nil, owned: Array(try self.parseString().utf8))
+                return JSONKeySet.Key(raw: nil, owned: Array(try self.parseString().utf8))
             }
             if byte < 0x20 { throw self.error(.syntax, "unescaped control character in a string") }
             if byte >= 0x80 { ascii = false }
