@@ -8,20 +8,27 @@ import Synchronization
 /// (tenant, destination) or closed codes, never from event data.
 public final class RouterMetrics: Sendable {
     private let factory: any MetricsFactory
-    /// Metric objects by kind, label and dimensions. Values are `Counter`, `Gauge` or `Timer`,
-    /// which are classes safe to share.
-    private let cache = Mutex<[String: any Sendable]>([:])
+    /// Metric objects by label and dimensions, one table per kind: the lookup runs on every
+    /// ingest request, so it builds no type names and casts nothing.
+    private let counters = Mutex<[MetricKey: Counter]>([:])
+    private let gauges = Mutex<[MetricKey: Gauge]>([:])
+    private let timers = Mutex<[MetricKey: Metrics.Timer]>([:])
 
     /// Creates metrics over `factory` (a Prometheus factory in the server; a no-op one by default).
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
         self.factory = factory
     }
 
-    /// Returns the cached metric for the key, making it once with `make`.
-    private func cached<Metric: Sendable>(_ label: String, _ dimensions: [(String, String)], make: () -> Metric) -> Metric {
-        let key = dimensions.reduce("\(Metric.self)|" + label) { $0 + "|" + $1.0 + "=" + $1.1 }
-        return self.cache.withLock { cache in
-            if let existing = cache[key] as? Metric { return existing }
+    /// Returns the metric cached in `table` for the label set, making it once with `make`.
+    private func cached<Metric: Sendable>(
+        in table: borrowing Mutex<[MetricKey: Metric]>,
+        _ label: String,
+        _ dimensions: [(String, String)],
+        make: () -> Metric
+    ) -> Metric {
+        let key = MetricKey(label: label, dimensions: dimensions)
+        return table.withLock { cache in
+            if let existing = cache[key] { return existing }
             let metric = make()
             cache[key] = metric
             return metric
@@ -30,17 +37,17 @@ public final class RouterMetrics: Sendable {
 
     /// A counter, made once per label set.
     public func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        self.cached(label, dimensions) { Counter(label: label, dimensions: dimensions, factory: self.factory) }
+        self.cached(in: self.counters, label, dimensions) { Counter(label: label, dimensions: dimensions, factory: self.factory) }
     }
 
     /// A gauge, made once per label set.
     public func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
-        self.cached(label, dimensions) { Gauge(label: label, dimensions: dimensions, factory: self.factory) }
+        self.cached(in: self.gauges, label, dimensions) { Gauge(label: label, dimensions: dimensions, factory: self.factory) }
     }
 
     /// A timer (a histogram in Prometheus), made once per label set.
     public func timer(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Timer {
-        self.cached(label, dimensions) { Metrics.Timer(label: label, dimensions: dimensions, factory: self.factory) }
+        self.cached(in: self.timers, label, dimensions) { Metrics.Timer(label: label, dimensions: dimensions, factory: self.factory) }
     }
 
     /// Events accepted for a tenant.
@@ -61,5 +68,18 @@ public final class RouterMetrics: Sendable {
             self.gauge("router_dead_letters", dimensions).record(counts.deadLetters)
         }
         self.gauge("router_store_bytes", []).record(statistics.bytes)
+    }
+}
+
+/// A metric's label and dimensions, as a dictionary key.
+private struct MetricKey: Hashable {
+    let label: String
+    let names: [String]
+    let values: [String]
+
+    init(label: String, dimensions: [(String, String)]) {
+        self.label = label
+        self.names = dimensions.map(\.0)
+        self.values = dimensions.map(\.1)
     }
 }
