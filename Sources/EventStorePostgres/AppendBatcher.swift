@@ -11,7 +11,7 @@ final class AppendBatcher: Sendable {
     private struct Job {
         let events: [RetentionEvent]
         let routes: [[String]]
-        let continuation: CheckedContinuation<[Bool], any Error>
+        let answer: DeadlineAnswer<[Bool]>
     }
 
     private struct State {
@@ -39,7 +39,8 @@ final class AppendBatcher: Sendable {
     ///     alone).
     ///   - maxQueuedEvents: past this many waiting events, appends fail at once (ingest answers
     ///     503) instead of queueing behind a database that does not keep up.
-    ///   - timeout: how long one statement may take; a stuck one gives its slot back after it.
+    ///   - timeout: how long an append may wait, queued and running, and how long one statement
+    ///     may take (a stuck one gives its slot back after it).
     ///   - execute: stores events and returns the keys of those that were new.
     init(
         maxConcurrent: Int,
@@ -56,18 +57,21 @@ final class AppendBatcher: Sendable {
     }
 
     /// Stores the events with the next statement; per event, true when it was new.
+    ///
+    /// Throws `DeadlineExceeded` once `timeout` has passed, queued or not; events still queued
+    /// then are not sent, and a statement already running may still store them.
     func append(_ events: [RetentionEvent], routes: [[String]]) async throws -> [Bool] {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withAnswer(within: self.timeout) { answer in
             let decision = self.state.withLock { state -> (start: Bool, overloaded: Int?) in
                 guard state.queuedEvents + events.count <= self.maxQueuedEvents else { return (false, state.queuedEvents) }
-                state.queue.append(Job(events: events, routes: routes, continuation: continuation))
+                state.queue.append(Job(events: events, routes: routes, answer: answer))
                 state.queuedEvents += events.count
                 guard state.running < self.maxConcurrent else { return (false, nil) }
                 state.running += 1
                 return (true, nil)
             }
             if let queued = decision.overloaded {
-                continuation.resume(throwing: Overloaded(queued: queued))
+                answer.resume(with: .failure(Overloaded(queued: queued)))
             } else if decision.start {
                 Task { await self.drain() }
             }
@@ -76,7 +80,7 @@ final class AppendBatcher: Sendable {
 
     private func drain() async {
         while true {
-            let jobs = self.state.withLock { state -> [Job] in
+            let taken = self.state.withLock { state -> [Job] in
                 guard !state.queue.isEmpty else {
                     state.running -= 1
                     return []
@@ -93,7 +97,10 @@ final class AppendBatcher: Sendable {
                 state.queuedEvents -= count
                 return jobs
             }
-            guard !jobs.isEmpty else { return }
+            guard !taken.isEmpty else { return }
+            // Callers whose deadline passed while queued have their answer: skip their events.
+            let jobs = taken.filter { !$0.answer.isAnswered }
+            guard !jobs.isEmpty else { continue }
             do {
                 let execute = self.execute
                 let events = jobs.flatMap(\.events)
@@ -101,10 +108,10 @@ final class AppendBatcher: Sendable {
                 var new = try await withDeadline(self.timeout) { try await execute(events, routes) }
                 // In queue order, so the first copy of an id sent twice at once is the new one.
                 for job in jobs {
-                    job.continuation.resume(returning: job.events.map { new.remove(EventKey(tenant: $0.tenant, id: $0.id)) != nil })
+                    job.answer.resume(with: .success(job.events.map { new.remove(EventKey(tenant: $0.tenant, id: $0.id)) != nil }))
                 }
             } catch {
-                for job in jobs { job.continuation.resume(throwing: error) }
+                for job in jobs { job.answer.resume(with: .failure(error)) }
             }
         }
     }

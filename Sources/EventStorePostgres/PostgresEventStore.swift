@@ -174,8 +174,8 @@ public final class PostgresEventStore: EventStore, Service {
     public func append(_ events: [RetentionEvent], routes: [[String]]) async throws -> [Bool] {
         precondition(events.count == routes.count, "one route list per event")
         guard !events.isEmpty else { return [] }
-        let batcher = self.batcher
-        return try await self.bounded { try await batcher.append(events, routes: routes) }
+        // The batcher bounds the whole wait, queued and running, by the operation timeout.
+        return try await self.batcher.append(events, routes: routes)
     }
 
     /// Stores events of any tenants in one statement (atomic, one round trip whatever the

@@ -1,3 +1,4 @@
+import RouterCore
 import Synchronization
 
 /// Serializes writes and commits every write that is waiting in one transaction, so many
@@ -10,6 +11,8 @@ final class GroupCommitWriter: Sendable {
     private struct Job: Sendable {
         let work: @Sendable (SQLiteConnection) throws -> Void
         let complete: @Sendable ((any Error)?) -> Void
+        /// True when nobody waits for this write any more (its deadline passed first).
+        let abandoned: @Sendable () -> Bool
     }
 
     private struct State {
@@ -25,33 +28,51 @@ final class GroupCommitWriter: Sendable {
     }
 
     /// Runs `body` in the next group transaction and returns its result once committed.
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let result = Mutex<T?>(nil)
-            let job = Job(
-                work: { connection in
-                    let value = try body(connection)
-                    result.withLock { $0 = value }
-                },
-                complete: { error in
-                    if let error {
-                        continuation.resume(throwing: error)
-                    } else if let value = result.withLock({ $0 }) {
-                        continuation.resume(returning: value)
-                    } else {
-                        continuation.resume(throwing: SQLiteError(code: -1, message: "write completed without a result"))
-                    }
+    ///
+    /// With a `limit`, the caller gets `DeadlineExceeded` once that much time has passed (a disk
+    /// that stopped answering): its write is skipped if it has not started, and otherwise may
+    /// still commit.
+    func write<T: Sendable>(within limit: Duration? = nil, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        guard let limit else {
+            return try await withCheckedThrowingContinuation { continuation in
+                self.enqueue(body, deliver: { continuation.resume(with: $0) }, abandoned: { false })
+            }
+        }
+        return try await withAnswer(within: limit) { answer in
+            self.enqueue(body, deliver: { answer.resume(with: $0) }, abandoned: { answer.isAnswered })
+        }
+    }
+
+    private func enqueue<T: Sendable>(
+        _ body: @escaping @Sendable (SQLiteConnection) throws -> T,
+        deliver: @escaping @Sendable (Result<T, any Error>) -> Void,
+        abandoned: @escaping @Sendable () -> Bool
+    ) {
+        let result = Mutex<T?>(nil)
+        let job = Job(
+            work: { connection in
+                let value = try body(connection)
+                result.withLock { $0 = value }
+            },
+            complete: { error in
+                if let error {
+                    deliver(.failure(error))
+                } else if let value = result.withLock({ $0 }) {
+                    deliver(.success(value))
+                } else {
+                    deliver(.failure(SQLiteError(code: -1, message: "write completed without a result")))
                 }
-            )
-            let startDrain = self.state.withLock { state in
-                state.jobs.append(job)
-                if state.draining { return false }
-                state.draining = true
-                return true
-            }
-            if startDrain {
-                self.executor.submit { connection in self.drain(connection) }
-            }
+            },
+            abandoned: abandoned
+        )
+        let startDrain = self.state.withLock { state in
+            state.jobs.append(job)
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        if startDrain {
+            self.executor.submit { connection in self.drain(connection) }
         }
     }
 
@@ -64,7 +85,8 @@ final class GroupCommitWriter: Sendable {
                 return taken
             }
             if jobs.isEmpty { return }
-            self.commit(jobs, on: connection)
+            let waited = jobs.filter { !$0.abandoned() }
+            if !waited.isEmpty { self.commit(waited, on: connection) }
         }
     }
 

@@ -14,12 +14,17 @@ public final class SQLiteEventStore: EventStore, Service {
     private let logger: Logger
     /// The database file.
     public let path: String
+    /// How long `append` waits for its commit before throwing `DeadlineExceeded`.
+    public let commitTimeout: Duration
 
     /// Opens (creating if needed) the store at `directory/events.sqlite3`.
     ///
+    /// - Parameter commitTimeout: how long `append` waits for its commit (a disk that stopped
+    ///   answering) before throwing `DeadlineExceeded`, so ingest can answer 503.
     /// - Throws: `SQLiteError` when the file cannot be opened or migrated, e.g. the folder is not
     ///   writable.
-    public init(directory: String, logger: Logger) throws {
+    public init(directory: String, logger: Logger, commitTimeout: Duration = .seconds(10)) throws {
+        self.commitTimeout = commitTimeout
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.path = (directory as NSString).appendingPathComponent("events.sqlite3")
         let writeConnection = try SQLiteConnection(path: self.path)
@@ -60,7 +65,7 @@ public final class SQLiteEventStore: EventStore, Service {
         let rows = zip(events, routes).map { event, destinations in
             PendingRow(event: event, properties: StoredProperties.encode(event.propertiesJSON), destinations: destinations)
         }
-        return try await self.writer.write { connection in
+        return try await self.writer.write(within: self.commitTimeout) { connection in
             let insertEvent = try connection.statement(
                 "INSERT OR IGNORE INTO events (tenant, id, type, occurred_at, received_at, properties, destinations) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
             )

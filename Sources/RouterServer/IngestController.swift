@@ -79,11 +79,10 @@ struct IngestController: Sendable {
         let routes = events.map { tenant.routes(for: $0.type) }
         let inserted: [Bool]
         do {
-            // Bounded: a store that does not answer (a database gone away) gets a clear 503, not
-            // a hung request. If the commit lands after all, the client's retry is a duplicate.
-            let store = self.store
-            let batch = events
-            inserted = try await withDeadline(Self.commitDeadline) { try await store.append(batch, routes: routes) }
+            // Bounded by the store's own timeout: a store that does not answer (a database gone
+            // away) gets a clear 503, not a hung request. If the commit lands after all, the
+            // client's retry is a duplicate.
+            inserted = try await self.store.append(events, routes: routes)
         } catch {
             self.reject(tenant: tenant.name, code: "store_unavailable")
             context.logger.error("Event store could not commit", metadata: ["tenant.id": "\(tenant.name)", "error": "\(error)"])
@@ -137,9 +136,6 @@ struct IngestController: Sendable {
             return .failure(APIError(error))
         }
     }
-
-    /// How long ingest waits for the store to commit before answering 503.
-    static let commitDeadline: Duration = .seconds(10)
 
     private func reject(tenant: String, code: String) {
         self.metrics.rejected(tenant: tenant, reason: code).increment()

@@ -1,5 +1,6 @@
 @testable import EventStoreSQLite
 import Foundation
+import RouterCore
 import RouterTesting
 import Testing
 
@@ -38,5 +39,42 @@ struct GroupCommitWriterTests {
             return values
         }
         #expect(values == [0, 1, 2])
+    }
+}
+
+extension GroupCommitWriterTests {
+    @Test func aStuckWriterAnswersWaitersAtTheirDeadlineAndSkipsThoseNotStarted() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let connection = try SQLiteConnection(path: directory.appending("writer.sqlite3"))
+        try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER NOT NULL);")
+        let writer = GroupCommitWriter(executor: SQLiteExecutor(label: "test.writer", connection: connection))
+        @Sendable func insert(_ value: Int64, holdFor delay: UInt32 = 0) async throws {
+            try await writer.write(within: .milliseconds(200)) { connection in
+                usleep(delay)
+                let statement = try connection.statement("INSERT INTO t (v) VALUES (?1)")
+                statement.bind(1, value)
+                try statement.run()
+            }
+        }
+        let started = ContinuousClock.now
+        // A write that holds the writer for a second, like a disk that stopped answering.
+        let stuck = Task { try await insert(1, holdFor: 1_000_000) }
+        try await Task.sleep(for: .milliseconds(50))
+        let queued = Task { try await insert(2) }
+        await #expect(throws: DeadlineExceeded.self) { try await stuck.value }
+        await #expect(throws: DeadlineExceeded.self) { try await queued.value }
+        #expect(ContinuousClock.now - started < .milliseconds(900), "both answered before the writer came back")
+        // Once the writer is back, new writes go through; the queued one, whose caller was told
+        // it failed, was never run. The stuck one had started, so it committed.
+        try await Task.sleep(for: .seconds(1))
+        try await insert(3)
+        let values = try await writer.write { connection in
+            let statement = try connection.statement("SELECT v FROM t ORDER BY v")
+            var values: [Int64] = []
+            while try statement.step() { values.append(statement.int64(0)) }
+            return values
+        }
+        #expect(values == [1, 3])
     }
 }

@@ -15,6 +15,9 @@
 public protocol EventStore: Sendable {
     /// Stores events for one tenant with, per event, the destination ids it is routed to.
     ///
+    /// Answers within the store's own commit timeout: a store that cannot commit in time throws
+    /// (`DeadlineExceeded`), and ingest answers 503.
+    ///
     /// - Returns: per event, true when it was new, false when its id was already stored.
     func append(_ events: [RetentionEvent], routes: [[String]]) async throws -> [Bool]
 
