@@ -5,6 +5,9 @@
 #
 #   scripts/bench-ingest.sh            # release binary (.build-release or .build/release)
 #
+# The disk's own ceiling (fdatasync'd appends, small and 1 MiB, in the same folder) is measured
+# in the same run too: batched ingest is bound by the bytes written per event.
+#
 # Needs wrk and nginx-light (installed with apt-get if missing). Every request carries new event
 # ids: the bodies are generated and signed before the run (scripts/rrtool.py gen-bodies) and
 # scripts/bench-ingest.lua sends each once; if they run out before the duration, the rate is
@@ -21,8 +24,8 @@ esac
 
 DURATION="${BENCH_DURATION:-10}"
 CONNS="${BENCH_CONNECTIONS:-64}"
-SINGLE_BODIES="${BENCH_SINGLE_BODIES:-200000}"
-BATCH_BODIES="${BENCH_BATCH_BODIES:-3500}"
+SINGLE_BODIES="${BENCH_SINGLE_BODIES:-300000}"
+BATCH_BODIES="${BENCH_BATCH_BODIES:-8000}"
 BATCH_SIZE="${BENCH_BATCH_SIZE:-100}"
 SECRET="bench-secret"
 LUA="$RR_SCRIPTS/bench-ingest.lua"
@@ -109,6 +112,10 @@ run_wrk hummingbird-single 1 "http://127.0.0.1:$CEILING_PORT/v1/tenants/single/e
 run_wrk hummingbird-batch "$BATCH_SIZE" "http://127.0.0.1:$CEILING_PORT/v1/tenants/batch/events" "$RR_DIR/batch.bodies" cycle
 rr_stop_pid "$CEILING_PID" 5
 
+# ---- the disk's ceiling: synced appends in the folder the router's store will use ------------
+rr_log "disk ceiling: python3 scripts/rrtool.py disk-ceiling --dir $RR_DIR"
+python3 "$RR_TOOL" disk-ceiling --dir "$RR_DIR" >"$RR_DIR/disk.json"
+
 # ---- the router ------------------------------------------------------------------------------
 rr_router_json
 rr_tenant single "$SECRET" '[{"id": "archive", "type": "file", "settings": {"path": "'"$RR_DIR"'/out/single.ndjson"}}]'
@@ -170,8 +177,8 @@ rr_stop_router 30
 errors=$(rr_errors_in_log)
 
 # ---- the table -------------------------------------------------------------------------------
-python3 - "$RESULTS" "$RR_DIR/e2e.tsv" <<EOF
-import sys
+python3 - "$RESULTS" "$RR_DIR/e2e.tsv" "$RR_DIR/disk.json" <<EOF
+import json, sys
 rows = {}
 for line in open(sys.argv[1]):
     label, per, rest = line.rstrip("\n").split("\t")
@@ -195,6 +202,15 @@ for tenant in ("single", "batch"):
         a, b = f"{ceiling}-{tenant}", f"router-{tenant}"
         if a in rows and b in rows:
             print(f"router/{ceiling} {tenant}: {float(rows[b][1]['rps']) / float(rows[a][1]['rps']):.1%} of that ceiling")
+disk = json.load(open(sys.argv[3]))
+event_bytes = float("$batch_bytes") / $BATCH_SIZE
+disk_events = disk["large_mb_per_s"] * 1e6 / event_bytes
+print()
+print(f"disk (same folder, same run): {disk['small_syncs_per_s']:,} fdatasync'd {disk['small_bytes']} B appends/s; "
+      f"{disk['large_mb_per_s']:,.0f} MB/s in fdatasync'd 1 MiB appends = {disk_events:,.0f} events/s of {event_bytes:,.0f} B")
+if "router-batch" in rows:
+    batch_events = float(rows["router-batch"][1]["rps"]) * rows["router-batch"][0]
+    print(f"router/disk batch: {batch_events / disk_events:.1%} of the disk's synced append bandwidth per event")
 print()
 print("end to end (first request sent -> the file destination's NDJSON has every ingested event):")
 for line in open(sys.argv[2]):

@@ -666,6 +666,31 @@ def cmd_summarize(args):
                       "p50": percentile(values, 50), "first": values[0], "last": values[-1]}))
 
 
+def cmd_disk_ceiling(args):
+    """The disk's synced append rates in --dir: small appends each followed by fdatasync
+    (syncs/s), then 1 MiB appends each followed by fdatasync (MB/s)."""
+    def run(block, seconds):
+        path = os.path.join(args.dir, "disk-ceiling.%d" % os.getpid())
+        data = os.urandom(block)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            count = 0
+            started = time.monotonic()
+            while time.monotonic() - started < seconds:
+                os.write(fd, data)
+                os.fdatasync(fd)
+                count += 1
+            elapsed = time.monotonic() - started
+        finally:
+            os.close(fd)
+            os.unlink(path)
+        return count / elapsed
+    small = run(args.small_bytes, args.seconds)
+    large = run(1 << 20, args.seconds)
+    print(json.dumps({"small_bytes": args.small_bytes, "small_syncs_per_s": round(small),
+                      "large_mb_per_s": round(large * (1 << 20) / 1e6, 1)}))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -747,6 +772,12 @@ def main():
     p.add_argument("--timeout", type=float, default=600)
     p.add_argument("--interval", type=float, default=0.02)
     p.set_defaults(func=cmd_line_timeline)
+
+    p = sub.add_parser("disk-ceiling")
+    p.add_argument("--dir", required=True)
+    p.add_argument("--seconds", type=float, default=3)
+    p.add_argument("--small-bytes", type=int, default=2048)
+    p.set_defaults(func=cmd_disk_ceiling)
 
     p = sub.add_parser("summarize")
     p.add_argument("file")

@@ -4,7 +4,7 @@ enum SQLiteSchema {
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = FULL;
         PRAGMA temp_store = MEMORY;
-        PRAGMA cache_size = -16000;
+        PRAGMA cache_size = -8000;
         """
 
     static let version: Int64 = 3

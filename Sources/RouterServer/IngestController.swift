@@ -34,30 +34,9 @@ struct IngestController: Sendable {
             self.reject(tenant: tenant.name, code: refusal.code)
             throw refusal
         }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: self.maxRequestBytes)
-        } catch is NIOTooManyBytesError {
-            self.reject(tenant: tenant.name, code: "body_too_large")
-            throw APIError(
-                .contentTooLarge,
-                code: "body_too_large",
-                message: "the body is larger than the limit of \(self.maxRequestBytes) bytes; send smaller batches"
-            )
-        }
-        let receivedAt = Timestamp.now()
-        let outcome = body.withUnsafeReadableBytes { bytes in
-            self.authenticateAndDecode(bytes, tenant: tenant, request: request, receivedAt: receivedAt)
-        }
-        let events: [RetentionEvent]
-        switch outcome {
-        case .success(let decoded):
-            events = decoded
-        case .failure(let error):
-            self.reject(tenant: tenant.name, code: error.code)
-            context.logger.debug("Ingest refused", metadata: ["tenant.id": "\(tenant.name)", "error.code": "\(error.code)"])
-            throw error
-        }
+        // The body is released once decoded, before the events wait for their commit: 64
+        // batches in flight would otherwise hold their bodies and their events twice over.
+        let events = try await self.receiveEvents(request, tenant: tenant, context: context)
         if let limit = tenant.rateLimit, events.count > limit.burst {
             self.reject(tenant: tenant.name, code: "batch_over_burst")
             throw APIError(
@@ -113,6 +92,34 @@ struct IngestController: Sendable {
             "ids": .array(events.map { .string($0.id) }),
         ]
         return JSONResponse.make(status: .accepted, json: response)
+    }
+
+    /// Collects the body, checks its signature and decodes its events; answers the client's
+    /// mistakes with the error to send.
+    private func receiveEvents(_ request: Request, tenant: TenantConfiguration, context: BasicRequestContext) async throws -> [RetentionEvent] {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: self.maxRequestBytes)
+        } catch is NIOTooManyBytesError {
+            self.reject(tenant: tenant.name, code: "body_too_large")
+            throw APIError(
+                .contentTooLarge,
+                code: "body_too_large",
+                message: "the body is larger than the limit of \(self.maxRequestBytes) bytes; send smaller batches"
+            )
+        }
+        let receivedAt = Timestamp.now()
+        let outcome = body.withUnsafeReadableBytes { bytes in
+            self.authenticateAndDecode(bytes, tenant: tenant, request: request, receivedAt: receivedAt)
+        }
+        switch outcome {
+        case .success(let decoded):
+            return decoded
+        case .failure(let error):
+            self.reject(tenant: tenant.name, code: error.code)
+            context.logger.debug("Ingest refused", metadata: ["tenant.id": "\(tenant.name)", "error.code": "\(error.code)"])
+            throw error
+        }
     }
 
     private func authenticateAndDecode(
