@@ -1,11 +1,13 @@
 -- wrk script for scripts/bench-ingest.sh: sends pre-signed bodies, each once, so that every
 -- request carries new event ids.
 --
---   wrk -t1 -c64 -d10s -s scripts/bench-ingest.lua URL -- BODIES_FILE [once|cycle]
+--   wrk -t1 -c64 -d10s -s scripts/bench-ingest.lua URL -- BODIES_FILE [once|cycle] [RATE]
 --
 -- BODIES_FILE has one request per line: "<hex HMAC-SHA1> <body>" (scripts/rrtool.py gen-bodies).
 -- With `once` (the default) the thread stops when the bodies run out, and done() reports the rate
 -- over the time it actually sent; `cycle` starts over (for a target that ignores ids, e.g. nginx).
+-- RATE (requests/s, one wrk thread) paces the requests: each one is given the next slot of a
+-- 1/RATE schedule shared by all connections (for latency at a fixed load, e.g. half the peak).
 -- done() prints one line "RESULT key=value ..." for the calling script.
 
 local ffi = require("ffi")
@@ -45,6 +47,19 @@ function init(args)
   end
   file:close()
   loaded = #requests
+  rate = tonumber(args[3] or "0") or 0
+  if rate > 0 then
+    next_slot = 0
+    -- wrk asks delay() (in ms) before each request, but only when the function exists, so
+    -- unpaced runs stay on its fast path.
+    function delay()
+      local t = now()
+      if next_slot < t then next_slot = t end
+      local wait = next_slot - t
+      next_slot = next_slot + 1 / rate
+      return math.floor(wait * 1000)
+    end
+  end
   index = 0
   sent = 0
   exhausted = 0

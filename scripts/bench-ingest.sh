@@ -13,8 +13,11 @@
 # scripts/bench-ingest.lua sends each once; if they run out before the duration, the rate is
 # computed over the time they lasted (the table says so).
 #
-# Knobs: BENCH_DURATION (10 s), BENCH_CONNECTIONS (64), BENCH_SINGLE_BODIES (200000),
-# BENCH_BATCH_BODIES (3500), BENCH_BATCH_SIZE (100), BENCH_SKIP_NGINX=1.
+# Latency at half the peak: after the single-event run, wrk sends single events again, paced at
+# half the rate just measured (bench-ingest.lua's RATE), to a third tenant.
+#
+# Knobs: BENCH_DURATION (10 s), BENCH_CONNECTIONS (64), BENCH_SINGLE_BODIES (300000),
+# BENCH_BATCH_BODIES (8000), BENCH_BATCH_SIZE (100), BENCH_SKIP_NGINX=1.
 source "$(dirname "$0")/lib.sh"
 rr_init bench-ingest
 rr_ensure_apt wrk nginx-light
@@ -36,6 +39,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 rr_log "generating $SINGLE_BODIES single-event bodies and $BATCH_BODIES batches of $BATCH_SIZE (signed, distinct ids)"
 python3 "$RR_TOOL" gen-bodies --count "$SINGLE_BODIES" --secret "$SECRET" --prefix s \
   --out "$RR_DIR/single.bodies" >"$RR_DIR/gen-single.json"
+python3 "$RR_TOOL" gen-bodies --count "$((SINGLE_BODIES / 2))" --secret "$SECRET" --prefix h \
+  --out "$RR_DIR/half.bodies" >/dev/null
 python3 "$RR_TOOL" gen-bodies --count "$BATCH_BODIES" --batch "$BATCH_SIZE" --secret "$SECRET" --prefix b \
   --out "$RR_DIR/batch.bodies" >"$RR_DIR/gen-batch.json"
 single_bytes=$(rr_json "$RR_DIR/gen-single.json" 'j["avg_body_bytes"]')
@@ -45,13 +50,13 @@ RESULTS="$RR_DIR/results.tsv"
 : >"$RESULTS"
 COMMANDS=()
 
-# run_wrk LABEL EVENTS_PER_REQUEST URL BODIES MODE: runs wrk, appends a row to $RESULTS.
+# run_wrk LABEL EVENTS_PER_REQUEST URL BODIES MODE [RATE]: runs wrk, appends a row to $RESULTS.
 run_wrk() {
-  local label="$1" per="$2" url="$3" bodies="$4" mode="$5" out="$RR_DIR/wrk-$1.txt"
-  local command="wrk $WRK_OPTS -s scripts/bench-ingest.lua $url -- $(basename "$bodies") $mode"
+  local label="$1" per="$2" url="$3" bodies="$4" mode="$5" rate="${6:-}" out="$RR_DIR/wrk-$1.txt"
+  local command="wrk $WRK_OPTS -s scripts/bench-ingest.lua $url -- $(basename "$bodies") $mode${rate:+ $rate}"
   COMMANDS+=("$label: $command")
   rr_log "$label: $command"
-  wrk $WRK_OPTS -s "$LUA" "$url" -- "$bodies" "$mode" >"$out" 2>&1 || rr_die "wrk failed: $(tail -n 5 "$out")"
+  wrk $WRK_OPTS -s "$LUA" "$url" -- "$bodies" "$mode" $rate >"$out" 2>&1 || rr_die "wrk failed: $(tail -n 5 "$out")"
   local result
   result="$(grep '^RESULT ' "$out" | tail -n 1)"
   [ -n "$result" ] || rr_die "wrk printed no RESULT line: $(tail -n 5 "$out")"
@@ -120,6 +125,7 @@ python3 "$RR_TOOL" disk-ceiling --dir "$RR_DIR" >"$RR_DIR/disk.json"
 rr_router_json
 rr_tenant single "$SECRET" '[{"id": "archive", "type": "file", "settings": {"path": "'"$RR_DIR"'/out/single.ndjson"}}]'
 rr_tenant batch "$SECRET" '[{"id": "archive", "type": "file", "settings": {"path": "'"$RR_DIR"'/out/batch.ndjson"}}]'
+rr_tenant half "$SECRET" '[{"id": "archive", "type": "file", "settings": {"path": "'"$RR_DIR"'/out/half.ndjson"}}]'
 rr_start_router
 rr_sample_rss "$RR_PID" "$RR_DIR/rss.txt" 0.2
 
@@ -165,6 +171,9 @@ watch_start single
 run_wrk router-single 1 "http://127.0.0.1:$RR_PORT/v1/tenants/single/events" "$RR_DIR/single.bodies" once
 watch_finish single "$(rr_now)"
 rss_after_single=$(rr_rss_kb "$RR_PID")
+half_rate=$(python3 -c 'import sys; print(int(float(sys.argv[1].split("rps=")[1].split()[0]) / 2))' "$(grep '^RESULT ' "$RR_DIR/wrk-router-single.txt")")
+sleep 2
+run_wrk router-single-half 1 "http://127.0.0.1:$RR_PORT/v1/tenants/half/events" "$RR_DIR/half.bodies" once "$half_rate"
 watch_start batch
 run_wrk router-batch "$BATCH_SIZE" "http://127.0.0.1:$RR_PORT/v1/tenants/batch/events" "$RR_DIR/batch.bodies" once
 watch_finish batch "$(rr_now)"
@@ -197,6 +206,9 @@ for label, (per, kv) in rows.items():
         note = "bodies ran out after %.1fs (rate over that time)" % float(kv["seconds"])
     print(f"{label:<15}{per:>11}{rps:>11,.0f}{rps * per:>11,.0f}{float(kv['p50_ms']):>9.2f}{float(kv['p99_ms']):>9.2f}"
           f"{float(kv['max_ms']):>9.1f}{int(kv['status_errors']):>9}{errs:>9}  {note}")
+if "router-single-half" in rows:
+    kv = rows["router-single-half"][1]
+    print(f"router p99 at half the single-event peak ({float(kv['rps']):,.0f} requests/s, paced): {float(kv['p99_ms']):.2f} ms (target < 20 ms)")
 for tenant in ("single", "batch"):
     for ceiling in ("nginx", "hummingbird"):
         a, b = f"{ceiling}-{tenant}", f"router-{tenant}"

@@ -1,4 +1,4 @@
-import RouterCore
+@testable import RouterCore
 import Testing
 
 struct JSONParserTests {
@@ -94,5 +94,62 @@ struct JSONParserCaptureTests {
         let text = "{ \"a b\" : [ 1 ,\n\t2 ], \"c\\\" d\": \"x  y\" }"
         let minified = Array(text.utf8).withUnsafeBytes { JSONParser.minify($0) }
         #expect(String(decoding: minified, as: UTF8.self) == #"{"a b":[1,2],"c\" d":"x  y"}"#)
+    }
+}
+
+/// The string scan reads eight bytes at a time: whatever ends a plain run must be found at every
+/// position, across the word boundaries.
+struct JSONStringScanTests {
+    static func validate(_ body: [UInt8]) -> Result<Void, JSONParseError> {
+        body.withUnsafeBytes { JSONParser.parseCapturing($0, key: "properties", validateOnly: true) }.map { _ in () }
+    }
+
+    static func body(value: [UInt8]) -> [UInt8] {
+        Array(#"{"event":"save","properties":{"k":""#.utf8) + value + Array(#""}}"#.utf8)
+    }
+
+    @Test(arguments: 0..<24)
+    func everyKindOfSpecialByteIsSeenAtEveryOffset(offset: Int) throws {
+        let before = [UInt8](repeating: UInt8(ascii: "a"), count: offset)
+        let after = [UInt8](repeating: UInt8(ascii: "b"), count: 11)
+        // An escape, a quoted quote and multi-byte UTF-8 are fine.
+        for fine in [Array(#"\n"#.utf8), Array(#"\""#.utf8), Array("é".utf8), Array("😀".utf8)] {
+            let result = Self.validate(Self.body(value: before + fine + after))
+            #expect((try? result.get()) != nil, "\(fine) at \(offset)")
+        }
+        // A raw control character and a broken UTF-8 byte are refused.
+        guard case .failure(let control) = Self.validate(Self.body(value: before + [0x01] + after)) else {
+            Issue.record("a control character at \(offset) was accepted")
+            return
+        }
+        #expect(control.code == .syntax)
+        guard case .failure(let broken) = Self.validate(Self.body(value: before + [0xFF] + after)) else {
+            Issue.record("a broken UTF-8 byte at \(offset) was accepted")
+            return
+        }
+        #expect(broken.code == .invalidUTF8)
+        // An unescaped quote ends the string there: what follows is not JSON.
+        #expect((try? Self.validate(Self.body(value: before + [UInt8(ascii: "\"")] + after)).get()) == nil)
+    }
+
+    @Test(arguments: 0..<24)
+    func aRepeatedKeyOfEveryLengthIsFound(length: Int) {
+        let key = String(repeating: "k", count: length)
+        let body = Array(#"{"event":"save","properties":{"\#(key)":1,"x":2,"\#(key)":3}}"#.utf8)
+        guard case .failure(let error) = Self.validate(body) else {
+            Issue.record("a repeated key of length \(length) was accepted")
+            return
+        }
+        #expect(error.code == .duplicateKey)
+    }
+
+    @Test func capturedTextIsCopiedWhenCompactAndMinifiedWhenSpaced() throws {
+        let compact = Array(#"{"event":"save","properties":{"a b":"x  y","n":[1,2]}}"#.utf8)
+        let (_, texts) = try compact.withUnsafeBytes { try JSONParser.parseCapturingText($0, key: "properties").get() }
+        #expect(texts[-1].map { String(decoding: $0, as: UTF8.self) } == #"{"a b":"x  y","n":[1,2]}"#)
+        let spaced = Array(#"{"batch":[{"event":"save","properties":{"a":1}},{"event":"save","properties": { "a b" : "x  y" , "n" : [ 1, 2 ] }}]}"#.utf8)
+        let (_, batchTexts) = try spaced.withUnsafeBytes { try JSONParser.parseCapturingText($0, key: "properties").get() }
+        #expect(batchTexts[0].map { String(decoding: $0, as: UTF8.self) } == #"{"a":1}"#)
+        #expect(batchTexts[1].map { String(decoding: $0, as: UTF8.self) } == #"{"a b":"x  y","n":[1,2]}"#)
     }
 }

@@ -23,23 +23,15 @@ public struct IngestDecoder: Sendable {
     ///   - receivedAt: when the request arrived.
     /// - Throws: `IngestError` naming the field and the reason.
     public func decode(_ body: some Collection<UInt8>, tenant: String, receivedAt: Timestamp) throws(IngestError) -> [RetentionEvent] {
-        let parsed: Result<(JSONValue, [Int: Range<Int>]), JSONParseError>? = body.withContiguousStorageIfAvailable { buffer in
-            let raw = UnsafeRawBufferPointer(buffer)
-            return JSONParser.parseCapturing(raw, key: "properties", validateOnly: true, maxDepth: self.limits.maxDepth).map { document, ranges in
-                (document, ranges)
-            }
+        let parsed: Result<(JSONValue, [Int: [UInt8]]), JSONParseError>? = body.withContiguousStorageIfAvailable { buffer in
+            JSONParser.parseCapturingText(UnsafeRawBufferPointer(buffer), key: "properties", maxDepth: self.limits.maxDepth)
         }
         let document: JSONValue
         var encoded: [Int: [UInt8]] = [:]
         switch parsed {
-        case .success(let (value, ranges))?:
+        case .success(let (value, texts))?:
             document = value
-            body.withContiguousStorageIfAvailable { buffer in
-                let raw = UnsafeRawBufferPointer(buffer)
-                for (index, range) in ranges {
-                    encoded[index] = JSONParser.minify(UnsafeRawBufferPointer(rebasing: raw[range]))
-                }
-            }
+            encoded = texts
         case .failure(let error)?:
             throw Self.ingestError(error)
         case nil:

@@ -18,6 +18,10 @@ public struct JSONParser {
     private var captures: [Int: Range<Int>] = [:]
     /// When true, captured object values are validated but not built (they read as `[:]`).
     private var skipCaptured = false
+    /// Set when `skipWhitespace` moves: tells whether a captured value's text is already compact.
+    private var whitespaceSkipped = false
+    /// Captures whose text holds insignificant white space.
+    private var spacedCaptures: Set<Int> = []
 
     private init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.bytes = bytes
@@ -74,6 +78,27 @@ public struct JSONParser {
         return parser.parseDocument().map { ($0, parser.captures) }
     }
 
+    /// Like `parseCapturing` with `validateOnly`, returning each captured value's text without
+    /// insignificant white space: copied as it is when the parser skipped none inside it (the
+    /// usual compact body), else through `minify`.
+    static func parseCapturingText(
+        _ bytes: UnsafeRawBufferPointer,
+        key: String,
+        maxDepth: Int = Self.defaultMaxDepth
+    ) -> Result<(JSONValue, [Int: [UInt8]]), JSONParseError> {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.captureKey = key
+        parser.skipCaptured = true
+        return parser.parseDocument().map { document in
+            var texts: [Int: [UInt8]] = [:]
+            for (index, range) in parser.captures {
+                let text = UnsafeRawBufferPointer(rebasing: bytes[range])
+                texts[index] = parser.spacedCaptures.contains(index) ? Self.minify(text) : Array(text)
+            }
+            return (document, texts)
+        }
+    }
+
     /// Copies a JSON text without insignificant white space (one line, same tokens).
     public static func minify(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var output: [UInt8] = []
@@ -113,7 +138,9 @@ public struct JSONParser {
     private mutating func skipWhitespace() {
         while self.index < self.bytes.count {
             switch self.bytes[self.index] {
-            case 0x20, 0x09, 0x0a, 0x0d: self.index += 1
+            case 0x20, 0x09, 0x0a, 0x0d:
+                self.index += 1
+                self.whitespaceSkipped = true
             default: return
             }
         }
@@ -170,13 +197,16 @@ public struct JSONParser {
                 value = try self.parseValue(depth: depth)
                 self.inBatch = false
             } else if let captureKey = self.captureKey, key == captureKey, depth == 1 || (depth == 3 && self.inBatch) {
+                self.whitespaceSkipped = false
                 if self.skipCaptured, self.current == UInt8(ascii: "{") {
                     try self.skipValue(depth: depth)
                     value = .object([:])
                 } else {
                     value = try self.parseValue(depth: depth)
                 }
-                self.captures[depth == 1 ? -1 : self.topLevelElement] = valueStart..<self.index
+                let capture = depth == 1 ? -1 : self.topLevelElement
+                self.captures[capture] = valueStart..<self.index
+                if self.whitespaceSkipped { self.spacedCaptures.insert(capture) }
             } else {
                 value = try self.parseValue(depth: depth)
             }
@@ -287,6 +317,12 @@ public struct JSONParser {
         let start = self.index
         var ascii = true
         while self.index < self.bytes.count {
+            // Eight plain bytes at a time: the sample's properties are mostly such runs.
+            while self.index + 8 <= self.bytes.count,
+                !Self.hasSpecialStringByte(self.bytes.loadUnaligned(fromByteOffset: self.index, as: UInt64.self)) {
+                self.index += 8
+            }
+            guard self.index < self.bytes.count else { break }
             let byte = self.bytes[self.index]
             if byte == UInt8(ascii: "\"") {
                 let content = UnsafeRawBufferPointer(rebasing: self.bytes[start..<self.index])
@@ -306,6 +342,20 @@ public struct JSONParser {
             self.index += 1
         }
         throw self.error(.syntax, "unterminated string")
+    }
+
+    /// True when one of the eight bytes in `word` ends a plain run inside a string: a quote, a
+    /// backslash, a control character or a byte of a multi-byte UTF-8 sequence. (Each test is
+    /// exact about whether any byte matches, though not about which one.)
+    private static func hasSpecialStringByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let quoteByte = (quote &- ones) & ~quote
+        let backslashByte = (backslash &- ones) & ~backslash
+        let controlByte = (word &- ones &* 0x20) & ~word
+        return (quoteByte | backslashByte | controlByte | word) & highs != 0
     }
 
     /// Checks number syntax and moves past it.
