@@ -9,8 +9,8 @@
 # by the time from wrk's first request until the tenants' NDJSON files (one file destination per
 # instance; the union is counted) hold every ingested event.
 #
-# Knobs: BENCH_DURATION (10 s), BENCH_CONNECTIONS (64), BENCH_SINGLE_BODIES (150000),
-# BENCH_BATCH_BODIES (2000), BENCH_BATCH_SIZE (100), BENCH_SETUPS ("sqlite postgres-1 postgres-2").
+# Knobs: BENCH_DURATION (10 s), BENCH_CONNECTIONS (64), BENCH_SINGLE_BODIES (250000),
+# BENCH_BATCH_BODIES (5000), BENCH_BATCH_SIZE (100), BENCH_SETUPS ("sqlite postgres-1 postgres-2").
 source "$(dirname "$0")/lib.sh"
 rr_init bench-postgres
 rr_ensure_apt wrk
@@ -20,8 +20,8 @@ esac
 
 DURATION="${BENCH_DURATION:-10}"
 CONNS="${BENCH_CONNECTIONS:-64}"
-SINGLE_BODIES="${BENCH_SINGLE_BODIES:-150000}"
-BATCH_BODIES="${BENCH_BATCH_BODIES:-2000}"
+SINGLE_BODIES="${BENCH_SINGLE_BODIES:-250000}"
+BATCH_BODIES="${BENCH_BATCH_BODIES:-5000}"
 BATCH_SIZE="${BENCH_BATCH_SIZE:-100}"
 SETUPS="${BENCH_SETUPS:-sqlite postgres-1 postgres-2}"
 SECRET="bench-secret"
