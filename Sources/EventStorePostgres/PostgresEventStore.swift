@@ -150,8 +150,14 @@ public final class PostgresEventStore: EventStore, Service {
     /// Runs one store operation within the configured timeout (the database gone away, the
     /// pool unable to connect), so ingest, delivery and shutdown never hang on it.
     func bounded<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        try await self.readableErrors { try await withDeadline(self.operationTimeout, body) }
+    }
+
+    /// Runs `body`, turning a missed deadline and the driver's errors into `PostgresStoreError`s
+    /// that name the database and the server's message.
+    func readableErrors<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         do {
-            return try await withDeadline(self.operationTimeout, body)
+            return try await body()
         } catch is DeadlineExceeded {
             throw PostgresStoreError.unreachable(url: self.url, reason: "no answer within \(self.operationTimeout)")
         } catch let error as PSQLError {
@@ -175,7 +181,8 @@ public final class PostgresEventStore: EventStore, Service {
         precondition(events.count == routes.count, "one route list per event")
         guard !events.isEmpty else { return [] }
         // The batcher bounds the whole wait, queued and running, by the operation timeout.
-        return try await self.batcher.append(events, routes: routes)
+        let batcher = self.batcher
+        return try await self.readableErrors { try await batcher.append(events, routes: routes) }
     }
 
     /// Stores events of any tenants in one statement (atomic, one round trip whatever the

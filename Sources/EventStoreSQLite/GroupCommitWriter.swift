@@ -30,8 +30,8 @@ final class GroupCommitWriter: Sendable {
     /// Runs `body` in the next group transaction and returns its result once committed.
     ///
     /// With a `limit`, the caller gets `DeadlineExceeded` once that much time has passed (a disk
-    /// that stopped answering): its write is skipped if it has not started, and otherwise may
-    /// still commit.
+    /// that stopped answering): its write is skipped if it has not started by then, and otherwise
+    /// may still commit.
     func write<T: Sendable>(within limit: Duration? = nil, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         guard let limit else {
             return try await withCheckedThrowingContinuation { continuation in
@@ -101,7 +101,9 @@ final class GroupCommitWriter: Sendable {
             return
         }
         var failed = false
-        for job in jobs {
+        // A job whose caller stopped waiting while earlier ones ran is skipped (its answer was
+        // given: the deadline's).
+        for job in jobs where !job.abandoned() {
             do {
                 defer { connection.resetUsedStatements() }
                 try job.work(connection)
@@ -135,6 +137,10 @@ final class GroupCommitWriter: Sendable {
             return
         }
         for job in jobs {
+            if job.abandoned() {
+                outcomes.append(nil)
+                continue
+            }
             do {
                 try connection.execute("SAVEPOINT job")
                 do {

@@ -51,7 +51,11 @@ enum StoredProperties {
         if first == UInt8(ascii: "{") { return Array(blob) }
         guard first == Self.compressedTag, blob.count > Self.headerSize, let base = blob.baseAddress else { throw .notAnObject }
         let length = Self.textSize(blob)
-        guard length > 0, length <= Int(LZ4_MAX_INPUT_SIZE) else { throw .damaged("recorded length \(length)") }
+        // LZ4 expands a block at most about 255 times: a larger recorded length is damage, and
+        // must not become a huge allocation.
+        guard length > 0, length <= Int(LZ4_MAX_INPUT_SIZE), length <= (blob.count - Self.headerSize) * 255 else {
+            throw .damaged("recorded length \(length) for \(blob.count - Self.headerSize) compressed bytes")
+        }
         let text = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
             let read = LZ4_decompress_safe(
                 base.advanced(by: Self.headerSize).assumingMemoryBound(to: CChar.self),

@@ -58,6 +58,10 @@ struct StoredPropertiesTests {
         var longer = blob
         longer[1] &+= 1
         #expect(throws: StoredPropertiesError.self) { try longer.withUnsafeBytes { try StoredProperties.decode($0) } }
+        // A damaged length asking for 2 GB is refused before anything is allocated.
+        var huge = blob
+        huge.replaceSubrange(1..<5, with: [0xFF, 0xFF, 0xFF, 0x7E])
+        #expect(throws: StoredPropertiesError.self) { try huge.withUnsafeBytes { try StoredProperties.decode($0) } }
         var garbage = blob
         for index in 5..<garbage.count { garbage[index] = 0xFF }
         #expect(throws: StoredPropertiesError.self) { try garbage.withUnsafeBytes { try StoredProperties.decode($0) } }

@@ -44,7 +44,9 @@ public final class DeadlineSweeper: Sendable {
             return (Registration(id: state.nextID), start)
         }
         if startSweeping {
-            Task { await self.sweep() }
+            // Detached: the loop outlives the request that happened to start it, and must not
+            // take on its priority or task-local values.
+            Task.detached { await self.sweep() }
         }
         return registration
     }
