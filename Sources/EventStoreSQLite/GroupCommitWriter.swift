@@ -91,70 +91,36 @@ final class GroupCommitWriter: Sendable {
     }
 
     /// Commits `jobs` in one transaction. The usual case, where no write fails, runs them one
-    /// after another; if one fails, the transaction is rolled back and run again with each job in
-    /// its own savepoint, so only the failing one is refused.
-    private func commit(_ jobs: [Job], on connection: SQLiteConnection) {
+    /// after another; if one fails, the transaction is rolled back and run again `isolating`
+    /// each job in its own savepoint, so only the failing one is refused.
+    private func commit(_ jobs: [Job], on connection: SQLiteConnection, isolating: Bool = false) {
         do {
             try connection.execute("BEGIN IMMEDIATE")
         } catch {
             for job in jobs { job.complete(error) }
             return
         }
-        var failed = false
-        // A job whose caller stopped waiting while earlier ones ran is skipped (its answer was
-        // given: the deadline's).
-        for job in jobs where !job.abandoned() {
-            do {
-                defer { connection.resetUsedStatements() }
-                try job.work(connection)
-            } catch {
-                failed = true
-                break
-            }
-        }
-        if failed {
-            try? connection.execute("ROLLBACK")
-            self.commitIsolatingFailures(jobs, on: connection)
-            return
-        }
-        do {
-            try connection.execute("COMMIT")
-        } catch {
-            try? connection.execute("ROLLBACK")
-            for job in jobs { job.complete(error) }
-            return
-        }
-        for job in jobs { job.complete(nil) }
-    }
-
-    private func commitIsolatingFailures(_ jobs: [Job], on connection: SQLiteConnection) {
         var outcomes: [(any Error)?] = []
         outcomes.reserveCapacity(jobs.count)
-        do {
-            try connection.execute("BEGIN IMMEDIATE")
-        } catch {
-            for job in jobs { job.complete(error) }
-            return
-        }
         for job in jobs {
-            if job.abandoned() {
+            // A job whose caller stopped waiting while earlier ones ran is skipped (its answer
+            // was given: the deadline's).
+            guard !job.abandoned() else {
                 outcomes.append(nil)
                 continue
             }
+            if isolating {
+                outcomes.append(Self.runInSavepoint(job, on: connection))
+                continue
+            }
             do {
-                try connection.execute("SAVEPOINT job")
-                do {
-                    defer { connection.resetUsedStatements() }
-                    try job.work(connection)
-                    try connection.execute("RELEASE job")
-                    outcomes.append(nil)
-                } catch {
-                    try connection.execute("ROLLBACK TO job")
-                    try connection.execute("RELEASE job")
-                    outcomes.append(error)
-                }
+                defer { connection.resetUsedStatements() }
+                try job.work(connection)
+                outcomes.append(nil)
             } catch {
-                outcomes.append(error)
+                try? connection.execute("ROLLBACK")
+                self.commit(jobs, on: connection, isolating: true)
+                return
             }
         }
         do {
@@ -166,6 +132,25 @@ final class GroupCommitWriter: Sendable {
         }
         for (job, outcome) in zip(jobs, outcomes) {
             job.complete(outcome)
+        }
+    }
+
+    /// Runs `job` in its own savepoint, rolled back alone if it fails; returns its error.
+    private static func runInSavepoint(_ job: Job, on connection: SQLiteConnection) -> (any Error)? {
+        do {
+            try connection.execute("SAVEPOINT job")
+            do {
+                defer { connection.resetUsedStatements() }
+                try job.work(connection)
+                try connection.execute("RELEASE job")
+                return nil
+            } catch {
+                try connection.execute("ROLLBACK TO job")
+                try connection.execute("RELEASE job")
+                return error
+            }
+        } catch {
+            return error
         }
     }
 }
