@@ -22,27 +22,26 @@ enum StoredProperties {
     /// The column value for `json`.
     static func encode(_ json: [UInt8]) -> [UInt8] {
         guard json.count >= Self.minimumToCompress, json.count <= Int(LZ4_MAX_INPUT_SIZE) else { return json }
-        // Only worth it when it saves space: LZ4 gives up (returns 0) once the output would not
-        // be smaller than the text.
         let capacity = json.count - Self.headerSize - 1
-        var blob = [UInt8](repeating: 0, count: Self.headerSize + capacity)
         let length = UInt32(json.count)
-        blob[0] = Self.compressedTag
-        for index in 0..<4 { blob[1 + index] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(index))) }
-        let written: Int32 = json.withUnsafeBytes { input in
-            blob.withUnsafeMutableBytes { output in
-                guard let source = input.baseAddress, let destination = output.baseAddress else { return 0 }
-                return LZ4_compress_default(
-                    source.assumingMemoryBound(to: CChar.self),
-                    destination.advanced(by: Self.headerSize).assumingMemoryBound(to: CChar.self),
+        // Uninitialized: LZ4 writes what is kept, and clearing 2 KB per event showed in profiles.
+        let blob = [UInt8](unsafeUninitializedCapacity: Self.headerSize + capacity) { output, count in
+            count = 0
+            guard let destination = output.baseAddress else { return }
+            output[0] = Self.compressedTag
+            for index in 0..<4 { output[1 + index] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(index))) }
+            let written = json.withUnsafeBytes { input in
+                LZ4_compress_default(
+                    input.baseAddress?.assumingMemoryBound(to: CChar.self),
+                    UnsafeMutableRawPointer(destination + Self.headerSize).assumingMemoryBound(to: CChar.self),
                     Int32(input.count),
                     Int32(capacity)
                 )
             }
+            if written > 0 { count = Self.headerSize + Int(written) }
         }
-        guard written > 0 else { return json }
-        blob.removeLast(capacity - Int(written))
-        return blob
+        // LZ4 returns 0 once the output would not be smaller than the text: keep the text.
+        return blob.isEmpty ? json : blob
     }
 
     /// The JSON object text stored in `blob`.

@@ -56,7 +56,7 @@ public final class DeadlineSweeper: Sendable {
         _ = self.state.withLock { $0.entries.removeValue(forKey: registration.id) }
     }
 
-    /// The number of registrations still waiting (for tests and metrics).
+    /// The number of registrations still waiting (tests check that answered waits leave none).
     public var pending: Int {
         self.state.withLock { $0.entries.count }
     }
