@@ -10,6 +10,10 @@ extension PostgresEventStore {
             let attempts = commit.attempts
             let retries = commit.retries
             let dead = commit.deadLetters
+            let rollup = AttemptRollup(commit.attempts)
+            let failure = rollup.lastFailure
+            let minutes = rollup.minutes
+            let latency = (0..<LatencyBuckets.count).map { bucket in minutes.map { $0.latency[bucket] } }
             // One statement, so it is atomic and one round trip. Every change is conditional on
             // `fence` (this instance holds the lease), and the answer says whether it did.
             let rows = try await self.client.query(
@@ -22,12 +26,20 @@ extension PostgresEventStore {
                       AND expires_at > \(unescaped: PostgresSchema.nowMilliseconds)
                     FOR SHARE
                 ), state AS (
-                    INSERT INTO retention_router.partitions (tenant, destination, head_failures, failing_since, paused_until)
+                    -- The last failure is kept until a later commit records another.
+                    INSERT INTO retention_router.partitions (tenant, destination, head_failures, failing_since, paused_until,
+                        last_failure_at, last_failure_code, last_failure_message, last_failure_status)
                     SELECT \(partition.tenant), \(partition.destination), \(commit.state.headFailures)::int4,
-                           \(commit.state.failingSince?.millisecondsSince1970)::int8, \(commit.state.pausedUntil?.millisecondsSince1970)::int8
+                           \(commit.state.failingSince?.millisecondsSince1970)::int8, \(commit.state.pausedUntil?.millisecondsSince1970)::int8,
+                           \(failure?.at.millisecondsSince1970)::int8, \(failure?.reason.code)::text, \(failure?.reason.message)::text,
+                           \(failure?.reason.status)::int4
                     FROM fence
                     ON CONFLICT (tenant, destination) DO UPDATE SET head_failures = excluded.head_failures,
-                        failing_since = excluded.failing_since, paused_until = excluded.paused_until
+                        failing_since = excluded.failing_since, paused_until = excluded.paused_until,
+                        last_failure_at = coalesce(excluded.last_failure_at, partitions.last_failure_at),
+                        last_failure_code = CASE WHEN excluded.last_failure_at IS NULL THEN partitions.last_failure_code ELSE excluded.last_failure_code END,
+                        last_failure_message = CASE WHEN excluded.last_failure_at IS NULL THEN partitions.last_failure_message ELSE excluded.last_failure_message END,
+                        last_failure_status = CASE WHEN excluded.last_failure_at IS NULL THEN partitions.last_failure_status ELSE excluded.last_failure_status END
                 ), taken AS (
                     DELETE FROM retention_router.pending
                     WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
@@ -69,6 +81,29 @@ extension PostgresEventStore {
                         AS a(seq, attempt, at, outcome, status, code, message, latency)
                     WHERE EXISTS (SELECT 1 FROM fence)
                     ON CONFLICT DO NOTHING
+                ), minutes AS (
+                    -- One row per minute the attempts fall in, summed before the statement.
+                    INSERT INTO retention_router.delivery_minutes (tenant, destination, minute_start_ms, delivered, failed,
+                        latency_5, latency_10, latency_25, latency_50, latency_100, latency_250,
+                        latency_500, latency_1000, latency_2500, latency_5000, latency_10000, latency_slower)
+                    SELECT \(partition.tenant), \(partition.destination), m.*
+                    FROM unnest(\(minutes.map(\.start))::int8[], \(minutes.map(\.delivered))::int8[], \(minutes.map(\.failed))::int8[],
+                                \(latency[0])::int8[], \(latency[1])::int8[], \(latency[2])::int8[], \(latency[3])::int8[],
+                                \(latency[4])::int8[], \(latency[5])::int8[], \(latency[6])::int8[], \(latency[7])::int8[],
+                                \(latency[8])::int8[], \(latency[9])::int8[], \(latency[10])::int8[], \(latency[11])::int8[]) AS m
+                    WHERE EXISTS (SELECT 1 FROM fence)
+                    ON CONFLICT (tenant, destination, minute_start_ms) DO UPDATE SET
+                        delivered = delivery_minutes.delivered + excluded.delivered, failed = delivery_minutes.failed + excluded.failed,
+                        latency_5 = delivery_minutes.latency_5 + excluded.latency_5, latency_10 = delivery_minutes.latency_10 + excluded.latency_10,
+                        latency_25 = delivery_minutes.latency_25 + excluded.latency_25, latency_50 = delivery_minutes.latency_50 + excluded.latency_50,
+                        latency_100 = delivery_minutes.latency_100 + excluded.latency_100,
+                        latency_250 = delivery_minutes.latency_250 + excluded.latency_250,
+                        latency_500 = delivery_minutes.latency_500 + excluded.latency_500,
+                        latency_1000 = delivery_minutes.latency_1000 + excluded.latency_1000,
+                        latency_2500 = delivery_minutes.latency_2500 + excluded.latency_2500,
+                        latency_5000 = delivery_minutes.latency_5000 + excluded.latency_5000,
+                        latency_10000 = delivery_minutes.latency_10000 + excluded.latency_10000,
+                        latency_slower = delivery_minutes.latency_slower + excluded.latency_slower
                 )
                 SELECT count(*)::int8 FROM fence
                 """,

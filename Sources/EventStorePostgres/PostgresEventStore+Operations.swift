@@ -14,6 +14,7 @@ extension PostgresEventStore {
                   AND (\(query.until?.millisecondsSince1970)::int8 IS NULL OR failed_at < \(query.until?.millisecondsSince1970)::int8)
                   AND (\(query.after?.sequence)::int8 IS NULL OR seq < \(query.after?.sequence)::int8
                        OR (seq = \(query.after?.sequence)::int8 AND destination > \(query.after?.destination)::text))
+                  AND (\(query.reason)::text IS NULL OR code = \(query.reason)::text)
                 ORDER BY seq DESC, destination LIMIT \(max(1, min(query.limit, 1000)))
                 """,
                 logger: self.logger
@@ -41,15 +42,21 @@ extension PostgresEventStore {
         try await self.bounded {
             // One statement moves the selected dead letters into the retry set, due now.
             let ids: [String]
-            let destination: String?
-            let since: Int64?
+            let filter: DeadLetterQuery
             let byIDs: Bool
             switch selection {
             case .ids(let selected, let only):
-                (ids, destination, since, byIDs) = (selected, only, nil, true)
+                (ids, filter, byIDs) = (selected, DeadLetterQuery(destination: only), true)
             case .destination(let only, let after):
-                (ids, destination, since, byIDs) = ([], only, after?.millisecondsSince1970, false)
+                (ids, filter, byIDs) = ([], DeadLetterQuery(destination: only, since: after), false)
+            case .matching(let query):
+                // The same condition `countDeadLetters` counts with.
+                (ids, filter, byIDs) = ([], query, false)
             }
+            let destination = filter.destination
+            let since = filter.since?.millisecondsSince1970
+            let until = filter.until?.millisecondsSince1970
+            let reason = filter.reason
             // Under the maintenance lock: a prune running at the same moment must not delete an
             // event this replay is moving back into delivery.
             return try await self.withMaintenanceLock { connection in
@@ -59,6 +66,8 @@ extension PostgresEventStore {
                     SELECT d.destination, d.seq FROM retention_router.dead_letters d
                     WHERE d.tenant = \(tenant) AND (\(destination)::text IS NULL OR d.destination = \(destination)::text)
                       AND (\(since)::int8 IS NULL OR d.failed_at >= \(since)::int8)
+                      AND (\(until)::int8 IS NULL OR d.failed_at < \(until)::int8)
+                      AND (\(reason)::text IS NULL OR d.code = \(reason)::text)
                       AND (NOT \(byIDs) OR d.seq IN (SELECT e.seq FROM retention_router.events e WHERE e.tenant = \(tenant) AND e.id = ANY(\(ids)::text[])))
                 ), moved AS (
                     DELETE FROM retention_router.dead_letters d USING selected s
@@ -193,6 +202,11 @@ extension PostgresEventStore {
 
     public func prune(receivedBefore cutoff: Timestamp, after: Int64, limit: Int) async throws -> PruneProgress {
         try await self.bounded {
+            // Once per scan (each starts after 0): per-minute totals older than two days go too.
+            if after == 0 {
+                let oldest = Timestamp.now().adding(.zero - AttemptRollup.retention).millisecondsSince1970
+                try await self.client.query("DELETE FROM retention_router.delivery_minutes WHERE minute_start_ms < \(oldest)", logger: self.logger)
+            }
             // Sequences are an identity column and never reused, so the newest rows may go too.
             return try await self.withMaintenanceLock { connection in
             let rows = try await connection.query(

@@ -55,6 +55,10 @@ public final class PostgresEventStore: EventStore, Service {
             ("application_name", "retention-router"),
             ("statement_timeout", "\(timeoutMilliseconds)"),
             ("idle_in_transaction_session_timeout", "\(timeoutMilliseconds * 3)"),
+            // Every statement is short: compiling one (which the planner starts above an
+            // estimated cost that the per-row subqueries of the event list reach) takes longer
+            // than running it.
+            ("jit", "off"),
         ]
         // The pool logs each failed connection attempt; the store says it once per retry instead.
         var poolLogger = logger

@@ -46,6 +46,9 @@ public struct PostgresMigrator: Sendable {
             do {
                 // Held until COMMIT; a second instance waits here, then finds nothing to do.
                 try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLock))", logger: logger)
+                // Building an index over a large events table takes longer than one store
+                // operation may; the caller's deadline bounds the migration instead.
+                try await connection.query("SET LOCAL statement_timeout = 0", logger: logger)
                 try await connection.query("CREATE SCHEMA IF NOT EXISTS retention_router", logger: logger)
                 try await connection.query(
                     """

@@ -104,7 +104,49 @@ enum PostgresSchema {
                 PRIMARY KEY (tenant, destination, seq, at, attempt)
             );
             """
-        )
+        ),
+        (
+            2,
+            // The operator console: a tenant's events newest first, dead letters by reason, each
+            // partition's last failure, and per-minute delivery totals that `commit` keeps (one
+            // count column per `LatencyBuckets` bucket, in `latencyColumns`).
+            """
+            CREATE INDEX events_tenant_seq ON retention_router.events (tenant, seq);
+            CREATE INDEX dead_letters_code ON retention_router.dead_letters (tenant, code, failed_at);
+            ALTER TABLE retention_router.partitions
+                ADD COLUMN last_failure_at BIGINT,
+                ADD COLUMN last_failure_code TEXT,
+                ADD COLUMN last_failure_message TEXT,
+                ADD COLUMN last_failure_status INTEGER;
+            CREATE TABLE retention_router.delivery_minutes (
+                tenant TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                minute_start_ms BIGINT NOT NULL,
+                delivered BIGINT NOT NULL DEFAULT 0,
+                failed BIGINT NOT NULL DEFAULT 0,
+                latency_5 BIGINT NOT NULL DEFAULT 0,
+                latency_10 BIGINT NOT NULL DEFAULT 0,
+                latency_25 BIGINT NOT NULL DEFAULT 0,
+                latency_50 BIGINT NOT NULL DEFAULT 0,
+                latency_100 BIGINT NOT NULL DEFAULT 0,
+                latency_250 BIGINT NOT NULL DEFAULT 0,
+                latency_500 BIGINT NOT NULL DEFAULT 0,
+                latency_1000 BIGINT NOT NULL DEFAULT 0,
+                latency_2500 BIGINT NOT NULL DEFAULT 0,
+                latency_5000 BIGINT NOT NULL DEFAULT 0,
+                latency_10000 BIGINT NOT NULL DEFAULT 0,
+                latency_slower BIGINT NOT NULL DEFAULT 0,
+                PRIMARY KEY (tenant, destination, minute_start_ms)
+            );
+            CREATE INDEX delivery_minutes_time ON retention_router.delivery_minutes (minute_start_ms);
+            """
+        ),
+    ]
+
+    /// The `delivery_minutes` column of each `LatencyBuckets` bucket, in bucket order.
+    static let latencyColumns = [
+        "latency_5", "latency_10", "latency_25", "latency_50", "latency_100", "latency_250",
+        "latency_500", "latency_1000", "latency_2500", "latency_5000", "latency_10000", "latency_slower",
     ]
 
     /// The newest version this router knows.

@@ -10,7 +10,7 @@ extension SQLiteEventStore {
                 SELECT destination, seq, event_id, attempts, code, message, status, failed_at FROM dead_letters
                 WHERE tenant = ?1 AND (?2 IS NULL OR destination = ?2)
                   AND (?3 IS NULL OR failed_at >= ?3) AND (?4 IS NULL OR failed_at < ?4)
-                  AND (?5 IS NULL OR seq < ?5 OR (seq = ?5 AND destination > ?7))
+                  AND (?5 IS NULL OR seq < ?5 OR (seq = ?5 AND destination > ?7)) AND (?8 IS NULL OR code = ?8)
                 ORDER BY seq DESC, destination LIMIT ?6
                 """
             )
@@ -20,6 +20,7 @@ extension SQLiteEventStore {
             statement.bind(4, query.until?.millisecondsSince1970)
             statement.bind(5, query.after?.sequence)
             statement.bind(7, query.after?.destination)
+            statement.bind(8, query.reason)
             statement.bind(6, Int64(max(1, min(query.limit, 1000))))
             var records: [DeadLetterRecord] = []
             while try statement.step() {
@@ -70,6 +71,12 @@ extension SQLiteEventStore {
                 lookup.bind(2, destination)
                 lookup.bind(3, since?.millisecondsSince1970)
                 while try lookup.step() { targets.append((destination, lookup.int64(0))) }
+            case .matching(let query):
+                // The same condition `countDeadLetters` counts with.
+                let filter = DeadLetterFilter(tenant: tenant, query: query)
+                let lookup = try connection.statement("SELECT destination, seq FROM dead_letters WHERE \(filter.condition) ORDER BY seq")
+                filter.bind(lookup)
+                while try lookup.step() { targets.append((lookup.string(0), lookup.int64(1))) }
             }
             let schedule = try connection.statement(
                 """
@@ -201,7 +208,10 @@ extension SQLiteEventStore {
     }
 
     public func prune(receivedBefore cutoff: Timestamp, after: Int64, limit: Int) async throws -> PruneProgress {
-        try await self.writer.write { connection in
+        let now = Timestamp.now()
+        return try await self.writer.write { connection in
+            // Once per scan (each starts after 0): per-minute totals older than two days go too.
+            if after == 0 { try Self.pruneMinutes(before: now, on: connection) }
             // The newest event is never pruned: SQLite hands out MAX(seq) + 1 for new rows, so
             // deleting the top row would reuse sequences at or below the cursors.
             let candidates = try connection.statement(

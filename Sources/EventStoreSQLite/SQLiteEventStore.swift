@@ -198,15 +198,22 @@ public final class SQLiteEventStore: EventStore, Service {
     }
 
     public func commit(_ commit: DeliveryCommit) async throws {
+        let rollup = AttemptRollup(commit.attempts)
         try await self.writer.write { connection in
             let partition = commit.partition
+            // The last failure is kept until a later commit records another.
             let upsert = try connection.statement(
                 """
-                INSERT INTO partitions (tenant, destination, cursor, head_failures, failing_since, paused_until)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                INSERT INTO partitions (tenant, destination, cursor, head_failures, failing_since, paused_until,
+                    last_failure_at, last_failure_code, last_failure_message, last_failure_status)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                 ON CONFLICT (tenant, destination) DO UPDATE SET
                     cursor = max(cursor, excluded.cursor), head_failures = excluded.head_failures,
-                    failing_since = excluded.failing_since, paused_until = excluded.paused_until
+                    failing_since = excluded.failing_since, paused_until = excluded.paused_until,
+                    last_failure_at = coalesce(excluded.last_failure_at, last_failure_at),
+                    last_failure_code = CASE WHEN excluded.last_failure_at IS NULL THEN last_failure_code ELSE excluded.last_failure_code END,
+                    last_failure_message = CASE WHEN excluded.last_failure_at IS NULL THEN last_failure_message ELSE excluded.last_failure_message END,
+                    last_failure_status = CASE WHEN excluded.last_failure_at IS NULL THEN last_failure_status ELSE excluded.last_failure_status END
                 """
             )
             upsert.bind(1, partition.tenant)
@@ -215,7 +222,12 @@ public final class SQLiteEventStore: EventStore, Service {
             upsert.bind(4, Int64(commit.state.headFailures))
             upsert.bind(5, commit.state.failingSince?.millisecondsSince1970)
             upsert.bind(6, commit.state.pausedUntil?.millisecondsSince1970)
+            upsert.bind(7, rollup.lastFailure?.at.millisecondsSince1970)
+            upsert.bind(8, rollup.lastFailure?.reason.code)
+            upsert.bind(9, rollup.lastFailure?.reason.message)
+            upsert.bind(10, rollup.lastFailure?.reason.status.map(Int64.init))
             try upsert.run()
+            try Self.record(rollup, of: partition, on: connection)
             let insertAttempt = try connection.statement(
                 """
                 INSERT OR IGNORE INTO attempts (tenant, destination, seq, attempt, at, outcome, status, code, message, latency_ms)

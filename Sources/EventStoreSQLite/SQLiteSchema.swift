@@ -1,4 +1,5 @@
-/// The store's tables. Version 1.
+/// The store's tables: `create` is version 1, and `migrations` bring any store (a new one too)
+/// to `version`, so a new store and a migrated one end with the same schema.
 enum SQLiteSchema {
     static let pragmas = """
         PRAGMA journal_mode = WAL;
@@ -7,7 +8,7 @@ enum SQLiteSchema {
         PRAGMA cache_size = -8000;
         """
 
-    static let version: Int64 = 3
+    static let version: Int64 = 4
 
     /// Statements that bring a store from version N-1 to N, indexed by N.
     static let migrations: [Int64: String] = [
@@ -35,6 +36,46 @@ enum SQLiteSchema {
         // Properties may now be stored compressed (`StoredProperties`); the tables are unchanged,
         // but a router that knows only version 2 must not read such rows.
         3: "PRAGMA user_version = 3;",
+        // The operator console: a tenant's events newest first, dead letters by reason and in
+        // sequence order, each partition's last failure, and per-minute delivery totals that
+        // `commit` keeps (one count column per `LatencyBuckets` bucket, in `latencyColumns`).
+        4: """
+            CREATE INDEX IF NOT EXISTS events_tenant_seq ON events (tenant, seq);
+            CREATE INDEX IF NOT EXISTS dead_letters_code ON dead_letters (tenant, code, failed_at);
+            CREATE INDEX IF NOT EXISTS dead_letters_seq ON dead_letters (tenant, seq);
+            ALTER TABLE partitions ADD COLUMN last_failure_at INTEGER;
+            ALTER TABLE partitions ADD COLUMN last_failure_code TEXT;
+            ALTER TABLE partitions ADD COLUMN last_failure_message TEXT;
+            ALTER TABLE partitions ADD COLUMN last_failure_status INTEGER;
+            CREATE TABLE IF NOT EXISTS delivery_minutes (
+                tenant TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                minute_start_ms INTEGER NOT NULL,
+                delivered INTEGER NOT NULL DEFAULT 0,
+                failed INTEGER NOT NULL DEFAULT 0,
+                latency_5 INTEGER NOT NULL DEFAULT 0,
+                latency_10 INTEGER NOT NULL DEFAULT 0,
+                latency_25 INTEGER NOT NULL DEFAULT 0,
+                latency_50 INTEGER NOT NULL DEFAULT 0,
+                latency_100 INTEGER NOT NULL DEFAULT 0,
+                latency_250 INTEGER NOT NULL DEFAULT 0,
+                latency_500 INTEGER NOT NULL DEFAULT 0,
+                latency_1000 INTEGER NOT NULL DEFAULT 0,
+                latency_2500 INTEGER NOT NULL DEFAULT 0,
+                latency_5000 INTEGER NOT NULL DEFAULT 0,
+                latency_10000 INTEGER NOT NULL DEFAULT 0,
+                latency_slower INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (tenant, destination, minute_start_ms)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS delivery_minutes_time ON delivery_minutes (minute_start_ms);
+            PRAGMA user_version = 4;
+            """,
+    ]
+
+    /// The `delivery_minutes` column of each `LatencyBuckets` bucket, in bucket order.
+    static let latencyColumns = [
+        "latency_5", "latency_10", "latency_25", "latency_50", "latency_100", "latency_250",
+        "latency_500", "latency_1000", "latency_2500", "latency_5000", "latency_10000", "latency_slower",
     ]
 
     static let create = """

@@ -6,13 +6,23 @@ public struct DeadLetterQuery: Sendable, Equatable {
     public var since: Timestamp?
     /// Only those parked before this time.
     public var until: Timestamp?
+    /// Only those whose failure code is this (e.g. `http_400`).
+    public var reason: String?
     /// Most records in the page (1...1000).
     public var limit: Int
     /// Continue after this record (the last of the previous page).
     public var after: DeadLetterCursor?
 
-    public init(destination: String? = nil, since: Timestamp? = nil, until: Timestamp? = nil, limit: Int = 100, after: DeadLetterCursor? = nil) {
+    public init(
+        destination: String? = nil,
+        since: Timestamp? = nil,
+        until: Timestamp? = nil,
+        reason: String? = nil,
+        limit: Int = 100,
+        after: DeadLetterCursor? = nil
+    ) {
         self.destination = destination
+        self.reason = reason
         self.since = since
         self.until = until
         self.limit = limit
@@ -49,6 +59,9 @@ public enum ReplaySelection: Sendable, Equatable {
     case ids([String], destination: String?)
     /// Every dead letter of a destination parked at or after a time (nil: all of them).
     case destination(String, since: Timestamp?)
+    /// Exactly the dead letters `DeadLetterQuery` matches (its `limit` and `after` are ignored),
+    /// so "replay all N matching" replays the set that was counted when `until` is fixed.
+    case matching(DeadLetterQuery)
 }
 
 /// What a replay did.

@@ -49,6 +49,23 @@ public protocol EventStore: Sendable {
     /// An event and its state at each destination; nil when the tenant has no such id.
     func status(tenant: String, id: String) async throws -> EventStatus?
 
+    /// A tenant's events, newest first, filtered as `query` says, examining at most
+    /// `query.scanLimit` events per call (filters the database applies by index do not count).
+    func events(tenant: String, query: EventQuery) async throws -> EventPage
+
+    /// How many dead letters of a tenant match `query` (its `limit` and `after` are ignored).
+    func countDeadLetters(tenant: String, query: DeadLetterQuery) async throws -> Int
+
+    /// Every partition the store knows, with bounded counts, its last failure and its
+    /// per-minute delivery totals since `since`.
+    func health(since: Timestamp) async throws -> [PartitionHealth]
+
+    /// Makes every waiting retry of `partition` due at `now` and lifts its pause, keeping order
+    /// and ids ("retry now" after a receiver was fixed).
+    ///
+    /// - Returns: how many retries were made due.
+    func retryNow(_ partition: PartitionKey, now: Timestamp) async throws -> Int
+
     /// Backlog and dead-letter counts per partition, and the store's size.
     func statistics() async throws -> StoreStatistics
 

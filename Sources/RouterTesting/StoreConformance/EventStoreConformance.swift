@@ -47,7 +47,10 @@ public enum EventStoreConformance {
     }
 
     /// Every case.
-    public static let cases: [Case] = [
+    public static let cases: [Case] = deliveryCases + eventListCases + healthCases
+
+    /// Appending, delivering, dead letters, replay and pruning.
+    static let deliveryCases: [Case] = [
         Case(name: "appended events read back losslessly, in order, per partition") { storage in
             let store = try await open(storage, leasing: [partition, PartitionKey(tenant: "acme", destination: "other")])
             let inserted = try await store.append([event("a"), event("b", type: .save)], routes: [["file"], ["file", "other"]])
