@@ -129,8 +129,13 @@ extension PostgresEventStore {
                     ), resumed AS (
                         UPDATE retention_router.partitions SET paused_until = NULL
                         WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
+                    ), notified AS (
+                        -- The instance holding the partition may be another one: announcing the
+                        -- tenant wakes its worker, which sees the pause cleared and tries now.
+                        SELECT pg_notify(\(PostgresSchema.arrivalChannel), \(self.instanceID) || E'\\t' || \(partition.tenant))
                     )
-                    SELECT count(*)::int8 FROM made
+                    -- Both scalar subqueries run, so the notice goes out even when no retry was waiting.
+                    SELECT (SELECT count(*) FROM made)::int8 + 0 * (SELECT count(*) FROM notified)
                     """,
                     logger: self.logger
                 )

@@ -140,13 +140,4 @@ struct ConsoleStoreTests {
         #expect(PropertyTextMatcher("Zürich")?.anchor == "rich")
         #expect(PropertyTextMatcher("ok;then")?.anchor == "then")
     }
-
-    @Test func bothStoresShareOneTextMatcherAndRollup() throws {
-        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources").standardized
-        for file in ["PropertyTextMatcher.swift", "AttemptRollup.swift"] {
-            let sqlite = try String(contentsOf: sources.appendingPathComponent("EventStoreSQLite/\(file)"), encoding: .utf8)
-            let postgres = try String(contentsOf: sources.appendingPathComponent("EventStorePostgres/\(file)"), encoding: .utf8)
-            #expect(sqlite == postgres, "\(file) differs between the stores")
-        }
-    }
 }

@@ -1,28 +1,26 @@
-import RouterCore
-
 /// What one commit adds to its partition's per-minute delivery totals and last failure, worked
 /// out from the commit's attempts before the transaction, so the store writes one row per minute
 /// rather than one per attempt.
-struct AttemptRollup: Sendable, Equatable {
+public struct AttemptRollup: Sendable, Equatable {
     /// One minute's additions.
-    struct Minute: Sendable, Equatable {
+    public struct Minute: Sendable, Equatable {
         /// The minute's start, in milliseconds since 1970.
-        var start: Int64
+        public var start: Int64
         /// Attempts that delivered.
-        var delivered: Int64 = 0
+        public var delivered: Int64 = 0
         /// Attempts that failed (retry or rejected).
-        var failed: Int64 = 0
+        public var failed: Int64 = 0
         /// Attempts per `LatencyBuckets` bucket.
-        var latency = [Int64](repeating: 0, count: LatencyBuckets.count)
+        public var latency = [Int64](repeating: 0, count: LatencyBuckets.count)
     }
 
     /// The minutes the attempts fall in, oldest first.
-    var minutes: [Minute]
+    public var minutes: [Minute]
     /// The last failed attempt, when there is one.
-    var lastFailure: AttemptFailure?
+    public var lastFailure: AttemptFailure?
 
     /// Sums `attempts` by minute.
-    init(_ attempts: [AttemptRecord]) {
+    public init(_ attempts: [AttemptRecord]) {
         var minutes: [Int64: Minute] = [:]
         var lastFailure: AttemptFailure?
         for attempt in attempts {
@@ -46,11 +44,11 @@ struct AttemptRollup: Sendable, Equatable {
     }
 
     /// The start of the minute `time` falls in, in milliseconds since 1970.
-    static func minuteStart(_ time: Timestamp) -> Int64 {
+    public static func minuteStart(_ time: Timestamp) -> Int64 {
         let milliseconds = time.millisecondsSince1970
         return milliseconds - ((milliseconds % 60_000) + 60_000) % 60_000
     }
 
     /// How long the per-minute totals are kept: pruning deletes older minutes.
-    static let retention: Duration = .seconds(2 * 86_400)
+    public static let retention: Duration = .seconds(2 * 86_400)
 }

@@ -1,5 +1,4 @@
 import Foundation
-import RouterCore
 
 /// Matches `EventQuery.text` against an event's properties (JSON object text): true when a
 /// top-level string value contains the text, ignoring case, or a number or boolean is written
@@ -7,7 +6,7 @@ import RouterCore
 ///
 /// Most events of a search do not match, so the JSON text is searched first, with the C
 /// library, for the query's `anchor`; text without it cannot match and is never parsed.
-struct PropertyTextMatcher: Sendable {
+public struct PropertyTextMatcher: Sendable {
     private let text: String
     private let folded: String
     /// ASCII text that every matching JSON text contains, once its ASCII letters are lowercased,
@@ -19,10 +18,10 @@ struct PropertyTextMatcher: Sendable {
     /// finds equal to Greek characters) and without `k` (the lowercased Kelvin sign). Every other
     /// ASCII character is equal only to itself and no other character lowercases to it, so
     /// however a matching value composes its other characters, the run is in it byte for byte.
-    let anchor: String?
+    public let anchor: String?
 
     /// A matcher for `text`; nil when there is nothing to search for.
-    init?(_ text: String?) {
+    public init?(_ text: String?) {
         guard let text, !text.isEmpty else { return nil }
         self.text = text
         self.folded = text.lowercased()
@@ -43,7 +42,7 @@ struct PropertyTextMatcher: Sendable {
     }
 
     /// True when `json`, an object's text, has a matching top-level value.
-    func matches(_ json: [UInt8]) -> Bool {
+    public func matches(_ json: [UInt8]) -> Bool {
         if let anchor = self.anchor, !Self.hasEscapes(json) {
             let found = String(decoding: json, as: UTF8.self).lowercased().withCString { haystack in
                 anchor.withCString { needle in strstr(haystack, needle) != nil }
