@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -125,8 +126,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "RouterConsole",
+            dependencies: [
+                "RouterCore",
+                "Signing",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RouterServer",
             dependencies: [
+                "RouterConsole",
                 "RouterCore",
                 "Signing",
                 "EventStoreSQLite",
@@ -255,6 +270,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RouterConsoleTests",
+            dependencies: ["RouterConsole", "RouterCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

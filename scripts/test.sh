@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: builds everything once with warnings as errors, runs every test (Swift
-# Testing), then the fault proofs against the built binary (kill -9, an outage, a hanging
+# Testing), then the console's browser tests (Chromium through Selenium), then the fault proofs against the built binary (kill -9, an outage, a hanging
 # neighbour, and two instances on one PostgreSQL with one killed), each of which prints lost=0
 # or fails.
 #
@@ -29,6 +29,13 @@ fi
 swift build --build-tests -Xswiftc -warnings-as-errors
 swift test --skip-build
 export ROUTER_BIN="${ROUTER_BIN:-.build/debug/retention-router}"
+# The console in a real headless Chromium (Selenium), on SQLite and on two PostgreSQL instances.
+screenshots="${RR_SCREENSHOTS:-.build/console-screenshots}"
+echo "== scripts/console-test.py (screenshots in $screenshots)"
+scripts/console-test.py --store sqlite --screenshots "$screenshots"
+if [ -n "${ROUTER_TEST_POSTGRES_URL:-}" ]; then
+  scripts/console-test.py --store postgres
+fi
 for proof in crash-test outage-test isolation-test failover-test; do
   echo "== scripts/$proof.sh ($ROUTER_BIN)"
   "scripts/$proof.sh"

@@ -1,9 +1,10 @@
 import Hummingbird
+import RouterConsole
 import RouterCore
 
 /// `GET /healthz`: the process is up and serving HTTP.
 struct HealthController: Sendable {
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<RouterRequestContext>) {
         router.get("/healthz") { _, _ in
             JSONResponse.make(status: .ok, json: ["status": "ok"])
         }

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import RouterConsole
 import CoreMetrics
 import Logging
 import NIOCore
@@ -19,13 +20,13 @@ struct IngestController: Sendable {
     let maxRequestBytes: Int
     let decoder: IngestDecoder
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<RouterRequestContext>) {
         router.post("/v1/tenants/:tenant/events") { request, context in
             try await self.ingest(request, context: context)
         }
     }
 
-    func ingest(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func ingest(_ request: Request, context: RouterRequestContext) async throws -> Response {
         let tenantName = context.parameters.get("tenant") ?? ""
         guard let tenant = self.tenants.tenant(named: tenantName) else {
             throw APIError(.notFound, code: "unknown_tenant", message: "no tenant named \"\(tenantName)\" is configured", field: "tenant")
@@ -96,7 +97,7 @@ struct IngestController: Sendable {
 
     /// Collects the body, checks its signature and decodes its events; answers the client's
     /// mistakes with the error to send.
-    private func receiveEvents(_ request: Request, tenant: TenantConfiguration, context: BasicRequestContext) async throws -> [RetentionEvent] {
+    private func receiveEvents(_ request: Request, tenant: TenantConfiguration, context: RouterRequestContext) async throws -> [RetentionEvent] {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: self.maxRequestBytes)

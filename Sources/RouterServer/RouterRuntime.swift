@@ -3,6 +3,7 @@ import EventStorePostgres
 import EventStoreSQLite
 import Foundation
 import Hummingbird
+import RouterConsole
 import Logging
 import NIOCore
 import NIOPosix
@@ -53,7 +54,10 @@ public struct RouterRuntime: Sendable {
         let logger = options.logger
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.redirectConfiguration = .disallow
-        clientConfiguration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        clientConfiguration.timeout = .init(connect: .seconds(5), read: .seconds(30))
+        // A refused connection fails the attempt at once (`connection_refused`) instead of being
+        // retried silently until the request's deadline; the delivery worker owns the retries.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let resolve = { (path: String) in Self.resolve(path, against: options.baseDirectory) }
         let dataDirectory = resolve(configuration.dataDirectory)
@@ -125,7 +129,7 @@ public struct RouterRuntime: Sendable {
             )
         }
         let authenticator = AdminAuthenticator(token: adminToken)
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: RouterRequestContext.self)
         HealthController().addRoutes(to: router)
         MetricsController(registry: prometheus, monitor: monitor).addRoutes(to: router)
         IngestController(
@@ -137,8 +141,22 @@ public struct RouterRuntime: Sendable {
             maxRequestBytes: configuration.maxRequestBytes,
             decoder: IngestDecoder(limits: IngestLimits(maxBatchEvents: configuration.maxBatchEvents))
         ).addRoutes(to: router)
-        OperationsController(tenants: tenants, store: store, supervisor: supervisor, authenticator: authenticator).addRoutes(to: router)
+        let operations = OperatorService(
+            store: store,
+            tenants: { tenants.all() },
+            wake: { supervisor.notify($0) },
+            liftPause: { supervisor.retryNow($0) }
+        )
+        OperationsController(tenants: tenants, store: store, supervisor: supervisor, authenticator: authenticator, service: operations)
+            .addRoutes(to: router)
+        try ConsoleController(
+            service: operations,
+            configuration: .init(adminToken: adminToken, secureCookies: !Self.isLoopback(configuration.listen.host)),
+            logger: logger
+        ).addRoutes(to: router)
         AdminController(reloader: reloader, authenticator: authenticator).addRoutes(to: router)
+        // Last, so it wraps only the not-found responder.
+        router.add(middleware: UnmatchedRouteMiddleware(routes: router.routes))
         logger.notice(
             "Configuration loaded",
             metadata: [
@@ -165,6 +183,11 @@ public struct RouterRuntime: Sendable {
             },
             logger: logger
         )
+    }
+
+    /// True for addresses only this machine can reach, where cookies need not be `Secure`.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// Joins a relative path to `base`; absolute paths are kept.

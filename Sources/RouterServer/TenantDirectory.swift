@@ -15,6 +15,11 @@ public final class TenantDirectory: Sendable {
         self.tenants.withLock { $0[name] }
     }
 
+    /// Every tenant, sorted by name.
+    public func all() -> [TenantConfiguration] {
+        self.tenants.withLock { Array($0.values) }.sorted { $0.name < $1.name }
+    }
+
     /// Replaces every tenant at once (a reload).
     public func replace(_ tenants: [TenantConfiguration]) {
         let map = Dictionary(tenants.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })

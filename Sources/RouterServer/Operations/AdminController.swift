@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RouterConsole
 import RouterCore
 
 /// `POST /v1/admin/reload` and `PUT /v1/admin/tenants/{tenant}`: change the config live.
@@ -7,7 +8,7 @@ struct AdminController: Sendable {
     let reloader: ConfigReloader
     let authenticator: AdminAuthenticator
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<RouterRequestContext>) {
         router.post("/v1/admin/reload") { request, _ in
             try self.authenticator.authorize(request)
             return Self.answer(await self.reloader.reload())

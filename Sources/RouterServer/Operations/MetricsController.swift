@@ -1,4 +1,5 @@
 import Hummingbird
+import RouterConsole
 import NIOCore
 import Prometheus
 import RouterCore
@@ -8,7 +9,7 @@ struct MetricsController: Sendable {
     let registry: PrometheusCollectorRegistry
     let monitor: StoreMonitor
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<RouterRequestContext>) {
         router.get("/metrics") { _, _ in
             // Gauges are refreshed on scrape so they are never older than the request.
             _ = try? await self.monitor.refresh()

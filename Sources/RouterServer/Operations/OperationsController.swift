@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import RouterConsole
 import RouterCore
 
 /// The operator's routes: where is event X, what failed, send it again. All need the admin token.
@@ -9,8 +10,46 @@ struct OperationsController: Sendable {
     let store: any EventStore
     let supervisor: DeliverySupervisor
     let authenticator: AdminAuthenticator
+    let service: OperatorService
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<RouterRequestContext>) {
+        router.get("/v1/tenants") { request, _ in
+            try self.authenticator.authorize(request)
+            return JSONResponse.make(status: .ok, json: ["tenants": .array(self.tenants.all().map(OperationsJSON.tenant))])
+        }
+        router.get("/v1/tenants/:tenant/events") { request, context in
+            try self.authenticator.authorize(request)
+            let tenant = context.parameters.get("tenant") ?? ""
+            try await self.requireTenant(tenant)
+            let query = try Self.input { () throws(OperatorInputError) in try OperatorFilters.eventQuery(Self.parameters(request)) }
+            return JSONResponse.make(status: .ok, json: OperationsJSON.eventPage(try await self.service.events(tenant: tenant, query: query)))
+        }
+        router.get("/v1/destinations/health") { request, _ in
+            try self.authenticator.authorize(request)
+            let rows = try await self.service.overview(now: .now())
+            return JSONResponse.make(status: .ok, json: ["destinations": .array(rows.map(OperationsJSON.overview))])
+        }
+        router.get("/v1/tenants/:tenant/dead-letters/count") { request, context in
+            try self.authenticator.authorize(request)
+            let tenant = context.parameters.get("tenant") ?? ""
+            try await self.requireTenant(tenant)
+            let now = Timestamp.now()
+            var query = try Self.input { () throws(OperatorInputError) in try OperatorFilters.deadLetterQuery(Self.parameters(request)) }
+            query.until = min(query.until ?? now.adding(.milliseconds(1)), now.adding(.milliseconds(1)))
+            let count = try await self.service.countDeadLetters(tenant: tenant, query: query)
+            return JSONResponse.make(status: .ok, json: ["count": .number(JSONNumber(Int64(count))), "until": .string(query.until?.iso8601 ?? now.iso8601)])
+        }
+        router.post("/v1/tenants/:tenant/destinations/:destination/retry-now") { request, context in
+            try self.authenticator.authorize(request)
+            let tenant = context.parameters.get("tenant") ?? ""
+            let destination = context.parameters.get("destination") ?? ""
+            try await self.requireTenant(tenant)
+            guard self.tenants.tenant(named: tenant)?.destinations.contains(where: { $0.id == destination }) == true else {
+                throw APIError(.notFound, code: "unknown_destination", message: "tenant \(tenant) has no destination \"\(destination)\"", field: "destination")
+            }
+            let count = try await self.service.retryNow(PartitionKey(tenant: tenant, destination: destination))
+            return JSONResponse.make(status: .ok, json: ["retried": .number(JSONNumber(Int64(count)))])
+        }
         router.get("/v1/tenants/:tenant/events/:id") { request, context in
             try self.authenticator.authorize(request)
             return try await self.status(tenant: context.parameters.get("tenant") ?? "", id: context.parameters.get("id") ?? "")
@@ -26,40 +65,48 @@ struct OperationsController: Sendable {
         }
     }
 
-    /// Tenants known to the store include removed ones, so their backlog stays inspectable.
-    private func requireTenant(_ name: String) throws(APIError) {
+    /// The query parameters, the first value of each name.
+    static func parameters(_ request: Request) -> [String: String] {
+        var parameters: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters where parameters[String(name)] == nil {
+            parameters[String(name)] = String(value)
+        }
+        return parameters
+    }
+
+    /// Runs a filter parser, answering its error as 422 naming the parameter.
+    static func input<Value>(_ parse: () throws(OperatorInputError) -> Value) throws(APIError) -> Value {
+        do {
+            return try parse()
+        } catch {
+            throw APIError(.unprocessableContent, code: "invalid_field", message: error.message, field: error.field)
+        }
+    }
+
+    /// Configured tenants, and removed ones whose events the store still holds (so their
+    /// backlog stays inspectable), are known; any other name answers 404 `unknown_tenant`.
+    private func requireTenant(_ name: String) async throws {
         guard Identifier.isValid(name) else {
             throw APIError(.notFound, code: "unknown_tenant", message: "no tenant named \"\(name)\"", field: "tenant")
         }
+        if self.tenants.tenant(named: name) != nil { return }
+        let stored = try await self.store.events(tenant: name, query: EventQuery(limit: 1, scanLimit: 1))
+        guard stored.entries.isEmpty else { return }
+        throw APIError(.notFound, code: "unknown_tenant", message: "no tenant named \"\(name)\" is configured or has events in the store", field: "tenant")
     }
 
     func status(tenant: String, id: String) async throws -> Response {
-        try self.requireTenant(tenant)
+        try await self.requireTenant(tenant)
         guard let status = try await self.store.status(tenant: tenant, id: id) else {
             throw APIError(.notFound, code: "unknown_event", message: "tenant \(tenant) has no event with id \"\(id)\"", field: "id")
         }
-        return JSONResponse.make(status: .ok, json: OperationsJSON.status(status))
+        let detail = EventDetail(status: status, tenant: self.tenants.tenant(named: tenant))
+        return JSONResponse.make(status: .ok, json: OperationsJSON.explainedStatus(status, detail: detail))
     }
 
     func deadLetters(tenant: String, request: Request) async throws -> Response {
-        try self.requireTenant(tenant)
-        let query = request.uri.queryParameters
-        var filter = DeadLetterQuery()
-        filter.destination = query["destination"].map(String.init)
-        filter.since = try Self.timestamp(query["since"].map(String.init), field: "since")
-        filter.until = try Self.timestamp(query["until"].map(String.init), field: "until")
-        if let limit = query["limit"] {
-            guard let value = Int(limit), (1...1000).contains(value) else {
-                throw APIError(.unprocessableContent, code: "invalid_field", message: "must be a whole number from 1 to 1000", field: "limit")
-            }
-            filter.limit = value
-        }
-        if let cursor = query["cursor"] {
-            guard let value = DeadLetterCursor(String(cursor)) else {
-                throw APIError(.unprocessableContent, code: "invalid_field", message: "must be the `next` value of the previous page", field: "cursor")
-            }
-            filter.after = value
-        }
+        try await self.requireTenant(tenant)
+        let filter = try Self.input { () throws(OperatorInputError) in try OperatorFilters.deadLetterQuery(Self.parameters(request)) }
         let page = try await self.store.deadLetters(tenant: tenant, query: filter)
         var body: [String: JSONValue] = ["deadLetters": .array(page.map(OperationsJSON.deadLetter))]
         if page.count == filter.limit, let last = page.last {
@@ -69,7 +116,7 @@ struct OperationsController: Sendable {
     }
 
     func replay(tenant: String, body: [UInt8]) async throws -> Response {
-        try self.requireTenant(tenant)
+        try await self.requireTenant(tenant)
         let document: JSONValue
         do {
             document = try JSONParser.parse(body)
@@ -77,8 +124,7 @@ struct OperationsController: Sendable {
             throw APIError(.badRequest, code: error.code.rawValue, message: error.description)
         }
         let selection = try Self.selection(document)
-        let result = try await self.store.replay(tenant: tenant, selection: selection, now: .now())
-        self.supervisor.notify(result.replayed.keys)
+        let result = try await self.service.replay(tenant: tenant, selection: selection)
         let perDestination = Dictionary(uniqueKeysWithValues: result.replayed.map { ($0.key.destination, JSONValue.number(JSONNumber(Int64($0.value)))) })
         return JSONResponse.make(
             status: .ok,
@@ -101,6 +147,21 @@ struct OperationsController: Sendable {
         case nil: destination = nil
         case .string(let value)?: destination = value
         default: throw APIError(.unprocessableContent, code: "invalid_field", message: "must be a destination id", field: "destination")
+        }
+        if let matching = members["matching"] {
+            guard case .object(let filter) = matching else {
+                throw APIError(.unprocessableContent, code: "invalid_field", message: "must be an object of destination, reason, since, until", field: "matching")
+            }
+            var parameters: [String: String] = [:]
+            for (name, value) in filter {
+                guard ["destination", "reason", "since", "until"].contains(name), case .string(let text) = value else {
+                    throw APIError(.unprocessableContent, code: "invalid_field", message: "takes the strings destination, reason, since and until", field: "matching.\(name)")
+                }
+                parameters[name] = text
+            }
+            var query = try Self.input { () throws(OperatorInputError) in try OperatorFilters.deadLetterQuery(parameters) }
+            query.until = min(query.until ?? Timestamp.now().adding(.milliseconds(1)), Timestamp.now().adding(.milliseconds(1)))
+            return .matching(query)
         }
         if let id = members["id"] {
             guard case .string(let value) = id else {
@@ -144,13 +205,5 @@ struct OperationsController: Sendable {
             )
         }
         return .destination(destination, since: nil)
-    }
-
-    private static func timestamp(_ text: String?, field: String) throws(APIError) -> Timestamp? {
-        guard let text else { return nil }
-        guard let timestamp = Timestamp(iso8601: text) else {
-            throw APIError(.unprocessableContent, code: "invalid_field", message: "must be an ISO-8601 date-time such as 2026-11-25T00:00:00Z", field: field)
-        }
-        return timestamp
     }
 }

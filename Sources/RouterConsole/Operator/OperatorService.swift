@@ -1,0 +1,74 @@
+import RouterCore
+
+/// What an operator can read and change, shared by the JSON API (`/v1/...`) and the console, so
+/// a script can do everything a person can, through the same store queries.
+public struct OperatorService: Sendable {
+    /// The event store.
+    public let store: any EventStore
+    /// The tenants as configured now.
+    public let tenants: @Sendable () -> [TenantConfiguration]
+    /// Wakes the workers of partitions whose queue changed (replay).
+    public let wake: @Sendable (Set<PartitionKey>) -> Void
+    /// Lifts a partition's backoff pause on this instance ("retry now").
+    public let liftPause: @Sendable (PartitionKey) -> Void
+
+    /// Creates the service.
+    public init(
+        store: any EventStore,
+        tenants: @escaping @Sendable () -> [TenantConfiguration],
+        wake: @escaping @Sendable (Set<PartitionKey>) -> Void,
+        liftPause: @escaping @Sendable (PartitionKey) -> Void
+    ) {
+        self.store = store
+        self.tenants = tenants
+        self.wake = wake
+        self.liftPause = liftPause
+    }
+
+    /// The configured tenant named `name`.
+    public func tenant(named name: String) -> TenantConfiguration? {
+        self.tenants().first { $0.name == name }
+    }
+
+    /// One row per tenant × destination, configured or still holding events in the store, worst first.
+    public func overview(now: Timestamp) async throws -> [DestinationOverview] {
+        let health = try await self.store.health(since: now.adding(.seconds(-3600)))
+        return DestinationOverview.rows(tenants: self.tenants(), health: health, now: now)
+    }
+
+    /// A tenant's events, newest first, filtered.
+    public func events(tenant: String, query: EventQuery) async throws -> EventPage {
+        try await self.store.events(tenant: tenant, query: query)
+    }
+
+    /// An event, where it stands at every destination of its tenant, and why.
+    public func eventDetail(tenant: String, id: String) async throws -> EventDetail? {
+        guard let status = try await self.store.status(tenant: tenant, id: id) else { return nil }
+        return EventDetail(status: status, tenant: self.tenant(named: tenant))
+    }
+
+    /// One page of dead letters.
+    public func deadLetters(tenant: String, query: DeadLetterQuery) async throws -> [DeadLetterRecord] {
+        try await self.store.deadLetters(tenant: tenant, query: query)
+    }
+
+    /// How many dead letters match.
+    public func countDeadLetters(tenant: String, query: DeadLetterQuery) async throws -> Int {
+        try await self.store.countDeadLetters(tenant: tenant, query: query)
+    }
+
+    /// Sends dead letters again and wakes their workers.
+    public func replay(tenant: String, selection: ReplaySelection) async throws -> ReplayResult {
+        let result = try await self.store.replay(tenant: tenant, selection: selection, now: .now())
+        self.wake(Set(result.replayed.keys))
+        return result
+    }
+
+    /// Makes every waiting retry of a destination due now and lifts its pause.
+    public func retryNow(_ partition: PartitionKey) async throws -> Int {
+        let count = try await self.store.retryNow(partition, now: .now())
+        self.liftPause(partition)
+        self.wake([partition])
+        return count
+    }
+}

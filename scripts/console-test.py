@@ -1,0 +1,542 @@
+#!/usr/bin/env python3
+"""Drives the operator console in a real headless Chromium against the real router.
+
+Starts the router binary on a scratch config (two tenants, a file sink and two webhook
+destinations pointing at a local receiver that can be told to refuse), sends signed events, and
+checks, as a person would see it: sign-in (a wrong token refused, then 429 after five), the
+overview and its counts moving, finding an event by id and by a property value, its detail with
+attempts, a dead letter made by a 400 replayed from the console and then delivered, "replay all
+matching" replaying exactly the filtered set (two tenants with overlapping ids), CSRF, XSS, a
+not-routed event with its reason, and sign-out. Saves a screenshot of each view.
+
+With --store postgres (needs ROUTER_TEST_POSTGRES_URL) it runs the same flow on two instances
+sharing one PostgreSQL database, and checks that a session made on one is accepted by the other.
+
+Usage: scripts/console-test.py [--store sqlite|postgres] [--bin PATH] [--screenshots DIR]
+Needs: python3, selenium (pip), chromium and chromium-driver (Debian). Loopback only.
+"""
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+TOKEN = "console-test-admin-token"
+INGEST_SECRET = "demo-secret"
+XSS_SCRIPT = "<script>window.__xss = 1</script>"
+XSS_IMG = '"><img src=x onerror="window.__xss = 2">'
+
+CHECKS = {"passed": 0, "failed": 0}
+
+
+def log(message):
+    print(f"[console-test {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def check(condition, what):
+    if condition:
+        CHECKS["passed"] += 1
+        log(f"ok: {what}")
+    else:
+        CHECKS["failed"] += 1
+        log(f"FAILED: {what}")
+        raise AssertionError(what)
+
+
+def eventually(probe, what, timeout=15.0, interval=0.2):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    check(False, f"{what} (within {timeout:.0f} s; last saw {last!r})")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# A webhook receiver that accepts or refuses with 400, and records what it accepted.
+
+
+class Receiver:
+    def __init__(self):
+        self.refuse = True
+        self.unavailable = True  # /slow/... answers 503 while this holds
+        self.accepted = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("content-length", "0"))
+                body = self.rfile.read(length)
+                expected = "sha256=" + hmac.new(b"hook-secret", body, hashlib.sha256).hexdigest()
+                if self.headers.get("x-hub-signature-256") != expected:
+                    self.answer(401, b'{"error":"bad signature"}')
+                    return
+                if self.path.startswith("/slow/") and receiver.unavailable:
+                    self.answer(503, b'{"error":"down for maintenance"}')
+                    return
+                if receiver.refuse and not self.path.startswith("/slow/"):
+                    self.answer(400, b'{"error":"customer_id is required"}')
+                    return
+                with receiver.lock:
+                    receiver.accepted.append(json.loads(body).get("id"))
+                self.answer(200, b"{}")
+
+            def answer(self, status, body):
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def ids(self):
+        with self.lock:
+            return list(self.accepted)
+
+
+# ---------------------------------------------------------------------------------------------
+# The router
+
+
+def fresh_database(url):
+    """A new, empty database on the server of `url` (so earlier runs' event ids are not duplicates)."""
+    name = f"rr_console_{os.getpid()}_{int(time.time())}"
+    subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", f"CREATE DATABASE {name}"], check=True)
+    parts = urllib.parse.urlsplit(url)
+    return name, urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+def drop_database(url, name):
+    subprocess.run(["psql", url, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+
+
+def write_config(directory, receiver_port, store):
+    os.makedirs(os.path.join(directory, "tenants"), exist_ok=True)
+    router = {
+        "listen": {"host": "127.0.0.1", "port": 0},
+        "dataDirectory": os.path.join(directory, "data"),
+        "tenantsDirectory": os.path.join(directory, "tenants"),
+        "allowPrivateAddresses": True,
+        "adminToken": {"env": "ROUTER_ADMIN_TOKEN"},
+    }
+    if store == "postgres":
+        router["store"] = {"kind": "postgres", "url": {"env": "CONSOLE_TEST_DATABASE_URL"}, "leaseSeconds": 5}
+    with open(os.path.join(directory, "router.json"), "w") as handle:
+        json.dump(router, handle)
+    hook = lambda path: {"url": f"http://127.0.0.1:{receiver_port}/{path}", "secrets": ["hook-secret"],
+                         "scheme": "x-hub-signature-256", "retrySchedule": [1]}
+    for name in ("demo", "other"):
+        tenant = {
+            "name": name,
+            "ingest": {"scheme": "x-hub-signature", "secrets": [INGEST_SECRET]},
+            "destinations": [
+                {"id": "archive", "type": "file", "settings": {"path": os.path.join(directory, "data", "{tenant}.ndjson")}},
+                {"id": "crm", "type": "webhook", "events": ["cancel", "save"], "settings": hook(f"{name}/crm")},
+                {"id": "alerts", "type": "webhook", "events": ["cancel"], "settings": hook(f"{name}/alerts")},
+            ],
+        }
+        with open(os.path.join(directory, "tenants", f"{name}.json"), "w") as handle:
+            json.dump(tenant, handle)
+    # A tenant whose receiver is down, with a 5-minute backoff: only "Retry now" brings it back soon.
+    slow = {"name": "slow", "ingest": {"scheme": "x-hub-signature", "secrets": [INGEST_SECRET]},
+            "destinations": [{"id": "hook", "type": "webhook", "settings": dict(hook("slow/hook"), retrySchedule=[300])}]}
+    with open(os.path.join(directory, "tenants", "slow.json"), "w") as handle:
+        json.dump(slow, handle)
+
+
+class Router:
+    def __init__(self, binary, directory, name, instance):
+        self.port = free_port()
+        self.log_path = os.path.join(directory, f"{name}.log")
+        environment = dict(os.environ, ROUTER_ADMIN_TOKEN=TOKEN)
+        self.process = subprocess.Popen(
+            [binary, "serve", "--config", os.path.join(directory, "router.json"), "--port", str(self.port),
+             "--instance-id", instance, "--log-level", "info"],
+            stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT, env=environment, cwd=directory,
+        )
+        eventually(lambda: self.get("/healthz")[0] == 200, f"router {name} answers /healthz", timeout=60)
+
+    def request(self, method, path, body=None, headers=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.read(), dict(response.getheaders())
+        except OSError:
+            return 0, b"", {}
+        finally:
+            connection.close()
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers=headers)
+
+    def ingest(self, tenant, events):
+        body = json.dumps({"batch": events}).encode()
+        signature = hmac.new(INGEST_SECRET.encode(), body, hashlib.sha1).hexdigest()
+        status, answer, _ = self.request("POST", f"/v1/tenants/{tenant}/events", body,
+                                         {"content-type": "application/json", "x-hub-signature": signature})
+        check(status == 202, f"ingest of {len(events)} event(s) for {tenant} answered 202 (got {status} {answer[:200]!r})")
+
+    def api(self, path):
+        status, body, _ = self.get(path, {"authorization": f"Bearer {TOKEN}"})
+        return status, (json.loads(body) if body.startswith(b"{") else None)
+
+    def state(self, tenant, event_id, destination):
+        """The event's state at one destination per the JSON API; None when unknown."""
+        status, body = self.api(f"/v1/tenants/{tenant}/events/{urllib.parse.quote(event_id)}")
+        if status != 200:
+            return None
+        return next((d["state"] for d in body["destinations"] if d["id"] == destination), None)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def event(event_id, kind="cancel", **properties):
+    base = {"app_id": "app-1", "user_id": "user-" + event_id, "session": "s-1",
+            "field.cancel.account.internal_id": "acct-" + event_id}
+    base.update(properties)
+    return {"event": kind, "messageId": event_id, "properties": base}
+
+
+# ---------------------------------------------------------------------------------------------
+# The browser
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800",
+                     "--force-device-scale-factor=1", "--lang=en-US"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+
+
+class Console:
+    def __init__(self, driver, router, screenshots):
+        self.driver = driver
+        self.router = router
+        self.screenshots = screenshots
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.router.port}{path}"
+
+    def open(self, path):
+        self.driver.get(self.url(path))
+
+    def text(self):
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def find(self, css):
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def finds(self, css):
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def shot(self, name):
+        if not self.screenshots:
+            return
+        os.makedirs(self.screenshots, exist_ok=True)
+        height = self.driver.execute_script("return Math.min(document.documentElement.scrollHeight, 1400)")
+        self.driver.set_window_size(1280, max(800, height))
+        path = os.path.join(self.screenshots, f"console-{name}.png")
+        self.driver.save_screenshot(path)
+        self.driver.set_window_size(1280, 800)
+        log(f"screenshot {path}")
+
+    def sign_in(self, token):
+        self.open("/console/")
+        self.find("#token").send_keys(token)
+        self.submit("form[action='/console/sign-in'] button")
+
+    def submit(self, css):
+        """Clicks a submit button and waits until the next page has replaced this one."""
+        page = self.find("html")
+        self.find(css).click()
+        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(page))
+        WebDriverWait(self.driver, 15).until(lambda driver: driver.execute_script("return document.readyState") == "complete")
+
+    def session_cookie(self):
+        cookie = self.driver.get_cookie("rr_console")
+        return cookie["value"] if cookie else None
+
+    def csrf(self):
+        return self.find("input[name=csrf]").get_attribute("value")
+
+    def overview_cell(self, tenant, destination, test):
+        row = self.find(f"tr[data-partition='{tenant}/{destination}']")
+        return row.find_element(By.CSS_SELECTOR, f"[data-test={test}]").text
+
+
+def run(arguments):
+    binary = os.path.abspath(arguments.bin)
+    scratch = tempfile.mkdtemp(prefix="rr-console-test.")
+    database = None
+    if arguments.store == "postgres":
+        database, os.environ["CONSOLE_TEST_DATABASE_URL"] = fresh_database(os.environ["ROUTER_TEST_POSTGRES_URL"])
+    receiver = Receiver()
+    write_config(scratch, receiver.port, arguments.store)
+    routers = [Router(binary, scratch, "a", "console-a")]
+    if arguments.store == "postgres":
+        routers.append(Router(binary, scratch, "b", "console-b"))
+    router = routers[0]
+    driver = browser()
+    console = Console(driver, router, arguments.screenshots)
+    try:
+        # Sign-in: the form, a wrong token refused, then the right one.
+        console.open("/console/")
+        check("/console/sign-in" in driver.current_url, "an anonymous visit to /console/ lands on the sign-in form")
+        headers = router.get("/console/sign-in")[2]
+        csp = headers.get("Content-Security-Policy", "")
+        check("default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp,
+              f"console pages carry a strict Content-Security-Policy ({csp})")
+        check(headers.get("X-Content-Type-Options") == "nosniff" and headers.get("Referrer-Policy") == "same-origin",
+              "console pages carry nosniff and Referrer-Policy: same-origin")
+        console.shot("sign-in")
+        console.sign_in("not-the-token")
+        check("not the admin token" in console.text(), "a wrong token shows the form again with an error")
+        check(console.session_cookie() is None, "a wrong token sets no session cookie")
+        console.sign_in(TOKEN)
+        check(driver.current_url.rstrip("/").endswith("/console"), "the admin token signs in and lands on the overview")
+        cookie = driver.get_cookie("rr_console")
+        check(cookie and cookie.get("httpOnly") and cookie.get("sameSite") == "Strict" and not cookie.get("secure"),
+              f"the session cookie is HttpOnly, SameSite=Strict, and not Secure on loopback ({cookie})")
+
+        # The overview lists the tenants; its counts move after events are sent.
+        check(len(console.finds("tr[data-partition='demo/archive']")) == 1, "the overview lists demo/archive")
+        before = int(console.overview_cell("demo", "archive", "delivered-1h").replace(",", ""))
+        router.ingest("demo", [event(f"ok-{n}", "page_loaded") for n in range(5)])
+        router.ingest("demo", [event("jane-cancel", "cancel", **{"field.cancel.email": "jane@example.com"})])
+
+        def archive_count():
+            console.open("/console/")
+            return int(console.overview_cell("demo", "archive", "delivered-1h").replace(",", "")) >= before + 6
+        eventually(archive_count, "the overview's delivered count for demo/archive grows by the 6 events sent")
+
+        # A dead letter: the receiver answers 400 for crm and alerts.
+        eventually(lambda: router.state("demo", "jane-cancel", "crm") == "dead", "jane-cancel is dead at crm after the receiver's 400")
+        console.open("/console/")
+        check(console.find("tr[data-partition='demo/crm'] [data-test=dead]").text != "0", "the overview shows crm's dead letter")
+        hint = console.find("tr[data-partition='demo/crm'] [data-test=hint]").text
+        check("answered 400" in hint, f"the overview explains the last failure in plain language ({hint})")
+        console.shot("overview")
+
+        # Find the event by id, and by a property value.
+        console.open("/console/tenants/demo/events?id=jane-cancel")
+        check(len(console.finds("tr[data-event-id='jane-cancel']")) == 1, "the events page finds jane-cancel by id")
+        console.open("/console/tenants/demo/events")
+        console.find("input[name=q]").send_keys("JANE@example.com")
+        console.submit("form.filters button")
+        rows = console.finds("tr[data-event-id]")
+        check([row.get_attribute("data-event-id") for row in rows] == ["jane-cancel"],
+              "a search by property value (case-insensitive) finds exactly jane-cancel")
+        check("looked through" in console.find("[data-test=scan]").text, "the search says how far it looked")
+        console.open("/console/tenants/demo/events")
+        console.shot("events")
+
+        # Its detail: state and why per destination, attempts, the stored JSON.
+        console.open("/console/tenants/demo/events/jane-cancel")
+        crm = console.find("section[data-destination=crm]")
+        check(crm.find_element(By.CSS_SELECTOR, "[data-test=state]").text == "dead", "the detail shows crm: dead")
+        check("400" in crm.text and "customer_id is required" in crm.text, "the attempts show the status and the response body")
+        archive = console.find("section[data-destination=archive]")
+        check("Delivered at" in archive.text, "the detail shows when archive delivered it")
+        check("jane@example.com" in console.find("[data-test=json]").text, "the detail shows the event as stored")
+        console.shot("event")
+
+        # A not-routed event shows its reason.
+        console.open("/console/tenants/demo/events/ok-0")
+        why = console.find("section[data-destination=crm] [data-test=why]").text
+        check("Not routed" in why and "page_loaded" in why, f"a page_loaded event says why crm never got it ({why})")
+
+        # Replay from the console after the receiver is fixed: then delivered.
+        receiver.refuse = False
+        console.open("/console/tenants/demo/dead-letters?destination=crm")
+        check(console.find("[data-test=match-count]").text == "1", "the dead-letters page counts crm's one dead letter")
+        console.shot("dead-letters")
+        console.find("input[name=select][value='crm jane-cancel']").click()
+        console.submit("[data-test=replay-selected]")
+        check("Replayed 1 dead letter" in console.text(), "replaying the selected row reports 1 replayed")
+        eventually(lambda: "jane-cancel" in receiver.ids(), "the receiver gets jane-cancel after the replay")
+        eventually(lambda: router.state("demo", "jane-cancel", "crm") == "delivered", "jane-cancel is delivered at crm after the replay")
+
+        # "Replay all matching": exactly the filtered set, never another tenant's or destination's.
+        receiver.refuse = True
+        shared = [event(f"bulk-{n}", "cancel") for n in range(4)]
+        router.ingest("demo", shared)
+        router.ingest("other", shared)
+
+        def dead_counts():
+            counts = {}
+            for tenant in ("demo", "other"):
+                for destination in ("crm", "alerts"):
+                    counts[(tenant, destination)] = router.api(
+                        f"/v1/tenants/{tenant}/dead-letters/count?destination={destination}")[1]["count"]
+            return counts
+        eventually(lambda: all(value == 4 for key, value in dead_counts().items() if key != ("demo", "alerts"))
+                   and dead_counts()[("demo", "alerts")] == 5, "4 new dead letters at each webhook of both tenants")
+        receiver.refuse = False
+        console.open("/console/tenants/demo/dead-letters?destination=crm&reason=http_400")
+        check(console.find("[data-test=match-count]").text == "4", "the filter destination=crm reason=http_400 counts 4")
+        check("Replay all 4 matching" in console.find("[data-test=replay-all]").text, "the button states the exact count")
+        console.submit("[data-test=replay-all]")
+        check("Replayed 4 dead letters" in console.text(), "replay all matching reports 4 replayed")
+        counts = dead_counts()
+        check(counts[("demo", "crm")] == 0, "demo's crm dead letters are all replayed")
+        check(counts[("demo", "alerts")] == 5, "demo's alerts dead letters (outside the filter) stay")
+        check(counts[("other", "crm")] == 4 and counts[("other", "alerts")] == 4, "the other tenant's dead letters (same ids) stay")
+        eventually(lambda: sum(1 for i in receiver.ids() if i and i.startswith("bulk-")) >= 4,
+                   "the receiver gets the 4 replayed events")
+
+        # "Retry now" on a paused destination, after its receiver is fixed.
+        router.ingest("slow", [event("slow-1", "cancel")])
+        eventually(lambda: router.state("slow", "slow-1", "hook") == "retrying", "slow-1 waits for a retry after the 503")
+        console.open("/console/")
+        row = "tr[data-partition='slow/hook']"
+        check("paused" in console.find(row + " .badge").text, f"the overview shows slow/hook paused ({console.find(row + ' .badge').text})")
+        receiver.unavailable = False
+        console.submit(row + " form button")
+        check("Retrying now" in console.text(), "retry now reports the lifted pause")
+        eventually(lambda: "slow-1" in receiver.ids(), "the fixed receiver gets slow-1 within seconds of retry now (the backoff was 300 s)", timeout=10)
+
+        # CSRF: a POST with the session but without the token changes nothing.
+        session = console.session_cookie()
+        status, body, _ = router.request(
+            "POST", "/console/tenants/demo/dead-letters/replay-matching",
+            urllib.parse.urlencode({"destination": "alerts", "asOf": str(int(time.time() * 1000))}),
+            {"cookie": f"rr_console={session}", "content-type": "application/x-www-form-urlencoded"},
+        )
+        check(status == 403, f"a POST without the CSRF token is refused with 403 (got {status})")
+        status, body, _ = router.request(
+            "POST", "/console/tenants/demo/dead-letters/replay-matching",
+            urllib.parse.urlencode({"destination": "alerts", "csrf": "0" * 64, "asOf": str(int(time.time() * 1000))}),
+            {"cookie": f"rr_console={session}", "content-type": "application/x-www-form-urlencoded"},
+        )
+        check(status == 403, f"a POST with a wrong CSRF token is refused with 403 (got {status})")
+        check(dead_counts()[("demo", "alerts")] == 5, "the refused POSTs replayed nothing")
+
+        # XSS: script in properties is shown as text and runs nothing.
+        router.ingest("demo", [event("xss-1", "cancel", **{"user_id": XSS_SCRIPT, "field.cancel.email": XSS_IMG})])
+        eventually(lambda: router.api("/v1/tenants/demo/events/xss-1")[0] == 200, "the XSS event is stored")
+        for path in ("/console/tenants/demo/events/xss-1", "/console/tenants/demo/events?q=script", "/console/"):
+            console.open(path)
+            time.sleep(0.3)
+            check(driver.execute_script("return window.__xss === undefined"), f"nothing ran on {path}")
+        console.open("/console/tenants/demo/events/xss-1")
+        shown = console.find("[data-test=json]").text
+        check(XSS_SCRIPT.replace('"', '\\"') in shown or "<script>window.__xss = 1</script>" in shown,
+              "the script text is shown as text")
+        check(len(console.finds("main img")) == 0, "no img element was injected")
+
+        # Several instances: the other instance accepts the session.
+        if len(routers) > 1:
+            other = routers[1]
+            status, body, _ = other.get("/console/", {"cookie": f"rr_console={session}"})
+            check(status == 200 and b"Overview" in body, f"instance b accepts a session made on instance a (got {status})")
+            status, body, _ = other.get("/console/tenants/demo/events?id=jane-cancel", {"cookie": f"rr_console={session}"})
+            check(b"jane-cancel" in body, "instance b finds the event accepted through instance a")
+
+        # Phone width.
+        if console.screenshots:
+            driver.set_window_size(420, 900)
+            console.open("/console/")
+            driver.save_screenshot(os.path.join(console.screenshots, "console-overview-phone.png"))
+            driver.set_window_size(1280, 800)
+
+        # Sign-out ends the session.
+        console.open("/console/")
+        console.submit("form.sign-out button")
+        check("/console/sign-in" in driver.current_url and "signed out" in console.text(), "sign-out lands on the sign-in form")
+        console.open("/console/tenants/demo/events")
+        check("/console/sign-in" in driver.current_url, "after sign-out the console asks to sign in again")
+
+        # Five wrong tokens from one address within a minute: 429.
+        statuses = []
+        for _ in range(6):
+            status, _, _ = router.request("POST", "/console/sign-in", "token=wrong",
+                                          {"content-type": "application/x-www-form-urlencoded"})
+            statuses.append(status)
+        check(statuses[-1] == 429, f"after five wrong tokens within a minute the sixth answer is 429 ({statuses})")
+    except Exception:
+        try:
+            log(f"browser at {driver.current_url}: {console.text()[:600]!r}")
+        except Exception:
+            pass
+        for instance in routers:
+            log(f"--- {instance.log_path} (tail)")
+            with open(instance.log_path) as handle:
+                sys.stdout.write("".join(handle.readlines()[-40:]))
+        raise
+    finally:
+        driver.quit()
+        for instance in routers:
+            instance.stop()
+        receiver.server.shutdown()
+        if database:
+            drop_database(os.environ["ROUTER_TEST_POSTGRES_URL"], database)
+        if CHECKS["failed"] == 0 and not os.environ.get("RR_KEEP"):
+            shutil.rmtree(scratch, ignore_errors=True)
+        else:
+            log(f"kept {scratch}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--bin", default=os.environ.get("ROUTER_BIN", os.path.join(ROOT, ".build/debug/retention-router")))
+    parser.add_argument("--screenshots", default=None)
+    arguments = parser.parse_args()
+    if arguments.store == "postgres" and not os.environ.get("ROUTER_TEST_POSTGRES_URL"):
+        sys.exit("--store postgres needs ROUTER_TEST_POSTGRES_URL")
+    try:
+        run(arguments)
+    except AssertionError:
+        pass
+    print(f"console-test ({arguments.store}): {CHECKS['passed']} passed, {CHECKS['failed']} failed")
+    sys.exit(0 if CHECKS["failed"] == 0 and CHECKS["passed"] > 0 else 1)
+
+
+if __name__ == "__main__":
+    main()
