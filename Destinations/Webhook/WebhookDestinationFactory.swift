@@ -6,29 +6,30 @@ public struct WebhookDestinationFactory: DestinationFactory {
     public static let type = "webhook"
 
     public static func make(_ settings: WebhookSettings, context: DestinationContext) throws -> any Destination {
+        // Every problem is collected, so one does not hide another.
+        var problems = SettingsProblems()
         if let problem = context.addressGuard.validate(url: settings.url) {
-            throw SettingsError(key: "url", message: problem)
+            problems.add("url", problem)
         }
         var keys: [SigningKey] = []
         for (index, secret) in settings.secrets.enumerated() {
             do {
                 keys.append(try SigningKey(secret: secret.value, scheme: settings.scheme))
             } catch {
-                throw SettingsError(key: "secrets[\(index)]", message: error.message)
+                problems.add("secrets[\(index)]", error.message)
             }
         }
-        for name in settings.headers.keys {
-            let lower = name.lowercased()
-            guard !name.isEmpty, name.utf8.allSatisfy(Self.isTokenByte) else {
-                throw SettingsError(key: "headers.\(name)", message: "is not a valid header name")
-            }
-            guard !WebhookSettings.reservedHeaders.contains(lower) else {
-                throw SettingsError(key: "headers.\(name)", message: "is set by the router and cannot be overridden")
+        for name in settings.headers.keys.sorted() {
+            if name.isEmpty || !name.utf8.allSatisfy(Self.isTokenByte) {
+                problems.add("headers.\(name)", "is not a valid header name")
+            } else if WebhookSettings.reservedHeaders.contains(name.lowercased()) {
+                problems.add("headers.\(name)", "is set by the router and cannot be overridden")
             }
         }
-        for (name, value) in settings.headers where value.utf8.contains(where: { $0 == 0x0a || $0 == 0x0d || $0 == 0 }) {
-            throw SettingsError(key: "headers.\(name)", message: "must not contain line breaks")
+        for (name, value) in settings.headers.sorted(by: { $0.key < $1.key }) where value.utf8.contains(where: { $0 == 0x0a || $0 == 0x0d || $0 == 0 }) {
+            problems.add("headers.\(name)", "must not contain line breaks")
         }
+        try problems.throwIfAny()
         return WebhookDestination(
             url: settings.url,
             signer: Signer(scheme: settings.scheme, keys: keys),

@@ -85,8 +85,10 @@ public struct ScriptedDestinationFactory: DestinationFactory {
         var failures: Int
         var failure: ScriptedDestination.Failure
         var maxEvents: Int
+        /// A fixed backoff between failed attempts, in seconds; nil for a fast 20–100 ms one.
+        var backoffSeconds: Int?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case name, failures, failure, maxEvents }
+        enum CodingKeys: String, CodingKey, CaseIterable { case name, failures, failure, maxEvents, backoffSeconds }
 
         public init(from decoder: any Decoder) throws {
             try decoder.rejectUnknownKeys(CodingKeys.self)
@@ -95,6 +97,7 @@ public struct ScriptedDestinationFactory: DestinationFactory {
             self.failures = try container.decodeIfPresent(Int.self, forKey: .failures) ?? 0
             self.failure = try container.decodeIfPresent(ScriptedDestination.Failure.self, forKey: .failure) ?? .retry
             self.maxEvents = try container.decodeIfPresent(Int.self, forKey: .maxEvents) ?? 100
+            self.backoffSeconds = try container.decodeIfPresent(Int.self, forKey: .backoffSeconds)
         }
     }
 
@@ -106,7 +109,8 @@ public struct ScriptedDestinationFactory: DestinationFactory {
             recorder: ScriptedDestination.recorder(named: settings.name, failures: settings.failures),
             failure: settings.failure,
             batchLimits: BatchLimits(maxEvents: settings.maxEvents),
-            retryPolicy: ExponentialJitterRetryPolicy(base: .milliseconds(20), cap: .milliseconds(100), jitter: 0.1, maxAttempts: 50)
+            retryPolicy: settings.backoffSeconds.map { ExponentialJitterRetryPolicy(base: .seconds($0), cap: .seconds($0), jitter: 0, maxAttempts: 50) }
+                ?? ExponentialJitterRetryPolicy(base: .milliseconds(20), cap: .milliseconds(100), jitter: 0.1, maxAttempts: 50)
         )
     }
 }

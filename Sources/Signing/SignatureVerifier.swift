@@ -45,6 +45,20 @@ public struct SignatureVerifier: Sendable {
         }
     }
 
+    /// "the x-hub-signature header is missing", plus which scheme the tenant expects and which
+    /// other scheme's header came instead, when one did.
+    private func missingMessage(_ name: String, header: (String) -> String?) -> String {
+        let others: [(SignatureScheme, String)] = [
+            (.xHubSignature, SignatureHeader.hubSignature),
+            (.xHubSignature256, SignatureHeader.hubSignature256),
+            (.standardWebhooks, SignatureHeader.webhookSignature),
+        ]
+        guard let (scheme, sent) = others.first(where: { $0.0 != self.scheme && header($0.1) != nil }) else {
+            return "the \(name) header is missing"
+        }
+        return "the \(name) header is missing: this tenant expects the \(self.scheme.rawValue) scheme, but the request carries \(sent) (the \(scheme.rawValue) scheme)"
+    }
+
     private func verifyHub(
         body: some Collection<UInt8>,
         header: (String) -> String?,
@@ -54,7 +68,7 @@ public struct SignatureVerifier: Sendable {
         prefixRequired: Bool
     ) throws(SignatureVerificationError) {
         guard let value = header(name)?.trimmingSpaces, !value.isEmpty else {
-            throw SignatureVerificationError(code: .missingHeader, header: name, message: "the \(name) header is missing")
+            throw SignatureVerificationError(code: .missingHeader, header: name, message: self.missingMessage(name, header: header))
         }
         var hex = Substring(value)
         if hex.lowercased().hasPrefix(prefix) {
@@ -81,7 +95,7 @@ public struct SignatureVerifier: Sendable {
         now: Int64
     ) throws(SignatureVerificationError) {
         guard let id = header(SignatureHeader.webhookID)?.trimmingSpaces, !id.isEmpty else {
-            throw SignatureVerificationError(code: .missingHeader, header: SignatureHeader.webhookID, message: "the webhook-id header is missing")
+            throw SignatureVerificationError(code: .missingHeader, header: SignatureHeader.webhookID, message: self.missingMessage(SignatureHeader.webhookID, header: header))
         }
         guard let timestampText = header(SignatureHeader.webhookTimestamp)?.trimmingSpaces, !timestampText.isEmpty else {
             throw SignatureVerificationError(code: .missingHeader, header: SignatureHeader.webhookTimestamp, message: "the webhook-timestamp header is missing")

@@ -35,8 +35,21 @@ struct DeadLettersCommand: AsyncParsableCommand {
                 request.headers.add(name: "content-type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: JSONWriter.serialize(body)))
             }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-            let bytes = try await response.body.collect(upTo: 64 << 20)
+            // A refused connection fails at once instead of being retried until the deadline.
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            let response: HTTPClientResponse
+            let bytes: ByteBuffer
+            do {
+                response = try await client.execute(request, timeout: .seconds(30))
+                bytes = try await response.body.collect(upTo: 64 << 20)
+                try await client.shutdown()
+            } catch {
+                try? await client.shutdown()
+                throw ValidationError("could not reach the router at \(self.url) (\(error)); is it running? Pass its address with --url")
+            }
             return (Int(response.status.code), try? JSONParser.parse(bytes.readableBytesView))
         }
 
@@ -65,6 +78,13 @@ struct DeadLettersCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
+
+            try await Self.reportingUsage { try await self.perform() }
+
+        }
+
+
+        private func perform() async throws {
             var query = ["limit=\(self.limit)"]
             if let destination = self.destination { query.append("destination=\(Self.escape(destination))") }
             if let since = self.since { query.append("since=\(Self.escape(since))") }
@@ -114,6 +134,13 @@ struct DeadLettersCommand: AsyncParsableCommand {
         var all = false
 
         func run() async throws {
+
+            try await Self.reportingUsage { try await self.perform() }
+
+        }
+
+
+        private func perform() async throws {
             var body: [String: JSONValue] = [:]
             if let destination = self.destination { body["destination"] = .string(destination) }
             if !self.id.isEmpty {

@@ -4,7 +4,10 @@ import Signing
 
 /// The `--scheme`, `--secret` and `--secret-env` options shared by `sign` and `verify`.
 struct SecretOptions: ParsableArguments {
-    @Option(name: .long, help: "x-hub-signature, x-hub-signature-256 or standard-webhooks (default: x-hub-signature for sign, standard-webhooks for verify).")
+    /// The scheme `sign` uses, and `verify` when the headers do not say: the shipped demo tenant's.
+    static let defaultScheme = SignatureScheme.xHubSignature
+
+    @Option(name: .long, help: "x-hub-signature, x-hub-signature-256 or standard-webhooks (default: x-hub-signature, as the demo tenant; verify reads it from the headers when it can).")
     var scheme: String?
 
     @Option(name: .long, help: "A secret (repeat for several during rotation).")

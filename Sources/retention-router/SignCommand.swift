@@ -4,7 +4,7 @@ import RouterCore
 import Signing
 
 /// `retention-router sign`: prints the headers a body needs, so anyone can try the server with curl.
-struct SignCommand: ParsableCommand {
+struct SignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
         abstract: "Print the signature headers for a body.",
@@ -25,17 +25,13 @@ struct SignCommand: ParsableCommand {
 
     @OptionGroup var secrets: SecretOptions
 
-    func run() throws {
-        let (scheme, keys) = try self.secrets.resolve(defaultScheme: .xHubSignature)
-        let bodyData: Data
-        if let path = self.body {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("cannot read --body \(path)")
-            }
-            bodyData = data
-        } else {
-            bodyData = FileHandle.standardInput.readDataToEndOfFile()
-        }
+    func run() async throws {
+        try await Self.reportingUsage { try self.sign() }
+    }
+
+    private func sign() throws {
+        let (scheme, keys) = try self.secrets.resolve(defaultScheme: SecretOptions.defaultScheme)
+        let bodyData = try self.body.map { try Self.readFile($0, option: "--body") } ?? FileHandle.standardInput.readDataToEndOfFile()
         let headers = Signer(scheme: scheme, keys: keys).headers(
             body: Array(bodyData),
             id: self.id ?? "msg_" + UUID().uuidString.lowercased(),

@@ -55,13 +55,13 @@ struct ValidateCommand: AsyncParsableCommand {
                 let tenantsDirectory = server.tenantsDirectory.hasPrefix("/") ? server.tenantsDirectory : base + "/" + server.tenantsDirectory
                 let result = loader.loadDirectory(tenantsDirectory)
                 errors += result.errors.map { Self.relative($0, base: base) }
-                checked += result.tenants.map { Self.relativePath($0.file, base: base) + " (tenant \($0.name), \($0.destinations.count) destinations)" }
+                checked += result.tenants.map { Self.relativePath($0.file, base: base) + " (tenant \($0.name), \($0.destinations.count) destination\($0.destinations.count == 1 ? "" : "s"))" }
             }
         } else {
             for file in self.files {
                 if ConfigurationFile.isTenantFile(file) {
                     switch loader.loadFile(file, checkFileName: false) {
-                    case .success(let tenant): checked.append("\(file) (tenant \(tenant.name), \(tenant.destinations.count) destinations)")
+                    case .success(let tenant): checked.append("\(file) (tenant \(tenant.name), \(tenant.destinations.count) destination\(tenant.destinations.count == 1 ? "" : "s"))")
                     case .failure(let failure): errors += failure.errors
                     }
                 } else {

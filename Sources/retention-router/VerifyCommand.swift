@@ -5,12 +5,14 @@ import Signing
 
 /// `retention-router verify`: checks a received request the way a receiver should, so anyone can
 /// confirm what the router sends.
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify a signed request: prints valid, or why not.",
         discussion: """
-            --headers reads `name: value` lines (as `curl -D` writes them, or as `sign` prints them). \
+            --headers reads `name: value` lines: the request headers a receiver captured, or what `sign` prints \
+            (not `curl -D`, which saves the response's headers). Without --scheme, the scheme is read from the \
+            headers (webhook-signature, x-hub-signature-256 or x-hub-signature). \
             Exits 0 when a signature matches, 1 otherwise (bad signature, stale timestamp, malformed header).
             """
     )
@@ -29,20 +31,25 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var secrets: SecretOptions
 
-    func run() throws {
-        let (scheme, keys) = try self.secrets.resolve(defaultScheme: .standardWebhooks)
-        guard let headerText = FileManager.default.contents(atPath: self.headers).map({ String(decoding: $0, as: UTF8.self) }) else {
-            throw ValidationError("cannot read --headers \(self.headers)")
-        }
-        guard let body = FileManager.default.contents(atPath: self.body) else {
-            throw ValidationError("cannot read --body \(self.body)")
-        }
+    func run() async throws {
+        try await Self.reportingUsage { try self.verify() }
+    }
+
+    private func verify() throws {
+        let headerText = String(decoding: try Self.readFile(self.headers, option: "--headers"), as: UTF8.self)
+        let body = try Self.readFile(self.body, option: "--body")
         var fields: [String: String] = [:]
         for line in headerText.split(whereSeparator: \.isNewline) {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
             fields[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
+        // Without --scheme, the headers say which scheme signed the request.
+        let detected: SignatureScheme? =
+            fields[SignatureHeader.webhookSignature] != nil ? .standardWebhooks
+            : fields[SignatureHeader.hubSignature256] != nil ? .xHubSignature256
+            : fields[SignatureHeader.hubSignature] != nil ? .xHubSignature : nil
+        let (scheme, keys) = try self.secrets.resolve(defaultScheme: detected ?? SecretOptions.defaultScheme)
         let verifier = SignatureVerifier(scheme: scheme, keys: keys, toleranceSeconds: self.tolerance)
         do {
             try verifier.verify(body: Array(body), header: { fields[$0] }, now: self.now ?? Timestamp.now().secondsSince1970)

@@ -94,13 +94,13 @@ struct FileDestinationTests {
         )
         let built = try registry.build(type: "file", settings: ["path": "data/{tenant}/events.ndjson"], environment: [:], context: context)
         #expect((built as? FileDestination)?.path == "/srv/router/data/acme/events.ndjson")
-        #expect(throws: DecodingError.self) {
+        #expect(throws: SettingsErrors.self) {
             try registry.build(type: "file", settings: ["path": "x", "maxbytes": 10], environment: [:], context: context)
         }
-        #expect(throws: DecodingError.self) {
+        #expect(throws: SettingsErrors.self) {
             try registry.build(type: "file", settings: ["path": "x", "maxBytes": 10], environment: [:], context: context)
         }
-        #expect(throws: DecodingError.self) {
+        #expect(throws: SettingsErrors.self) {
             try registry.build(type: "file", settings: [:], environment: [:], context: context)
         }
     }

@@ -58,7 +58,8 @@ struct DeadlineAnswerTests {
         }
         let waited = ContinuousClock.now - started
         #expect(waited >= .milliseconds(100))
-        #expect(waited < .seconds(1))
+        // Due at 0.1 s; the margin is for a parallel test run that keeps both cores busy.
+        #expect(waited < .milliseconds(2500))
         let answer = try #require(kept.withLock { $0 })
         #expect(answer.isAnswered)
         #expect(answer.resume(with: .success(3)) == false)

@@ -48,19 +48,19 @@ struct CommandLinePostgresTests {
         defer { directory.remove() }
         try Self.config(directory, url: database.description)
         let environment = ["DATABASE_URL": database.description]
-        let first = try CommandLineTests.run(["migrate"], in: directory.path, environment: environment)
+        let first = try await CommandLineTests.run(["migrate"], in: directory.path, environment: environment)
         #expect(first.status == 0, "\(first.output)")
-        #expect(first.output.contains("migrated the schema from version 0 to 1"))
-        let second = try CommandLineTests.run(["migrate"], in: directory.path, environment: environment)
-        #expect(second.output.contains("schema is up to date (version 1)"))
-        let unreachable = try CommandLineTests.run(
+        #expect(first.output.contains("migrated the schema from version 0 to 2"))
+        let second = try await CommandLineTests.run(["migrate"], in: directory.path, environment: environment)
+        #expect(second.output.contains("schema is up to date (version 2)"))
+        let unreachable = try await CommandLineTests.run(
             ["migrate", "--attempts", "1"],
             in: directory.path,
             environment: ["DATABASE_URL": "postgres://router@127.0.0.1:1/router"]
         )
         #expect(unreachable.status == 1)
         #expect(unreachable.output.contains("cannot reach PostgreSQL at postgres://router@127.0.0.1:1/router"))
-        let check = try CommandLineTests.run(["validate"], in: directory.path, environment: ["DATABASE_URL": "mysql://nope"])
+        let check = try await CommandLineTests.run(["validate"], in: directory.path, environment: ["DATABASE_URL": "mysql://nope"])
         #expect(check.status == 1)
         #expect(check.output.contains("store.url"))
         await PostgresHarness.dropDatabase(database)

@@ -115,17 +115,17 @@ struct OperationsEndToEndTests {
             try await Self.admin(.GET, server, "/v1/tenants/acme/dead-letters").json?["deadLetters"]?.arrayValue?.count == 1
         })
         let environment = ["ROUTER_ADMIN_TOKEN": Self.token]
-        let list = try CommandLineTests.run(["dead-letters", "list", "--url", server.baseURL, "--tenant", "acme"], in: directory.path, environment: environment)
+        let list = try await CommandLineTests.run(["dead-letters", "list", "--url", server.baseURL, "--tenant", "acme"], in: directory.path, environment: environment)
         #expect(list.status == 0, "\(list.output)")
         #expect(list.output.contains("scripted\tcli-1\tscripted_failure"))
-        let replay = try CommandLineTests.run(
+        let replay = try await CommandLineTests.run(
             ["dead-letters", "replay", "--url", server.baseURL, "--tenant", "acme", "--id", "cli-1"],
             in: directory.path,
             environment: environment
         )
         #expect(replay.output.contains("replayed 1"), "\(replay.output)")
         #expect(try await eventually { ScriptedDestination.recorder(named: name).deliveredIDs == ["cli-1"] })
-        let denied = try CommandLineTests.run(["dead-letters", "list", "--url", server.baseURL, "--tenant", "acme"], in: directory.path, environment: ["ROUTER_ADMIN_TOKEN": "wrong"])
+        let denied = try await CommandLineTests.run(["dead-letters", "list", "--url", server.baseURL, "--tenant", "acme"], in: directory.path, environment: ["ROUTER_ADMIN_TOKEN": "wrong"])
         #expect(denied.status == 1)
         #expect(denied.output.contains("the admin token is wrong"))
         try await server.stop()

@@ -31,19 +31,19 @@ struct VerifyCommandTests {
         let headersFile = try directory.write(headers, to: "headers.txt")
         let bodyFile = directory.appending("body.json")
         try Data(received.body).write(to: URL(fileURLWithPath: bodyFile))
-        let valid = try CommandLineTests.run(["verify", "--secret", secret, "--headers", headersFile, "--body", bodyFile], in: directory.path)
+        let valid = try await CommandLineTests.run(["verify", "--secret", secret, "--headers", headersFile, "--body", bodyFile], in: directory.path)
         #expect(valid.status == 0, "\(valid.output)")
         #expect(valid.output == "valid\n")
 
         var tampered = received.body
         tampered[tampered.count / 2] ^= 0x01
         try Data(tampered).write(to: URL(fileURLWithPath: bodyFile))
-        let invalid = try CommandLineTests.run(["verify", "--secret", secret, "--headers", headersFile, "--body", bodyFile], in: directory.path)
+        let invalid = try await CommandLineTests.run(["verify", "--secret", secret, "--headers", headersFile, "--body", bodyFile], in: directory.path)
         #expect(invalid.status == 1)
         #expect(invalid.output.hasPrefix("invalid: no signature in webhook-signature matches the body"))
 
         try Data(received.body).write(to: URL(fileURLWithPath: bodyFile))
-        let stale = try CommandLineTests.run(
+        let stale = try await CommandLineTests.run(
             ["verify", "--secret", secret, "--headers", headersFile, "--body", bodyFile, "--now", String(Timestamp.now().secondsSince1970 + 3600)],
             in: directory.path
         )

@@ -136,6 +136,10 @@ struct SegmentResponseClassifierTests {
         )
         #expect(
             SegmentResponseClassifier.classify(error: IOError(errnoCode: 111, reason: "connect")).reason?.code
+                == "connection_refused"
+        )
+        #expect(
+            SegmentResponseClassifier.classify(error: IOError(errnoCode: 113, reason: "connect")).reason?.code
                 == "connection_failed"
         )
         #expect(SegmentResponseClassifier.classify(error: Unexpected()).reason?.code == "network_error")

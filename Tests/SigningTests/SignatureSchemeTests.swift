@@ -21,6 +21,23 @@ struct SignatureSchemeTests {
         try verifier.verify(body: Self.standardBody, header: self.headers(signed), now: Self.standardTimestamp + 10)
     }
 
+    @Test func aHeaderOfAnotherSchemeIsNamedInTheError() throws {
+        let key = try SigningKey(secret: "demo-secret", scheme: .xHubSignature)
+        let verifier = SignatureVerifier(scheme: .xHubSignature, keys: [key])
+        do {
+            try verifier.verify(body: Self.standardBody, header: self.headers([("x-hub-signature-256", "sha256=00")]), now: 0)
+            Issue.record("a request without x-hub-signature verified")
+        } catch {
+            #expect(error.code == .missingHeader)
+            #expect(error.message == "the x-hub-signature header is missing: this tenant expects the x-hub-signature scheme, but the request carries x-hub-signature-256 (the x-hub-signature-256 scheme)")
+        }
+        do {
+            try verifier.verify(body: Self.standardBody, header: self.headers([]), now: 0)
+        } catch {
+            #expect(error.message == "the x-hub-signature header is missing")
+        }
+    }
+
     @Test func standardWebhooksRejectsTamperedBody() throws {
         let key = try SigningKey(secret: Self.standardSecret, scheme: .standardWebhooks)
         let signed = Signer(scheme: .standardWebhooks, keys: [key]).headers(body: Self.standardBody, id: Self.standardID, timestamp: Self.standardTimestamp)

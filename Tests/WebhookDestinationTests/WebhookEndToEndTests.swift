@@ -1,6 +1,7 @@
 import EventStoreSQLite
 import Foundation
 import Logging
+import NIOHTTP1
 import RouterCore
 import RouterTesting
 import Signing
@@ -47,6 +48,34 @@ struct WebhookEndToEndTests {
         )
         let server = try await TestServer(directory: directory, registry: Self.registry)
         return Setup(directory: directory, receiver: receiver, server: server)
+    }
+
+    @Test func aRefusedConnectionFailsAtOnceAsConnectionRefused() async throws {
+        // A port that was free a moment ago: nothing listens there.
+        let receiver = try await FakeWebhookReceiver(verifier: SignatureVerifier(scheme: .standardWebhooks, keys: []))
+        let url = receiver.url
+        try await receiver.stop()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let settings: [String: JSONValue] = ["url": .string(url + "/hooks"), "secrets": [.string(Self.secret)], "timeout": 30, "retrySchedule": [60]]
+        try directory.write(
+            Fixtures.tenantJSON(name: "acme", destinations: [["id": "hook", "type": "webhook", "settings": .object(settings)]]),
+            to: "config/tenants/acme.json"
+        )
+        let server = try await TestServer(
+            directory: directory,
+            registry: Self.registry,
+            configuration: ServerConfiguration(allowPrivateAddresses: true, adminToken: .environment("ROUTER_ADMIN_TOKEN")),
+            environment: ["ROUTER_ADMIN_TOKEN": "token"]
+        )
+        #expect(try await TestClient.ingest(server, tenant: "acme", body: Fixtures.eventBody(type: .cancel, id: "refused-1")).status == 202)
+        // With a 30 s request timeout, only an attempt that fails at once is recorded this soon.
+        #expect(try await eventually(timeout: .seconds(5)) {
+            let status = try await TestClient.send(.GET, server.baseURL + "/v1/tenants/acme/events/refused-1", headers: [("authorization", "Bearer token")])
+            let attempts = status.json?["destinations"]?.arrayValue?.first?["attempts"]?.arrayValue ?? []
+            return attempts.first?["error"]?["code"] == "connection_refused"
+        })
+        try await server.stop()
     }
 
     @Test func everyRequestIsSignedAndShapedAsDocumented() async throws {
@@ -108,7 +137,7 @@ struct WebhookEndToEndTests {
         let setup = try await Self.start(extra: ["retrySchedule": [1.5]])
         setup.receiver.script([.status(500)])
         #expect(try await TestClient.ingest(setup.server, tenant: "acme", body: Fixtures.eventBody(type: .email, id: "again")).status == 202)
-        #expect(try await eventually { setup.receiver.received.count == 2 })
+        try #require(try await eventually { setup.receiver.received.count == 2 })
         let (first, second) = (setup.receiver.received[0], setup.receiver.received[1])
         #expect(first.answeredStatus == 500)
         #expect(second.answeredStatus == 200)

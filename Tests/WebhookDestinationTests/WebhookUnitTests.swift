@@ -26,13 +26,28 @@ struct WebhookUnitTests {
         do {
             _ = try Self.registry.build(type: "webhook", settings: settings, environment: ["HOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], context: Self.context(allowPrivate: allowPrivate))
             return nil
-        } catch let error as SettingsError {
-            return error.description
-        } catch let error as DecodingError {
-            return ConfigError(decoding: error, file: "t.json", prefix: "settings").description
+        } catch let errors as SettingsErrors {
+            return errors.errors.map(Self.describe).joined(separator: "\n")
         } catch {
-            return "\(error)"
+            return Self.describe(error)
         }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as SettingsError: error.description
+        case let error as DecodingError: ConfigError(decoding: error, file: "t.json", prefix: "settings").description
+        default: "\(error)"
+        }
+    }
+
+    @Test func everyProblemOfASettingsBlockIsListedAtOnce() throws {
+        let settings: JSONValue = ["url": "http://localhost/hook", "secrets": ["not-whsec", ["env": "HOOK_SECRET"]], "x-hub": true]
+        let problems = try #require(self.buildError(settings)).split(separator: "\n").map(String.init)
+        #expect(problems.count == 3, "\(problems)")
+        #expect(problems.contains { $0.hasPrefix("t.json: settings.x-hub: unknown key") })
+        #expect(problems.contains { $0.hasPrefix("url: ") && $0.contains("allowPrivateAddresses") })
+        #expect(problems.contains { $0.hasPrefix("secrets[0]: a standard-webhooks secret starts with") })
     }
 
     @Test func payloadHasTheDocumentedShape() throws {

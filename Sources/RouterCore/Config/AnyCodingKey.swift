@@ -24,16 +24,21 @@ extension Decoder {
         try self.rejectUnknownKeys(Set(Keys.allCases.map(\.stringValue)))
     }
 
-    /// Throws when the object being decoded has a key outside `allowed`.
+    /// Throws when the object being decoded has a key outside `allowed`; when the decoder carries a
+    /// `ConfigProblemCollector`, records each such key there instead and lets decoding go on.
     public func rejectUnknownKeys(_ allowed: Set<String>) throws {
         let container = try self.container(keyedBy: AnyCodingKey.self)
+        let collector = self.userInfo[.configProblems] as? ConfigProblemCollector
         for key in container.allKeys where !allowed.contains(key.stringValue) {
-            throw DecodingError.dataCorrupted(
+            let error = DecodingError.dataCorrupted(
                 .init(
                     codingPath: self.codingPath + [key],
                     debugDescription: "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))"
                 )
             )
+            // With a collector the other settings are still checked, so every problem is listed.
+            guard let collector else { throw error }
+            collector.record(error)
         }
     }
 }

@@ -241,14 +241,26 @@ struct TenantFileWalker {
                 context: self.loader.context(tenant, id)
             )
             return ConfiguredDestination(id: id, type: type, events: events, settings: settings, destination: destination)
-        } catch let error as DecodingError {
-            self.errors.append(ConfigError(decoding: error, file: self.file, prefix: path + ".settings"))
-        } catch let error as SettingsError {
-            self.fail(.invalidValue, path + ".settings." + error.key, error.message)
+        } catch let errors as SettingsErrors {
+            for error in errors.errors { self.settingsProblem(error, path: path) }
         } catch {
-            self.fail(.invalidValue, path + ".settings", "\(error)")
+            self.settingsProblem(error, path: path)
         }
         return nil
+    }
+}
+
+extension TenantFileWalker {
+    /// Records one problem of a destination's settings under its JSON path.
+    fileprivate mutating func settingsProblem(_ error: any Error, path: String) {
+        switch error {
+        case let error as DecodingError:
+            self.errors.append(ConfigError(decoding: error, file: self.file, prefix: path + ".settings"))
+        case let error as SettingsError:
+            self.fail(.invalidValue, path + ".settings." + error.key, error.message)
+        default:
+            self.fail(.invalidValue, path + ".settings", "\(error)")
+        }
     }
 }
 

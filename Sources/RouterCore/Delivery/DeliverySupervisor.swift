@@ -174,17 +174,25 @@ public final class DeliverySupervisor: Service {
         for worker in woken { worker.signal() }
     }
 
+    /// Ends the backoff pause of `partition`'s worker on this instance and wakes it ("retry now").
+    public func retryNow(_ partition: PartitionKey) {
+        let worker = self.state.withLock { $0.entries[partition]?.worker }
+        worker?.retryNow()
+    }
+
     public func run() async throws {
         self.logger.notice("Delivery started", metadata: ["partition.count": "\(self.state.withLock { $0.desired.count })"])
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
+            // Discarding: a finished worker's task is released at once, so nothing grows with
+            // uptime however many workers reloads and lease hand-overs start.
+            await withDiscardingTaskGroup { group in
                 group.addTask { await self.keepLeases() }
                 for await worker in self.starts {
                     group.addTask { await worker.run() }
                 }
-                await group.waitForAll()
             }
         } onGracefulShutdown: {
+            self.logger.notice("Shutdown requested: intake stops; finishing in-flight deliveries")
             let workers = self.state.withLock { state in
                 state.shuttingDown = true
                 return state.entries.values.map(\.worker) + state.retiring.values
@@ -200,7 +208,11 @@ public final class DeliverySupervisor: Service {
         } catch {
             self.logger.warning("Could not release partition leases; they expire on their own", metadata: ["error": "\(error)"])
         }
-        self.logger.notice("Delivery stopped")
+        let pending = try? await self.store.statistics().partitions.values.reduce(0) { $0 + $1.backlog }
+        self.logger.notice(
+            "Delivery stopped",
+            metadata: ["events.pending": "\(pending.map(String.init) ?? "unknown")", "note": "pending events are delivered after the next start"]
+        )
     }
 
     /// Takes and renews leases until shutdown, starting and stopping workers to match.
@@ -226,7 +238,7 @@ public final class DeliverySupervisor: Service {
                     let gained = held.subtracting(state.held)
                     let lost = state.held.subtracting(held).intersection(wanted)
                     if !gained.isEmpty || !lost.isEmpty {
-                        self.logger.info("Partition leases changed", metadata: ["gained": "\(gained.count)", "lost": "\(lost.count)", "held": "\(held.count)", "share": "\(grant.share)"])
+                        self.logger.info("Partition leases changed", metadata: ["gained": "\(gained.count)", "lost": "\(lost.count)", "held": "\(held.count)", "share": "\(grant.share == .max ? "all" : String(grant.share))"])
                     }
                     state.held = held.union(state.held.subtracting(wanted))
                     state.handingOff.formIntersection(state.held)

@@ -16,7 +16,9 @@ public final class DeliveryWorker: Sendable {
     private let wakeup = Wakeup()
     private let logger: Logger
     private let metrics: DeliveryMetrics
-    private let predecessor: DeliveryWorker?
+    /// The worker this one replaces, until it has finished; then dropped, so retired workers do
+    /// not pile up in a chain across reloads.
+    private let predecessor: Mutex<DeliveryWorker?>
     private let finished = Wakeup()
     /// The destination call in flight, so `abort` can cancel it.
     private let inFlight = Mutex<(task: Task<[DeliveryOutcome], Never>?, aborted: Bool)>((nil, false))
@@ -31,7 +33,7 @@ public final class DeliveryWorker: Sendable {
         logger: Logger,
         predecessor: DeliveryWorker? = nil
     ) {
-        self.predecessor = predecessor
+        self.predecessor = Mutex(predecessor)
         self.partition = partition
         self.destination = destination
         self.store = store
@@ -45,6 +47,9 @@ public final class DeliveryWorker: Sendable {
 
     /// Tells the worker new events may be waiting.
     public func signal() { self.wakeup.signal() }
+
+    /// Ends a backoff pause at once, so the head and the retries made due are tried now.
+    public func retryNow() { self.wakeup.liftPause() }
 
     /// Asks the worker to finish the batch in flight and return.
     public func stop() { self.wakeup.stop() }
@@ -74,7 +79,10 @@ public final class DeliveryWorker: Sendable {
     /// starts only once its predecessor has committed its last batch.
     public func run() async {
         defer { self.finished.stop() }
-        await self.predecessor?.waitUntilFinished()
+        if let predecessor = self.predecessor.withLock({ $0 }) {
+            await predecessor.waitUntilFinished()
+            self.predecessor.withLock { $0 = nil }
+        }
         var state: PartitionState?
         var storeFailures = 0
         while !self.wakeup.isStopped, !Task.isCancelled {
@@ -164,7 +172,7 @@ public final class DeliveryWorker: Sendable {
         self.metrics.record(plan, elapsed: elapsed)
         self.log(plan, batchSize: batch.count)
         if let pause = plan.pause {
-            await self.wakeup.pause(until: .now + pause)
+            await self.wakeup.pause(until: .now + pause, shouldEnd: self.pauseLiftedElsewhere)
         }
         return plan.commit.state
     }
@@ -178,13 +186,31 @@ public final class DeliveryWorker: Sendable {
             )
         }
         if let pause = plan.pause {
-            let reason = plan.commit.retries.first?.reason
+            // A whole failing head batch schedules no retries: the attempts carry the reason.
+            let reason = plan.commit.attempts.lazy.compactMap(\.reason).first ?? plan.commit.retries.first?.reason
             self.logger.info(
                 "Destination failing; pausing",
-                metadata: ["event.count": "\(batchSize)", "pause": "\(pause)", "failures": "\(plan.commit.state.headFailures)", "error.code": "\(reason?.code ?? "")"]
+                metadata: [
+                    "event.count": "\(batchSize)", "pause": "\(pause)", "failures": "\(plan.commit.state.headFailures)",
+                    "error.code": "\(reason?.code ?? "unknown")", "error.message": "\(reason?.message ?? "")",
+                ]
             )
         } else {
             self.logger.debug("Batch delivered", metadata: ["event.count": "\(batchSize)", "delivered": "\(plan.delivered)", "retried": "\(plan.retried)"])
+        }
+    }
+
+    /// On a store shared by several instances, "retry now" may reach another instance: it clears
+    /// the persisted pause and announces the tenant, which signals this worker; the pause ends
+    /// when the store no longer holds it. A store one process owns needs no look.
+    private var pauseLiftedElsewhere: (@Sendable () async -> Bool)? {
+        guard self.store.coordination.pollInterval != nil else { return nil }
+        let store = self.store
+        let partition = self.partition
+        return {
+            // A store that cannot answer keeps the pause: only a cleared pause ends it.
+            guard let state = try? await store.state(of: partition) else { return false }
+            return state.pausedUntil == nil
         }
     }
 

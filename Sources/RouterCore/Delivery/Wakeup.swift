@@ -7,6 +7,7 @@ public final class Wakeup: Sendable {
     private struct State {
         var signalled = false
         var stopped = false
+        var pauseLifted = false
         var generation: UInt64 = 0
         var waiter: CheckedContinuation<Void, Never>?
     }
@@ -25,6 +26,12 @@ public final class Wakeup: Sendable {
             return waiter
         }
         waiter?.resume()
+    }
+
+    /// Ends the current pause (or the next one) at once and wakes the worker: "retry now".
+    public func liftPause() {
+        self.state.withLock { $0.pauseLifted = true }
+        self.signal()
     }
 
     /// Asks the worker to stop; every current and later wait returns at once.
@@ -80,11 +87,20 @@ public final class Wakeup: Sendable {
         self.state.withLock { $0.signalled = false }
     }
 
-    /// Sleeps until `deadline` unless stopped; signals do not cut it short.
-    public func pause(until deadline: ContinuousClock.Instant) async {
+    /// Sleeps until `deadline` unless stopped or lifted (`liftPause`); signals do not cut it
+    /// short, but after each one `shouldEnd` may (an operator lifted the pause through another
+    /// instance sharing the store).
+    public func pause(until deadline: ContinuousClock.Instant, shouldEnd: (@Sendable () async -> Bool)? = nil) async {
         while !self.isStopped, !Task.isCancelled, ContinuousClock.now < deadline {
+            let lifted = self.state.withLock { state in
+                defer { state.pauseLifted = false }
+                return state.pauseLifted
+            }
+            if lifted { return }
             await self.wait(until: deadline)
+            if ContinuousClock.now < deadline, let shouldEnd, await shouldEnd() { break }
         }
+        self.state.withLock { $0.pauseLifted = false }
     }
 
     private func expire(_ generation: UInt64) {

@@ -15,8 +15,25 @@ public struct DestinationRegistry: Sendable {
     public mutating func register<Factory: DestinationFactory>(_: Factory.Type) {
         precondition(self.builders[Factory.type] == nil, "destination type \"\(Factory.type)\" registered twice")
         self.builders[Factory.type] = { settings, environment, context in
-            let decoded = try JSONDecoderFactory.make(environment: environment).decode(Factory.Settings.self, from: settings)
-            return try Factory.make(decoded, context: context)
+            let collector = ConfigProblemCollector()
+            let decoder = JSONDecoderFactory.make(environment: environment)
+            decoder.userInfo[.configProblems] = collector
+            var problems: [any Error & Sendable] = []
+            var built: (any Destination)?
+            do {
+                let decoded = try decoder.decode(Factory.Settings.self, from: settings)
+                // Unknown keys do not stop the module's own checks: both are listed.
+                built = try Factory.make(decoded, context: context)
+            } catch let errors as SettingsErrors {
+                problems = errors.errors
+            } catch let error as DecodingError {
+                problems = [error]
+            } catch let error as SettingsError {
+                problems = [error]
+            }
+            problems = collector.recorded + problems
+            guard problems.isEmpty, let built else { throw SettingsErrors(problems) }
+            return built
         }
     }
 
@@ -28,8 +45,8 @@ public struct DestinationRegistry: Sendable {
 
     /// Decodes `settings` for `type` and builds the destination.
     ///
-    /// - Throws: `DecodingError` or `SettingsError` from the module; nothing when `type` is
-    ///   registered and the settings are valid.
+    /// - Throws: `SettingsErrors` listing every problem found (unknown keys, values the decoder
+    ///   refused, and what the module's `make` reported), or `SettingsError` for an unknown type.
     public func build(
         type: String,
         settings: JSONValue,

@@ -1,5 +1,12 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Shared rules for turning HTTP answers and network failures into delivery outcomes, used by
 /// every destination that speaks HTTP.
@@ -29,8 +36,11 @@ public enum HTTPFailure {
             }
         case ChannelError.connectTimeout:
             code = "timeout"
-        case is IOError:
-            code = "connection_failed"
+        case let error as NIOConnectionError:
+            let refused = error.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+            code = refused ? "connection_refused" : "connection_failed"
+        case let error as IOError:
+            code = error.errnoCode == ECONNREFUSED ? "connection_refused" : "connection_failed"
         case is CancellationError:
             code = "cancelled"
         default:
