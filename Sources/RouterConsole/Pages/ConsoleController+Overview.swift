@@ -50,7 +50,8 @@ extension ConsoleController {
             "retrying": row.retrying > 0 ? Self.capped(row.retrying) : false,
             "deadLetters": Self.capped(row.deadLetters),
             "oldestWaiting": row.oldestWaiting.map { ConsoleTime.relative($0, now: now) } ?? false,
-            "canRetryNow": row.type != nil && (row.condition == .paused || row.condition == .failing || row.retrying > 0),
+            // Only a backoff or waiting retries can be hurried; rejected events need a replay instead.
+            "canRetryNow": row.type != nil && (row.pausedUntil != nil || row.failingSince != nil || row.retrying > 0),
             "chart": MinuteChart.svg(row.minutes, now: now),
             "lastFailure": row.lastFailure != nil,
         ]
@@ -68,7 +69,7 @@ extension ConsoleController {
             return "paused until " + (row.pausedUntil.map { "\(ConsoleTime.utc($0).dropLast(4)) (\(ConsoleTime.relative($0, now: now)))" } ?? "later")
         case .failing:
             if let since = row.failingSince { return "failing since \(ConsoleTime.relative(since, now: now))" }
-            return "failing: every attempt of the last 5 min"
+            return "failing"
         case .retrying:
             return "retrying" + (row.oldestWaiting.map { " since \(ConsoleTime.relative($0, now: now))" } ?? "")
         case .delivering:

@@ -3,7 +3,7 @@ import RouterCore
 /// Draws delivered and failed per minute over the last hour as a small inline SVG: one bar pair
 /// per minute, drawn by the server from numbers only, so no script or chart library is needed.
 enum MinuteChart {
-    static let width = 180
+    static let width = 120
     static let height = 36
 
     /// The SVG for `minutes` ending at `now`.

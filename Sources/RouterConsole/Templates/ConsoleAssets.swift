@@ -35,7 +35,10 @@ enum ConsoleAssets {
         tr.condition-paused th, tr.condition-failing th { border-left: 4px solid var(--bad); }
         tr.condition-retrying th { border-left: 4px solid var(--warn); }
         .hint { margin: 6px 0 2px; max-width: 70ch; }
-        table.overview td.state { min-width: 24rem; }
+        table.overview { font-size: 14px; }
+        table.overview th, table.overview td { padding: 6px 8px; }
+        table.overview td.state { min-width: 15rem; max-width: 24rem; }
+        table.overview .hint { font-size: 13px; }
         table.events td:first-child, table.dead-letters td:nth-child(2), td a { white-space: nowrap; }
         pre.excerpt:empty { display: none; }
         caption { text-align: left; font-weight: 600; padding: 6px 0; }
@@ -62,6 +65,7 @@ enum ConsoleAssets {
           table.overview tr { display: block; border-bottom: 2px solid var(--line); padding: 6px 0; }
           table.overview th, table.overview td { display: block; border: 0; text-align: left; }
           table.overview td.num { text-align: left; }
+          table.overview td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 12.5px; }
         }
         """
 

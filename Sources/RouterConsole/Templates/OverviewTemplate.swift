@@ -11,8 +11,8 @@ enum OverviewTemplate {
           <thead><tr>
             <th scope="col">Tenant / destination</th><th scope="col">State</th>
             <th scope="col">Last 5 min</th><th scope="col">Last hour</th><th scope="col">Failure rate</th>
-            <th scope="col">p95 latency</th><th scope="col">Backlog</th><th scope="col">Dead letters</th>
-            <th scope="col">Per minute, last hour</th>
+            <th scope="col">p95</th><th scope="col">Backlog</th><th scope="col">Dead</th>
+            <th scope="col">Per minute</th>
           </tr></thead>
           <tbody>
           {{#rows}}
@@ -32,13 +32,13 @@ enum OverviewTemplate {
               </form>
               {{/canRetryNow}}
             </td>
-            <td class="num"><span class="ok" data-test="delivered-5m">{{delivered5m}}</span> delivered<br><span class="bad">{{failed5m}}</span> failed</td>
-            <td class="num"><span class="ok" data-test="delivered-1h">{{delivered1h}}</span> delivered<br><span class="bad">{{failed1h}}</span> failed</td>
-            <td class="num">{{failureRate}}</td>
-            <td class="num">{{p95}}</td>
-            <td class="num" data-test="backlog">{{backlog}}{{#oldestWaiting}}<br><span class="muted small">oldest {{oldestWaiting}}</span>{{/oldestWaiting}}{{#retrying}}<br><span class="muted small">{{retrying}} retrying</span>{{/retrying}}</td>
-            <td class="num"><a href="/console/tenants/{{tenant}}/dead-letters?destination={{destination}}" data-test="dead">{{deadLetters}}</a></td>
-            <td class="chart">{{{chart}}}</td>
+            <td class="num" data-label="Last 5 min"><span class="ok" data-test="delivered-5m">{{delivered5m}}</span> delivered<br><span class="bad">{{failed5m}}</span> failed</td>
+            <td class="num" data-label="Last hour"><span class="ok" data-test="delivered-1h">{{delivered1h}}</span> delivered<br><span class="bad">{{failed1h}}</span> failed</td>
+            <td class="num" data-label="Failure rate">{{failureRate}}</td>
+            <td class="num" data-label="p95 latency">{{p95}}</td>
+            <td class="num" data-label="Backlog" data-test="backlog">{{backlog}}{{#oldestWaiting}}<br><span class="muted small">oldest {{oldestWaiting}}</span>{{/oldestWaiting}}{{#retrying}}<br><span class="muted small">{{retrying}} retrying</span>{{/retrying}}</td>
+            <td class="num" data-label="Dead letters"><a href="/console/tenants/{{tenant}}/dead-letters?destination={{destination}}" data-test="dead">{{deadLetters}}</a></td>
+            <td class="chart" data-label="Per minute, last hour">{{{chart}}}</td>
           </tr>
           {{/rows}}
           </tbody>
