@@ -271,9 +271,14 @@ public final class PostgresEventStore: EventStore, Service {
             let rows = try await self.client.query(
                 """
                 SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties, 0, NULL::int8
-                FROM retention_router.pending p JOIN retention_router.events e ON e.seq = p.seq
-                WHERE p.tenant = \(partition.tenant) AND p.destination = \(partition.destination)
-                ORDER BY p.seq LIMIT \(limit)
+                FROM (
+                    -- The head first, by its own key: joined the other way round, the planner may
+                    -- walk every event in order looking for the few still pending.
+                    SELECT seq FROM retention_router.pending
+                    WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
+                    ORDER BY seq LIMIT \(limit)
+                ) p JOIN retention_router.events e ON e.seq = p.seq
+                ORDER BY p.seq
                 """,
                 logger: self.logger
             )
@@ -286,10 +291,13 @@ public final class PostgresEventStore: EventStore, Service {
             let rows = try await self.client.query(
                 """
                 SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties, r.failures, r.first_failure_at
-                FROM retention_router.retries r JOIN retention_router.events e ON e.seq = r.seq
-                WHERE r.tenant = \(partition.tenant) AND r.destination = \(partition.destination)
-                  AND r.next_attempt_at <= \(now.millisecondsSince1970)
-                ORDER BY r.seq LIMIT \(limit)
+                FROM (
+                    SELECT seq, failures, first_failure_at FROM retention_router.retries
+                    WHERE tenant = \(partition.tenant) AND destination = \(partition.destination)
+                      AND next_attempt_at <= \(now.millisecondsSince1970)
+                    ORDER BY seq LIMIT \(limit)
+                ) r JOIN retention_router.events e ON e.seq = r.seq
+                ORDER BY r.seq
                 """,
                 logger: self.logger
             )
