@@ -55,25 +55,25 @@ public struct ConsoleController: Sendable {
         }
         console.get("") { request, _ in try await self.overview(request) }
         console.get("tenants/:tenant/events") { request, context in
-            try await self.eventsPage(request, tenant: context.parameters.get("tenant") ?? "")
+            try await self.eventsPage(request, tenant: context.pathParameter("tenant"))
         }
         console.get("tenants/:tenant/events/:id") { request, context in
-            try await self.eventPage(request, tenant: context.parameters.get("tenant") ?? "", id: context.parameters.get("id") ?? "")
+            try await self.eventPage(request, tenant: context.pathParameter("tenant"), id: context.pathParameter("id"))
         }
         console.post("tenants/:tenant/events/:id/replay") { request, context in
-            try await self.replayEvent(request, tenant: context.parameters.get("tenant") ?? "", id: context.parameters.get("id") ?? "")
+            try await self.replayEvent(request, tenant: context.pathParameter("tenant"), id: context.pathParameter("id"))
         }
         console.get("tenants/:tenant/dead-letters") { request, context in
-            try await self.deadLettersPage(request, tenant: context.parameters.get("tenant") ?? "")
+            try await self.deadLettersPage(request, tenant: context.pathParameter("tenant"))
         }
         console.post("tenants/:tenant/dead-letters/replay-selected") { request, context in
-            try await self.replaySelected(request, tenant: context.parameters.get("tenant") ?? "")
+            try await self.replaySelected(request, tenant: context.pathParameter("tenant"))
         }
         console.post("tenants/:tenant/dead-letters/replay-matching") { request, context in
-            try await self.replayMatching(request, tenant: context.parameters.get("tenant") ?? "")
+            try await self.replayMatching(request, tenant: context.pathParameter("tenant"))
         }
         console.post("tenants/:tenant/destinations/:destination/retry-now") { request, context in
-            try await self.retryNow(request, tenant: context.parameters.get("tenant") ?? "", destination: context.parameters.get("destination") ?? "")
+            try await self.retryNow(request, tenant: context.pathParameter("tenant"), destination: context.pathParameter("destination"))
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -19,3 +20,13 @@ public struct RouterRequestContext: RequestContext, RemoteAddressRequestContext 
     /// The caller's address, when the connection still has one.
     public var remoteAddress: SocketAddress? { self.channel.remoteAddress }
 }
+
+extension RouterRequestContext {
+    /// A path parameter with its percent-escapes decoded (`a%2Fb` is the event id `a/b`); empty
+    /// when the route has no such parameter. Hummingbird hands path segments over as sent.
+    public func pathParameter(_ name: String) -> String {
+        guard let raw = self.parameters.get(name) else { return "" }
+        return raw.removingPercentEncoding ?? raw
+    }
+}
+

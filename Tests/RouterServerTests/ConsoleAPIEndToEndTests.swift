@@ -84,6 +84,13 @@ struct ConsoleAPIEndToEndTests {
         let why = status.json?["notRouted"]?.arrayValue?.first
         #expect(why?["id"] == "scripted")
         #expect(why?["why"]?.stringValue?.contains("does not include page_loaded") == true)
+        // An id with path and query characters is found by its percent-encoded form.
+        let awkward = "a/b c?d#e%f"
+        #expect(try await TestClient.ingest(server, tenant: "acme", body: Fixtures.eventBody(type: .save, id: awkward)).status == 202)
+        let encoded = awkward.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? awkward
+        let found = try await Operations.admin(.GET, server, "/v1/tenants/acme/events/\(encoded)")
+        #expect(found.status == 200)
+        #expect(found.json?["event"]?["id"]?.stringValue == awkward)
         let tenants = try await Operations.admin(.GET, server, "/v1/tenants")
         #expect(tenants.json?["tenants"]?.arrayValue?.map { $0["name"] } == ["acme"])
         #expect(try await Operations.admin(.GET, server, "/v1/tenants", token: nil).status == 401)

@@ -2,9 +2,9 @@
 enum ConsoleAssets {
     static let css = """
         :root { color-scheme: light dark; --bg: #ffffff; --fg: #1d2330; --muted: #5c6577; --line: #d9dde5;
-          --panel: #f5f7fa; --accent: #2457c5; --ok: #1d7a3e; --bad: #b42318; --warn: #9a5b00; --font: system-ui, -apple-system, "Segoe UI", sans-serif; }
+          --panel: #f5f7fa; --accent: #2457c5; --on-accent: #ffffff; --ok: #1d7a3e; --bad: #b42318; --warn: #9a5b00; --font: system-ui, -apple-system, "Segoe UI", sans-serif; }
         @media (prefers-color-scheme: dark) {
-          :root { --bg: #14171d; --fg: #e6e9ef; --muted: #9aa3b5; --line: #2d3340; --panel: #1c2029; --accent: #7da2ff;
+          :root { --bg: #14171d; --fg: #e6e9ef; --muted: #9aa3b5; --line: #2d3340; --panel: #1c2029; --accent: #7da2ff; --on-accent: #10131a;
             --ok: #5fd08a; --bad: #ff8a7a; --warn: #f2b64c; }
         }
         * { box-sizing: border-box; }
@@ -49,7 +49,7 @@ enum ConsoleAssets {
         .filters { display: flex; flex-wrap: wrap; gap: 10px 14px; align-items: end; margin-bottom: 14px; padding: 12px; background: var(--panel); border-radius: 6px; }
         .filters label { display: flex; flex-direction: column; font-size: 13px; color: var(--muted); gap: 2px; }
         input, select, button { font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 5px; padding: 5px 8px; }
-        button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; font-weight: 600; }
+        button { background: var(--accent); color: var(--on-accent); border-color: var(--accent); cursor: pointer; font-weight: 600; }
         .sign-out button { background: transparent; color: var(--accent); }
         .sign-in { max-width: 520px; } .sign-in form { display: flex; flex-direction: column; gap: 8px; }
         pre { background: var(--panel); padding: 10px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }

@@ -16,7 +16,7 @@ struct AdminController: Sendable {
         router.put("/v1/admin/tenants/:tenant") { request, context in
             try self.authenticator.authorize(request)
             let body = try await request.body.collect(upTo: 1 << 20)
-            let name = context.parameters.get("tenant") ?? ""
+            let name = context.pathParameter("tenant")
             return Self.answer(await self.reloader.put(tenant: name, json: Data(body.readableBytesView)))
         }
     }

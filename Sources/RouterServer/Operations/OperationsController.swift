@@ -19,7 +19,7 @@ struct OperationsController: Sendable {
         }
         router.get("/v1/tenants/:tenant/events") { request, context in
             try self.authenticator.authorize(request)
-            let tenant = context.parameters.get("tenant") ?? ""
+            let tenant = context.pathParameter("tenant")
             try await self.requireTenant(tenant)
             let query = try Self.input { () throws(OperatorInputError) in try OperatorFilters.eventQuery(Self.parameters(request)) }
             return JSONResponse.make(status: .ok, json: OperationsJSON.eventPage(try await self.service.events(tenant: tenant, query: query)))
@@ -31,7 +31,7 @@ struct OperationsController: Sendable {
         }
         router.get("/v1/tenants/:tenant/dead-letters/count") { request, context in
             try self.authenticator.authorize(request)
-            let tenant = context.parameters.get("tenant") ?? ""
+            let tenant = context.pathParameter("tenant")
             try await self.requireTenant(tenant)
             let now = Timestamp.now()
             var query = try Self.input { () throws(OperatorInputError) in try OperatorFilters.deadLetterQuery(Self.parameters(request)) }
@@ -41,8 +41,8 @@ struct OperationsController: Sendable {
         }
         router.post("/v1/tenants/:tenant/destinations/:destination/retry-now") { request, context in
             try self.authenticator.authorize(request)
-            let tenant = context.parameters.get("tenant") ?? ""
-            let destination = context.parameters.get("destination") ?? ""
+            let tenant = context.pathParameter("tenant")
+            let destination = context.pathParameter("destination")
             try await self.requireTenant(tenant)
             guard self.tenants.tenant(named: tenant)?.destinations.contains(where: { $0.id == destination }) == true else {
                 throw APIError(.notFound, code: "unknown_destination", message: "tenant \(tenant) has no destination \"\(destination)\"", field: "destination")
@@ -52,16 +52,16 @@ struct OperationsController: Sendable {
         }
         router.get("/v1/tenants/:tenant/events/:id") { request, context in
             try self.authenticator.authorize(request)
-            return try await self.status(tenant: context.parameters.get("tenant") ?? "", id: context.parameters.get("id") ?? "")
+            return try await self.status(tenant: context.pathParameter("tenant"), id: context.pathParameter("id"))
         }
         router.get("/v1/tenants/:tenant/dead-letters") { request, context in
             try self.authenticator.authorize(request)
-            return try await self.deadLetters(tenant: context.parameters.get("tenant") ?? "", request: request)
+            return try await self.deadLetters(tenant: context.pathParameter("tenant"), request: request)
         }
         router.post("/v1/tenants/:tenant/dead-letters/replay") { request, context in
             try self.authenticator.authorize(request)
             let body = try await request.body.collect(upTo: 1 << 20)
-            return try await self.replay(tenant: context.parameters.get("tenant") ?? "", body: Array(body.readableBytesView))
+            return try await self.replay(tenant: context.pathParameter("tenant"), body: Array(body.readableBytesView))
         }
     }
 
