@@ -345,19 +345,20 @@ def run(arguments):
               f"the session cookie is HttpOnly, SameSite=Strict, and not Secure on loopback ({cookie})")
 
         # The overview lists the tenants; its counts move after events are sent.
+        console.open("/console/?refresh=0")
         check(len(console.finds("tr[data-partition='demo/archive']")) == 1, "the overview lists demo/archive")
         before = int(console.overview_cell("demo", "archive", "delivered-1h").replace(",", ""))
         router.ingest("demo", [event(f"ok-{n}", "page_loaded") for n in range(5)])
         router.ingest("demo", [event("jane-cancel", "cancel", **{"field.cancel.email": "jane@example.com"})])
 
         def archive_count():
-            console.open("/console/")
+            console.open("/console/?refresh=0")
             return int(console.overview_cell("demo", "archive", "delivered-1h").replace(",", "")) >= before + 6
         eventually(archive_count, "the overview's delivered count for demo/archive grows by the 6 events sent")
 
         # A dead letter: the receiver answers 400 for crm and alerts.
         eventually(lambda: router.state("demo", "jane-cancel", "crm") == "dead", "jane-cancel is dead at crm after the receiver's 400")
-        console.open("/console/")
+        console.open("/console/?refresh=0")
         check(console.find("tr[data-partition='demo/crm'] [data-test=dead]").text != "0", "the overview shows crm's dead letter")
         hint = console.find("tr[data-partition='demo/crm'] [data-test=hint]").text
         check("answered 400" in hint, f"the overview explains the last failure in plain language ({hint})")
@@ -433,7 +434,7 @@ def run(arguments):
         # "Retry now" on a paused destination, after its receiver is fixed.
         router.ingest("slow", [event("slow-1", "cancel")])
         eventually(lambda: router.state("slow", "slow-1", "hook") == "retrying", "slow-1 waits for a retry after the 503")
-        console.open("/console/")
+        console.open("/console/?refresh=0")
         row = "tr[data-partition='slow/hook']"
         check("paused" in console.find(row + " .badge").text, f"the overview shows slow/hook paused ({console.find(row + ' .badge').text})")
         receiver.unavailable = False
@@ -481,12 +482,12 @@ def run(arguments):
         # Phone width.
         if console.screenshots:
             driver.set_window_size(420, 900)
-            console.open("/console/")
+            console.open("/console/?refresh=0")
             driver.save_screenshot(os.path.join(console.screenshots, "console-overview-phone.png"))
             driver.set_window_size(1280, 800)
 
         # Sign-out ends the session.
-        console.open("/console/")
+        console.open("/console/?refresh=0")
         console.submit("form.sign-out button")
         check("/console/sign-in" in driver.current_url and "signed out" in console.text(), "sign-out lands on the sign-in form")
         console.open("/console/tenants/demo/events")

@@ -156,7 +156,7 @@ public struct ConsoleController: Sendable {
             return self.renderer.page("closed", [:], frame: .init(title: "Console closed", now: now), status: .forbidden)
         }
         let address = context.remoteAddress?.ipAddress ?? "unknown"
-        if let wait = self.throttle.retryAfter(address, now: now) {
+        if let wait = self.throttle.begin(address, now: now) {
             return self.renderer.message(
                 "Too many wrong tokens",
                 "Five wrong admin tokens came from your address within a minute. Try again in \(wait) seconds.",
@@ -169,7 +169,6 @@ public struct ConsoleController: Sendable {
         let form = FormBody(String(decoding: body.readableBytesView, as: UTF8.self))
         let next = Self.safeNext(form["next"])
         guard let given = form["token"], ConstantTime.equal(Array(given.utf8), Array(token.utf8)) else {
-            self.throttle.recordFailure(address, now: now)
             self.logger.notice("Console sign-in refused: wrong admin token", metadata: ["address": "\(address)"])
             return self.renderer.page(
                 "sign-in",
@@ -178,6 +177,7 @@ public struct ConsoleController: Sendable {
                 status: .unauthorized
             )
         }
+        self.throttle.succeeded(address, now: now)
         self.logger.info("Console sign-in", metadata: ["address": "\(address)"])
         var response = Self.redirect(next)
         response.setCookie(self.cookie(value: signer.encode(.start(at: now)), maxAge: Int(ConsoleSession.idleLimit)))

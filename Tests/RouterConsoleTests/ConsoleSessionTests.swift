@@ -33,6 +33,9 @@ struct ConsoleSessionTests {
         let session = ConsoleSession.start(at: self.now)
         #expect(session.isLive(at: self.now.adding(.seconds(8 * 3600 - 1))))
         #expect(!session.isLive(at: self.now.adding(.seconds(8 * 3600))))
+        var busy = session
+        busy.seen = self.now.secondsSince1970 + 7 * 86_400 - 10
+        #expect(!busy.isLive(at: self.now.adding(.seconds(7 * 86_400))), "a session used all week still ends after 7 days")
     }
 
     @Test func csrfTokensAreBoundToTheSession() {
@@ -47,13 +50,19 @@ struct ConsoleSessionTests {
 
     @Test func theThrottleRefusesTheSixthTryWithinAMinute() {
         let throttle = SignInThrottle()
+        // Five wrong tries, as if sent at once: each is reserved before its token is checked.
         for second in 0..<5 {
-            #expect(throttle.retryAfter("127.0.0.1", now: self.now.adding(.seconds(Int64(second)))) == nil)
-            throttle.recordFailure("127.0.0.1", now: self.now.adding(.seconds(Int64(second))))
+            #expect(throttle.begin("127.0.0.1", now: self.now.adding(.seconds(Int64(second)))) == nil)
         }
-        #expect(throttle.retryAfter("127.0.0.1", now: self.now.adding(.seconds(5))) == 55)
-        #expect(throttle.retryAfter("10.0.0.9", now: self.now.adding(.seconds(5))) == nil)
-        #expect(throttle.retryAfter("127.0.0.1", now: self.now.adding(.seconds(61))) == nil)
+        #expect(throttle.begin("127.0.0.1", now: self.now.adding(.seconds(5))) == 55)
+        #expect(throttle.begin("10.0.0.9", now: self.now.adding(.seconds(5))) == nil)
+        #expect(throttle.begin("127.0.0.1", now: self.now.adding(.seconds(61))) == nil)
+        // A right token gives its attempt back.
+        let other = SignInThrottle(limit: 1)
+        #expect(other.begin("a", now: self.now) == nil)
+        other.succeeded("a", now: self.now)
+        #expect(other.begin("a", now: self.now.adding(.seconds(1))) == nil)
+        #expect(other.begin("a", now: self.now.adding(.seconds(2))) == 59)
     }
 
     @Test func onlyConsolePathsAreFollowedAfterSignIn() {

@@ -116,6 +116,15 @@ struct ConsoleAPIEndToEndTests {
             })
         }
         #expect(try await Operations.admin(.GET, server, "/v1/tenants/acme/dead-letters/count?reason=other").json?["count"] == 0)
+        // A whole tenant is never replayed by an empty filter, nor by a filter split across the body.
+        let empty = try await Operations.admin(.POST, server, "/v1/tenants/acme/dead-letters/replay", body: ["matching": [:]])
+        #expect(empty.status == 422)
+        #expect(empty.errorField == "matching")
+        let split = try await Operations.admin(
+            .POST, server, "/v1/tenants/acme/dead-letters/replay", body: ["destination": "scripted", "matching": ["reason": "scripted_failure"]]
+        )
+        #expect(split.status == 422)
+        #expect(try await Operations.admin(.GET, server, "/v1/tenants/acme/dead-letters/count").json?["count"] == 3, "the refused calls replayed nothing")
         ScriptedDestination.recorder(named: first).fail(next: 0)
         let replay = try await Operations.admin(
             .POST, server, "/v1/tenants/acme/dead-letters/replay",

@@ -27,6 +27,13 @@ extension ConsoleController {
             }
             // Counted and listed as of one instant, so "replay all N" replays exactly what was counted.
             query.until = min(query.until ?? now.adding(.milliseconds(1)), now.adding(.milliseconds(1)))
+            // The replay form carries the filter as it was understood (`since` or `from`, ...).
+            context["matching"] = [
+                "destination": query.destination ?? "",
+                "reason": query.reason ?? "",
+                "from": query.since?.iso8601 ?? "",
+                "to": parameters["until"] ?? parameters["to"] ?? "",
+            ]
             let count = try await self.service.countDeadLetters(tenant: tenant, query: query)
             let records = try await self.service.deadLetters(tenant: tenant, query: query)
             context["count"] = String(count)
@@ -86,7 +93,10 @@ extension ConsoleController {
                     status: .unprocessableContent
                 )
             }
-            guard let asOfText = form.nonEmpty("asOf"), let asOf = Int64(asOfText) else {
+            let now = Timestamp.now()
+            guard let asOfText = form.nonEmpty("asOf"), let asOf = Int64(asOfText),
+                (0...now.adding(.seconds(60)).millisecondsSince1970).contains(asOf)
+            else {
                 return self.renderer.message(
                     "Nothing replayed",
                     "The form did not say when its count was made; reload the dead letters page and try again.",
@@ -96,6 +106,16 @@ extension ConsoleController {
             }
             let countedUntil = Timestamp(millisecondsSince1970: asOf).adding(.milliseconds(1))
             query.until = min(query.until ?? countedUntil, countedUntil)
+            // The set must still be the one the operator saw counted: anything else is refused.
+            let count = try await self.service.countDeadLetters(tenant: tenant, query: query)
+            if let expected = form.nonEmpty("expected").flatMap(Int.init), expected != count {
+                return self.renderer.message(
+                    "Nothing replayed",
+                    "The page counted \(expected) matching dead letters, but \(count) match now (some were replayed or pruned meanwhile). Reload the page to see the current set.",
+                    frame: self.frame("Nothing replayed", session: session, tenant: tenant, request: request),
+                    status: .conflict
+                )
+            }
             let result = try await self.service.replay(tenant: tenant, selection: .matching(query))
             self.logger.notice(
                 "Replay of all matching dead letters from the console",

@@ -103,7 +103,7 @@ extension ConsoleController {
                     "status": attempt.reason?.status.map(String.init) ?? "–",
                     "latency": String(attempt.latencyMilliseconds),
                     "code": attempt.reason?.code ?? "",
-                    "message": String((attempt.reason?.message ?? "").utf8.prefix(1024)) ?? "",
+                    "message": String(decoding: (attempt.reason?.message ?? "").utf8.prefix(1024), as: UTF8.self),
                 ]
             },
         ]
@@ -138,11 +138,12 @@ extension ConsoleController {
         return text
     }
 
-    static func parameters(_ request: Request) -> [String: String] {
+    /// The query parameters, the first value of each name, decoded as forms encode them
+    /// (`+` is a space): what a filter form or a script sends.
+    public static func parameters(_ request: Request) -> [String: String] {
         var parameters: [String: String] = [:]
-        for (name, value) in request.uri.queryParameters {
-            let key = String(name)
-            if parameters[key] == nil { parameters[key] = String(value) }
+        for (name, value) in FormBody(request.uri.query ?? "").fields where parameters[name] == nil {
+            parameters[name] = value
         }
         return parameters
     }

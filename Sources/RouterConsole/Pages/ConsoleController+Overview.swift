@@ -9,7 +9,9 @@ extension ConsoleController {
             let rows = try await self.service.overview(now: now)
             let tenantCount = Set(rows.map(\.partition.tenant)).count
             var frame = self.frame("Overview", session: session, section: .overview, request: request)
-            frame.refreshSeconds = 5
+            // `?refresh=0` holds the page still (reading a row, or a script taking screenshots).
+            let refreshing = Self.parameters(request)["refresh"] != "0"
+            frame.refreshSeconds = refreshing ? 5 : nil
             let context: [String: Any] = [
                 "rows": rows.map { Self.overviewRow($0, now: now) },
                 "hasRows": !rows.isEmpty,
@@ -17,6 +19,7 @@ extension ConsoleController {
                 "oneRow": rows.count == 1,
                 "tenantCount": tenantCount,
                 "oneTenant": tenantCount == 1,
+                "refreshing": refreshing,
             ]
             return self.renderer.page("overview", context, frame: frame)
         }

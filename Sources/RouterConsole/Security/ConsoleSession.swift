@@ -7,10 +7,13 @@ import Signing
 /// The cookie is `v1.ISSUED.SEEN.NONCE.MAC`: times in seconds since 1970, a random nonce, and an
 /// HMAC-SHA256 (OpenSSL, through `Signing`) over the rest, keyed with a key derived from the admin
 /// token. Changing the token changes the key, which ends every session. A session lapses after
-/// `idleLimit` without a request; each request that finds it older than a minute renews `SEEN`.
+/// `idleLimit` without a request (each request that finds it older than a minute renews `SEEN`),
+/// and after `absoluteLimit` in any case.
 public struct ConsoleSession: Sendable, Equatable {
     /// How long a session lives without a request: 8 hours.
     public static let idleLimit: Int64 = 8 * 3600
+    /// How long a session lives at most, however busy: 7 days.
+    public static let absoluteLimit: Int64 = 7 * 86_400
     /// The cookie's name.
     public static let cookieName = "rr_console"
 
@@ -35,9 +38,11 @@ public struct ConsoleSession: Sendable, Equatable {
         return ConsoleSession(issued: now.secondsSince1970, seen: now.secondsSince1970, nonce: Hex.encode(bytes))
     }
 
-    /// True while the session has been used within `idleLimit` of `now`.
+    /// True while the session has been used within `idleLimit` of `now` and is younger than
+    /// `absoluteLimit`.
     public func isLive(at now: Timestamp) -> Bool {
-        now.secondsSince1970 - self.seen < Self.idleLimit && self.seen <= now.secondsSince1970 + 60
+        let seconds = now.secondsSince1970
+        return seconds - self.seen < Self.idleLimit && self.seen <= seconds + 60 && seconds - self.issued < Self.absoluteLimit
     }
 }
 

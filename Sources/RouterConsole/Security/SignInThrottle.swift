@@ -1,12 +1,14 @@
 import RouterCore
 import Synchronization
 
-/// Counts wrong sign-in tokens per caller address: after `limit` wrong tries within `window`,
-/// the address is refused (429) until the oldest try leaves the window.
+/// Counts sign-in attempts per caller address: after `limit` wrong tries within `window`, the
+/// address is refused (429) until the oldest try leaves the window.
 ///
+/// An attempt is reserved before its token is checked (`begin`) and given back only when the
+/// token was right (`succeeded`), so many requests sent at once cannot all slip past the limit.
 /// Bounded: at most `maxAddresses` addresses are tracked; the stalest are forgotten first.
 public final class SignInThrottle: Sendable {
-    private let failures = Mutex<[String: [Int64]]>([:])
+    private let attempts = Mutex<[String: [Int64]]>([:])
     private let limit: Int
     private let windowMilliseconds: Int64
     private let maxAddresses: Int
@@ -18,24 +20,30 @@ public final class SignInThrottle: Sendable {
         self.maxAddresses = maxAddresses
     }
 
-    /// When `address` may try again; nil when it may try now.
-    public func retryAfter(_ address: String, now: Timestamp) -> Int64? {
-        self.failures.withLock { failures in
-            let recent = (failures[address] ?? []).filter { now.millisecondsSince1970 - $0 < self.windowMilliseconds }
-            failures[address] = recent.isEmpty ? nil : recent
-            guard recent.count >= self.limit, let oldest = recent.first else { return nil }
-            return max(1, (oldest + self.windowMilliseconds - now.millisecondsSince1970 + 999) / 1000)
+    /// Reserves an attempt for `address`; returns how many seconds to wait instead when the
+    /// address has used up its tries (nothing is reserved then).
+    public func begin(_ address: String, now: Timestamp) -> Int64? {
+        self.attempts.withLock { attempts in
+            let recent = (attempts[address] ?? []).filter { now.millisecondsSince1970 - $0 < self.windowMilliseconds }
+            if recent.count >= self.limit, let oldest = recent.first {
+                attempts[address] = recent
+                return max(1, (oldest + self.windowMilliseconds - now.millisecondsSince1970 + 999) / 1000)
+            }
+            if attempts[address] == nil, attempts.count >= self.maxAddresses {
+                let stalest = attempts.min { ($0.value.last ?? 0) < ($1.value.last ?? 0) }?.key
+                if let stalest { attempts[stalest] = nil }
+            }
+            attempts[address] = recent + [now.millisecondsSince1970]
+            return nil
         }
     }
 
-    /// Records a wrong token from `address`.
-    public func recordFailure(_ address: String, now: Timestamp) {
-        self.failures.withLock { failures in
-            if failures[address] == nil, failures.count >= self.maxAddresses {
-                let stalest = failures.min { ($0.value.last ?? 0) < ($1.value.last ?? 0) }?.key
-                if let stalest { failures[stalest] = nil }
-            }
-            failures[address, default: []].append(now.millisecondsSince1970)
+    /// Gives back the attempt reserved at `now`: the token was right.
+    public func succeeded(_ address: String, now: Timestamp) {
+        self.attempts.withLock { attempts in
+            guard var list = attempts[address], let index = list.lastIndex(of: now.millisecondsSince1970) else { return }
+            list.remove(at: index)
+            attempts[address] = list.isEmpty ? nil : list
         }
     }
 }

@@ -14,10 +14,10 @@ enum DeadLetterTemplate {
         {{#hasMatches}}
         <form method="post" action="/console/tenants/{{tenant}}/dead-letters/replay-matching" class="inline">
           <input type="hidden" name="csrf" value="{{csrf}}">
-          <input type="hidden" name="destination" value="{{filter.destination}}">
-          <input type="hidden" name="reason" value="{{filter.reason}}">
-          <input type="hidden" name="from" value="{{filter.from}}">
-          <input type="hidden" name="to" value="{{filter.to}}">
+          <input type="hidden" name="destination" value="{{matching.destination}}">
+          <input type="hidden" name="reason" value="{{matching.reason}}">
+          <input type="hidden" name="from" value="{{matching.from}}">
+          <input type="hidden" name="to" value="{{matching.to}}">
           <input type="hidden" name="asOf" value="{{asOf}}">
           <input type="hidden" name="expected" value="{{count}}">
           <button type="submit" data-test="replay-all">Replay all {{count}} matching</button>

@@ -2,7 +2,8 @@
 enum OverviewTemplate {
     static let page = """
         <h1>Overview</h1>
-        <p class="muted">{{rowCount}} destination{{^oneRow}}s{{/oneRow}} across {{tenantCount}} tenant{{^oneTenant}}s{{/oneTenant}}. Refreshes every 5 seconds.</p>
+        <p class="muted">{{rowCount}} destination{{^oneRow}}s{{/oneRow}} across {{tenantCount}} tenant{{^oneTenant}}s{{/oneTenant}}.
+          {{#refreshing}}Refreshes every 5 seconds (<a href="/console/?refresh=0">hold still</a>).{{/refreshing}}{{^refreshing}}Not refreshing (<a href="/console/">refresh every 5 seconds</a>).{{/refreshing}}</p>
         {{^rows}}<p>No tenant is configured. Add a file to the tenants folder and reload.</p>{{/rows}}
         {{#hasRows}}
         <div class="table-wrap">

@@ -95,7 +95,9 @@ public final class DeliveryWorker: Sendable {
                     // A pause persisted before a restart still holds (backoff, Retry-After).
                     if let pausedUntil = current.pausedUntil {
                         let now = Timestamp.now()
-                        if pausedUntil > now { await self.wakeup.pause(until: Self.instant(at: pausedUntil, now: now)) }
+                        if pausedUntil > now {
+                            await self.wakeup.pause(until: Self.instant(at: pausedUntil, now: now), shouldEnd: self.pauseLiftedElsewhere)
+                        }
                     }
                 }
                 state = try await self.step(current)
@@ -115,6 +117,7 @@ public final class DeliveryWorker: Sendable {
 
     /// One turn of the loop; returns the state to continue from.
     private func step(_ state: PartitionState) async throws -> PartitionState {
+        self.wakeup.forgetLift()
         let limits = self.destination.batchLimits
         let now = Timestamp.now()
         var batch = try await self.store.dueRetries(in: self.partition, now: now, limit: limits.maxEvents, maxBytes: limits.maxBytes)

@@ -28,7 +28,14 @@ public final class Wakeup: Sendable {
         waiter?.resume()
     }
 
-    /// Ends the current pause (or the next one) at once and wakes the worker: "retry now".
+    /// Forgets a lift that no pause took (called as each delivery step begins), so a "retry now"
+    /// sent while nothing was paused cannot cut short a later, unrelated backoff.
+    public func forgetLift() {
+        self.state.withLock { $0.pauseLifted = false }
+    }
+
+    /// Ends the current pause (or one that starts before the next step) at once and wakes the
+    /// worker: "retry now".
     public func liftPause() {
         self.state.withLock { $0.pauseLifted = true }
         self.signal()
@@ -98,7 +105,11 @@ public final class Wakeup: Sendable {
             }
             if lifted { return }
             await self.wait(until: deadline)
-            if ContinuousClock.now < deadline, let shouldEnd, await shouldEnd() { break }
+            if ContinuousClock.now < deadline, let shouldEnd {
+                if await shouldEnd() { break }
+                // However many signals come, look again at most once a second.
+                try? await Task.sleep(until: min(deadline, .now + .seconds(1)), clock: .continuous)
+            }
         }
         self.state.withLock { $0.pauseLifted = false }
     }

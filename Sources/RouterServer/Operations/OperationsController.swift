@@ -67,11 +67,7 @@ struct OperationsController: Sendable {
 
     /// The query parameters, the first value of each name.
     static func parameters(_ request: Request) -> [String: String] {
-        var parameters: [String: String] = [:]
-        for (name, value) in request.uri.queryParameters where parameters[String(name)] == nil {
-            parameters[String(name)] = String(value)
-        }
-        return parameters
+        ConsoleController.parameters(request)
     }
 
     /// Runs a filter parser, answering its error as 422 naming the parameter.
@@ -151,6 +147,18 @@ struct OperationsController: Sendable {
         if let matching = members["matching"] {
             guard case .object(let filter) = matching else {
                 throw APIError(.unprocessableContent, code: "invalid_field", message: "must be an object of destination, reason, since, until", field: "matching")
+            }
+            if let other = ["destination", "id", "ids", "since"].first(where: { members[$0] != nil }) {
+                throw APIError(.unprocessableContent, code: "invalid_field", message: "put every filter inside \"matching\"; it cannot be combined with \"\(other)\"", field: other)
+            }
+            // Everything of a tenant is replayed only when asked for in so many words.
+            guard !filter.isEmpty || members["all"] == .bool(true) else {
+                throw APIError(
+                    .unprocessableContent,
+                    code: "missing_field",
+                    message: "give at least one of destination, reason, since, until inside \"matching\"",
+                    field: "matching"
+                )
             }
             var parameters: [String: String] = [:]
             for (name, value) in filter {
