@@ -70,6 +70,8 @@ struct IngestDecoderTests {
         (#"{"event":"unsubscribe"}"#, "event", "invalid_field"),
         (#"{"event":"save","properties":[1]}"#, "properties", "invalid_field"),
         (#"{"event":"save","properties":"x"}"#, "properties", "invalid_field"),
+        (#"{"event":"save","properties":null}"#, "properties", "invalid_field"),
+        (#"{"batch":[{"event":"save"},{"event":"save","properties":null}]}"#, "batch[1].properties", "invalid_field"),
         (#"{"event":"save","messageId":7}"#, "messageId", "invalid_field"),
         (#"{"event":"save","messageId":""}"#, "messageId", "invalid_field"),
         (#"{"event":"save","messageId":"a\u0000b"}"#, "messageId", "invalid_field"),

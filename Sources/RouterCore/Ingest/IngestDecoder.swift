@@ -102,7 +102,10 @@ public struct IngestDecoder: Sendable {
         var properties: [String: JSONValue] = [:]
         var encoded: [UInt8]?
         switch members["properties"] {
-        case nil, .null?: break
+        case nil: break
+        case .null?:
+            // The contract is an object, absent meaning `{}`: a null is a sender's bug to report.
+            throw IngestError(kind: .invalid, code: .invalidField, field: path + "properties", message: "must be an object (leave it out for none); found null")
         case .object(let value)?:
             properties = value
             encoded = encodedProperties
