@@ -147,7 +147,7 @@ public struct RouterRuntime: Sendable {
             wake: { supervisor.notify($0) },
             liftPause: { supervisor.retryNow($0) }
         )
-        OperationsController(tenants: tenants, store: store, supervisor: supervisor, authenticator: authenticator, service: operations)
+        OperationsController(tenants: tenants, store: store, authenticator: authenticator, service: operations)
             .addRoutes(to: router)
         try ConsoleController(
             service: operations,

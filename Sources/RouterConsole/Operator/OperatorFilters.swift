@@ -5,6 +5,16 @@ import RouterCore
 /// `limit`, `cursor` for events; `destination`, `reason`, `since`/`from`, `until`/`to`, `limit`,
 /// `cursor` for dead letters.
 public enum OperatorFilters {
+    /// A query string's parameters, the first value of each name, decoded as forms encode them
+    /// (`+` is a space): what a filter form or a script sends.
+    public static func parameters(query: String?) -> [String: String] {
+        var parameters: [String: String] = [:]
+        for (name, value) in FormBody(query ?? "").fields where parameters[name] == nil {
+            parameters[name] = value
+        }
+        return parameters
+    }
+
     /// An event query from `parameters` (a missing or empty parameter is no filter).
     public static func eventQuery(_ parameters: [String: String]) throws(OperatorInputError) -> EventQuery {
         var query = EventQuery()

@@ -18,15 +18,14 @@ extension ConsoleController {
                 "asOfUTC": ConsoleTime.utc(now),
             ]
             let frame = self.frame("Dead letters of \(tenant)", session: session, tenant: tenant, section: .deadLetters, request: request)
-            var query: DeadLetterQuery
+            let query: DeadLetterQuery
             do {
-                query = try OperatorFilters.deadLetterQuery(parameters)
+                // Counted and listed as of one instant, so "replay all N" replays exactly what was counted.
+                query = try OperatorFilters.deadLetterQuery(parameters).counted(asOf: now)
             } catch let error as OperatorInputError {
                 context["error"] = "\(error.field): \(error.message)"
                 return self.renderer.page("dead-letters", context, frame: frame, status: .unprocessableContent)
             }
-            // Counted and listed as of one instant, so "replay all N" replays exactly what was counted.
-            query.until = min(query.until ?? now.adding(.milliseconds(1)), now.adding(.milliseconds(1)))
             // The replay form carries the filter as it was understood (`since` or `from`, ...).
             context["matching"] = [
                 "destination": query.destination ?? "",
@@ -104,8 +103,7 @@ extension ConsoleController {
                     status: .unprocessableContent
                 )
             }
-            let countedUntil = Timestamp(millisecondsSince1970: asOf).adding(.milliseconds(1))
-            query.until = min(query.until ?? countedUntil, countedUntil)
+            query = query.counted(asOf: Timestamp(millisecondsSince1970: asOf))
             // The set must still be the one the operator saw counted: anything else is refused.
             let count = try await self.service.countDeadLetters(tenant: tenant, query: query)
             if let expected = form.nonEmpty("expected").flatMap(Int.init), expected != count {

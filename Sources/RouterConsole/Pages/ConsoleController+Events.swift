@@ -138,14 +138,8 @@ extension ConsoleController {
         return text
     }
 
-    /// The query parameters, the first value of each name, decoded as forms encode them
-    /// (`+` is a space): what a filter form or a script sends.
-    public static func parameters(_ request: Request) -> [String: String] {
-        var parameters: [String: String] = [:]
-        for (name, value) in FormBody(request.uri.query ?? "").fields where parameters[name] == nil {
-            parameters[name] = value
-        }
-        return parameters
+    static func parameters(_ request: Request) -> [String: String] {
+        OperatorFilters.parameters(query: request.uri.query)
     }
 
     static func options(_ values: [String], selected: String?) -> [[String: Any]] {

@@ -208,7 +208,11 @@ public final class DeliverySupervisor: Service {
         } catch {
             self.logger.warning("Could not release partition leases; they expire on their own", metadata: ["error": "\(error)"])
         }
-        let pending = try? await self.store.statistics().partitions.values.reduce(0) { $0 + $1.backlog }
+        // A store counting a huge backlog must not hold the exit up: two seconds, else "unknown".
+        let store = self.store
+        let pending = try? await withDeadline(.seconds(2)) {
+            try await store.statistics().partitions.values.reduce(0) { $0 + $1.backlog }
+        }
         self.logger.notice(
             "Delivery stopped",
             metadata: ["events.pending": "\(pending.map(String.init) ?? "unknown")", "note": "pending events are delivered after the next start"]

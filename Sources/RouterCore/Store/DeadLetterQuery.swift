@@ -30,6 +30,17 @@ public struct DeadLetterQuery: Sendable, Equatable {
     }
 }
 
+extension DeadLetterQuery {
+    /// The query as counted at `instant`: dead letters parked later are left out, so a count and
+    /// the replay of "all N matching" that follows it cover the same set.
+    public func counted(asOf instant: Timestamp) -> DeadLetterQuery {
+        var query = self
+        let end = instant.adding(.milliseconds(1))
+        query.until = min(self.until ?? end, end)
+        return query
+    }
+}
+
 /// Where a page of dead letters ended: records are ordered by sequence (newest first), then
 /// destination, so the pair is a stable position even when one event is dead at several
 /// destinations. Written as `SEQUENCE:DESTINATION` in the API's `next`.

@@ -8,7 +8,6 @@ import RouterCore
 struct OperationsController: Sendable {
     let tenants: TenantDirectory
     let store: any EventStore
-    let supervisor: DeliverySupervisor
     let authenticator: AdminAuthenticator
     let service: OperatorService
 
@@ -34,8 +33,8 @@ struct OperationsController: Sendable {
             let tenant = context.pathParameter("tenant")
             try await self.requireTenant(tenant)
             let now = Timestamp.now()
-            var query = try Self.input { () throws(OperatorInputError) in try OperatorFilters.deadLetterQuery(Self.parameters(request)) }
-            query.until = min(query.until ?? now.adding(.milliseconds(1)), now.adding(.milliseconds(1)))
+            let query = try Self.input { () throws(OperatorInputError) in try OperatorFilters.deadLetterQuery(Self.parameters(request)) }
+                .counted(asOf: now)
             let count = try await self.service.countDeadLetters(tenant: tenant, query: query)
             return JSONResponse.make(status: .ok, json: ["count": .number(JSONNumber(Int64(count))), "until": .string(query.until?.iso8601 ?? now.iso8601)])
         }
@@ -67,7 +66,7 @@ struct OperationsController: Sendable {
 
     /// The query parameters, the first value of each name.
     static func parameters(_ request: Request) -> [String: String] {
-        ConsoleController.parameters(request)
+        OperatorFilters.parameters(query: request.uri.query)
     }
 
     /// Runs a filter parser, answering its error as 422 naming the parameter.
@@ -167,9 +166,8 @@ struct OperationsController: Sendable {
                 }
                 parameters[name] = text
             }
-            var query = try Self.input { () throws(OperatorInputError) in try OperatorFilters.deadLetterQuery(parameters) }
-            query.until = min(query.until ?? Timestamp.now().adding(.milliseconds(1)), Timestamp.now().adding(.milliseconds(1)))
-            return .matching(query)
+            let query = try Self.input { () throws(OperatorInputError) in try OperatorFilters.deadLetterQuery(parameters) }
+            return .matching(query.counted(asOf: .now()))
         }
         if let id = members["id"] {
             guard case .string(let value) = id else {
