@@ -42,6 +42,13 @@ public struct FileDestination: Destination {
     }
 }
 
+extension FileDestination {
+    /// The lines `deliver` would append.
+    public func preview(_ batch: [RoutedEvent], now: Timestamp) -> DeliveryPreview {
+        DeliveryPreview(fileWrites: [.init(path: self.path, bytes: FileLineEncoder.encode(batch))])
+    }
+}
+
 /// Blocking file operations for `FileDestination`; call only from the thread pool.
 enum FileAppender {
     struct Failure: Error, CustomStringConvertible {

@@ -11,7 +11,7 @@ public enum FileLineEncoder {
             writer.raw("{\"id\":")
             writer.string(event.id)
             writer.raw(",\"type\":")
-            writer.string(event.type.rawValue)
+            writer.string(event.eventName)
             writer.raw(",\"tenant\":")
             writer.string(event.tenant)
             writer.raw(",\"occurred_at\":")

@@ -101,6 +101,28 @@ public struct SegmentDestination: Destination {
         return outcomes.map { $0 ?? .retry(after: nil, reason: unreachable) }
     }
 
+    /// The `/v1/batch` requests `deliver` would post, with the write key shown as `••••`.
+    public func preview(_ batch: [RoutedEvent], now: Timestamp) -> DeliveryPreview {
+        var preview = DeliveryPreview()
+        var pending: [[[UInt8]]] = []
+        for routed in batch {
+            switch self.encoder.encode(routed.event) {
+            case .messages(let messages): pending.append(messages)
+            case .unsendable(let reason): preview.unsent.append(.init(eventID: routed.event.id, reason: reason))
+            }
+        }
+        for group in self.splitter.split(pending.map { $0.map(\.count) }) {
+            let body = SegmentEncoder.body(messages: group.flatMap { pending[$0] }, sentAt: now, writeKey: DeliveryPreview.mask)
+            let headers: [DeliveryPreview.Header] = [
+                .init(name: "Authorization", value: "Basic " + DeliveryPreview.mask),
+                .init(name: "Content-Type", value: "application/json"),
+                .init(name: "User-Agent", value: Self.userAgent),
+            ]
+            preview.requests.append(.init(method: "POST", url: self.batchURL, headers: headers, body: body))
+        }
+        return preview
+    }
+
     /// Posts one batch body and classifies the answer.
     private func send(_ messages: [[UInt8]], retryCount: Int) async -> DeliveryOutcome {
         let body = SegmentEncoder.body(

@@ -94,7 +94,7 @@ public struct SegmentEncoder: Sendable {
     public func track(_ event: RetentionEvent) -> JSONValue {
         var message = self.common(event)
         message["type"] = "track"
-        message["event"] = .string(event.type.rawValue)
+        message["event"] = .string(event.eventName)
         message["messageId"] = .string(event.id)
         message["properties"] = .object(event.properties)
         return .object(message)

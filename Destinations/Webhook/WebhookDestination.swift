@@ -55,17 +55,50 @@ public struct WebhookDestination: Destination {
         return outcomes.map { $0 ?? .retry(after: nil, reason: skipped) }
     }
 
+    /// The requests `deliver` would send, one per event; configured header values that look
+    /// like credentials are shown as `••••`, signatures as computed.
+    public func preview(_ batch: [RoutedEvent], now: Timestamp) -> DeliveryPreview {
+        DeliveryPreview(
+            requests: batch.map { routed in
+                let body = WebhookPayload.encode(routed.event)
+                var headers = HTTPHeaders()
+                self.addHeaders(to: &headers, body: body, id: routed.event.id, now: now)
+                let shown = headers.map { header in
+                    DeliveryPreview.Header(
+                        name: header.name,
+                        value: Self.isCredential(header.name) && !self.isSignature(header.name) ? DeliveryPreview.mask : header.value
+                    )
+                }
+                return .init(method: "POST", url: self.url, headers: shown, body: body)
+            }
+        )
+    }
+
+    private func addHeaders(to headers: inout HTTPHeaders, body: [UInt8], id: String, now: Timestamp) {
+        for (name, value) in self.headers { headers.add(name: name, value: value) }
+        headers.replaceOrAdd(name: "content-type", value: "application/json")
+        headers.replaceOrAdd(name: "user-agent", value: Self.userAgent)
+        for header in self.signer.headers(body: body, id: id, timestamp: now.secondsSince1970) {
+            headers.replaceOrAdd(name: header.name, value: header.value)
+        }
+    }
+
+    private func isSignature(_ name: String) -> Bool {
+        self.signer.headers(body: [], id: "", timestamp: 0).contains { $0.name.lowercased() == name.lowercased() }
+    }
+
+    /// Header names whose values are credentials, shown masked in a preview.
+    static func isCredential(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return ["authorization", "proxy-authorization", "cookie"].contains(lowered)
+            || ["token", "secret", "key", "auth", "password", "signature"].contains { lowered.contains($0) }
+    }
+
     private func send(_ event: RetentionEvent) async -> DeliveryOutcome {
         let body = WebhookPayload.encode(event)
-        let now = Timestamp.now()
         var request = HTTPClientRequest(url: self.url)
         request.method = .POST
-        for (name, value) in self.headers { request.headers.add(name: name, value: value) }
-        request.headers.replaceOrAdd(name: "content-type", value: "application/json")
-        request.headers.replaceOrAdd(name: "user-agent", value: Self.userAgent)
-        for header in self.signer.headers(body: body, id: event.id, timestamp: now.secondsSince1970) {
-            request.headers.replaceOrAdd(name: header.name, value: header.value)
-        }
+        self.addHeaders(to: &request.headers, body: body, id: event.id, now: Timestamp.now())
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let answer = try await self.context.httpClient.send(request, timeout: self.timeout)

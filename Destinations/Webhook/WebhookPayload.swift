@@ -9,7 +9,7 @@ public enum WebhookPayload {
         writer.raw("{\"id\":")
         writer.string(event.id)
         writer.raw(",\"type\":")
-        writer.string(event.type.rawValue)
+        writer.string(event.eventName)
         writer.raw(",\"tenant\":")
         writer.string(event.tenant)
         writer.raw(",\"timestamp\":")

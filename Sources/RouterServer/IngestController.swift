@@ -56,7 +56,7 @@ struct IngestController: Sendable {
                 headers: [.retryAfter: String(max(1, wait.components.seconds + (wait.components.attoseconds > 0 ? 1 : 0)))]
             )
         }
-        let routes = events.map { tenant.routes(for: $0.type) }
+        let routes = events.map { tenant.routes(for: $0) }
         let inserted: [Bool]
         do {
             // Bounded by the store's own timeout: a store that does not answer (a database gone

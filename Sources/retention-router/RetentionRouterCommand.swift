@@ -8,7 +8,7 @@ struct RetentionRouterCommand: AsyncParsableCommand {
         commandName: "retention-router",
         abstract: "Routes Chargebee Retention events to Segment, webhooks and files, durably.",
         version: RouterIdentity.version,
-        subcommands: [ServeCommand.self, ValidateCommand.self, MigrateCommand.self, SignCommand.self, VerifyCommand.self, DeadLettersCommand.self, RetryNowCommand.self],
+        subcommands: [ServeCommand.self, ValidateCommand.self, MigrateCommand.self, SignCommand.self, VerifyCommand.self, DeadLettersCommand.self, RetryNowCommand.self, PreviewCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

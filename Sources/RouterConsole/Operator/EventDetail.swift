@@ -40,7 +40,7 @@ public struct EventDetail: Sendable, Equatable {
             if let view = routed[destination.id] {
                 rows.append(Self.routed(view, type: destination.type, file: tenant?.file, removed: false))
             } else {
-                rows.append(Self.notRouted(destination, type: status.event.type))
+                rows.append(Self.notRouted(destination, event: status.event))
             }
         }
         for view in status.destinations where !configured.contains(where: { $0.id == view.id }) {
@@ -78,13 +78,17 @@ public struct EventDetail: Sendable, Equatable {
         return Destination(id: view.id, type: type, state: view.state.name, why: why, hint: hint, attempts: view.attempts, replayable: view.state == .dead)
     }
 
-    private static func notRouted(_ destination: ConfiguredDestination, type: RetentionEventType) -> Destination {
+    private static func notRouted(_ destination: ConfiguredDestination, event: RetentionEvent) -> Destination {
         let why: String
+        let type = event.type
         if !destination.accepts(type) {
             let list = (destination.events ?? []).map(\.rawValue).sorted().joined(separator: ", ")
             why = "Not routed: the destination's `events` list (\(list)) does not include \(type.rawValue)."
+        } else if case .excluded(let step, let condition)? = destination.transform?.exclusion(of: event) {
+            why = "Not routed: the destination's transform[\(step)] (where \(condition)) does not hold for this event."
         } else {
-            why = "Not routed: the destination was added (or started taking \(type.rawValue)) after this event arrived."
+            why = "Not routed: the destination was added (or started taking \(type.rawValue)) after this event arrived"
+                + (destination.transform?.filters == true ? ", or its transform's `where` excluded the event then." : ".")
         }
         return Destination(id: destination.id, type: destination.type, state: EventQuery.State.notRouted.rawValue, why: why, hint: nil, attempts: [], replayable: false)
     }

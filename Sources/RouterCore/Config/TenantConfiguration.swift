@@ -65,6 +65,12 @@ public struct TenantConfiguration: Sendable {
     public func routes(for type: RetentionEventType) -> [String] {
         self.destinations.compactMap { $0.accepts(type) ? $0.id : nil }
     }
+
+    /// The ids of the destinations an event is routed to, in file order: those whose `events`
+    /// list takes its type and whose transform's `where` steps keep it.
+    public func routes(for event: RetentionEvent) -> [String] {
+        self.destinations.compactMap { $0.accepts(event) ? $0.id : nil }
+    }
 }
 
 /// A destination of a tenant, built and ready to deliver.
@@ -75,16 +81,26 @@ public struct ConfiguredDestination: Sendable {
     public var type: String
     /// The event types it takes; nil for all.
     public var events: Set<RetentionEventType>?
+    /// The `transform` steps; nil when it has none. `destination` already applies them.
+    public var transform: DestinationTransform?
     /// The settings block as written (for change detection on reload).
     public var settings: JSONValue
     /// The built destination.
     public var destination: any Destination
 
     /// Creates a configured destination.
-    public init(id: String, type: String, events: Set<RetentionEventType>?, settings: JSONValue, destination: any Destination) {
+    public init(
+        id: String,
+        type: String,
+        events: Set<RetentionEventType>?,
+        transform: DestinationTransform? = nil,
+        settings: JSONValue,
+        destination: any Destination
+    ) {
         self.id = id
         self.type = type
         self.events = events
+        self.transform = transform
         self.settings = settings
         self.destination = destination
     }
@@ -92,5 +108,13 @@ public struct ConfiguredDestination: Sendable {
     /// True when events of `type` go to this destination.
     public func accepts(_ type: RetentionEventType) -> Bool {
         self.events?.contains(type) ?? true
+    }
+
+    /// True when `event` goes to this destination: its type is taken and no `where` step of
+    /// the transform excludes it.
+    public func accepts(_ event: RetentionEvent) -> Bool {
+        guard self.accepts(event.type) else { return false }
+        guard let transform = self.transform, transform.filters else { return true }
+        return transform.exclusion(of: event) == nil
     }
 }

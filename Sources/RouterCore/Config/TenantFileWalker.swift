@@ -12,11 +12,11 @@ struct TenantFileWalker {
         self.loader = loader
     }
 
-    private mutating func fail(_ code: ConfigError.Code, _ path: String, _ message: String) {
+    mutating func fail(_ code: ConfigError.Code, _ path: String, _ message: String) {
         self.errors.append(ConfigError(code: code, file: self.file, path: path, message: message))
     }
 
-    private mutating func rejectUnknown(_ members: [String: JSONValue], allowed: [String], path: String) {
+    mutating func rejectUnknown(_ members: [String: JSONValue], allowed: [String], path: String) {
         for key in members.keys.sorted() where !allowed.contains(key) {
             let keyPath = path.isEmpty ? key : path + "." + key
             self.fail(.unknownKey, keyPath, "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))")
@@ -187,7 +187,7 @@ struct TenantFileWalker {
             self.fail(.wrongType, path, "expected an object with id, type and settings; found \(value.typeName)")
             return nil
         }
-        self.rejectUnknown(members, allowed: ["id", "type", "events", "settings"], path: path)
+        self.rejectUnknown(members, allowed: ["id", "type", "events", "transform", "settings"], path: path)
         var id: String?
         switch members["id"] {
         case nil: self.fail(.missingKey, path + ".id", "is required: letters, digits, '-' or '_', e.g. \"segment-prod\"")
@@ -232,7 +232,15 @@ struct TenantFileWalker {
             self.fail(.wrongType, path + ".settings", "expected an object; found \(settings.typeName)")
             return nil
         }
-        guard let id, let type, eventsValid else { return nil }
+        var transform: DestinationTransform?
+        var transformValid = true
+        if let value = members["transform"], value != .null {
+            transform = self.transform(value, path: path + ".transform", routed: eventsValid ? events : nil)
+            transformValid = transform != nil
+            // An empty list is no transform at all.
+            if transform?.steps.isEmpty == true { transform = nil }
+        }
+        guard let id, let type, eventsValid, transformValid else { return nil }
         do {
             let destination = try self.loader.registry.build(
                 type: type,
@@ -240,7 +248,14 @@ struct TenantFileWalker {
                 environment: self.loader.environment,
                 context: self.loader.context(tenant, id)
             )
-            return ConfiguredDestination(id: id, type: type, events: events, settings: settings, destination: destination)
+            return ConfiguredDestination(
+                id: id,
+                type: type,
+                events: events,
+                transform: transform,
+                settings: settings,
+                destination: transform.map { TransformingDestination(destination, transform: $0) } ?? destination
+            )
         } catch let errors as SettingsErrors {
             for error in errors.errors { self.settingsProblem(error, path: path) }
         } catch {

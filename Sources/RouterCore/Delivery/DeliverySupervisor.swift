@@ -22,6 +22,7 @@ public final class DeliverySupervisor: Service {
         let type: String
         let settings: JSONValue
         let events: Set<RetentionEventType>?
+        let transform: JSONValue?
     }
 
     private struct Desired {
@@ -82,7 +83,12 @@ public final class DeliverySupervisor: Service {
         var desired: [PartitionKey: Desired] = [:]
         for tenant in tenants {
             for configured in tenant.destinations {
-                let fingerprint = Fingerprint(type: configured.type, settings: configured.settings, events: configured.events)
+                let fingerprint = Fingerprint(
+                    type: configured.type,
+                    settings: configured.settings,
+                    events: configured.events,
+                    transform: configured.transform?.source
+                )
                 desired[PartitionKey(tenant: tenant.name, destination: configured.id)] = Desired(configured: configured, fingerprint: fingerprint)
             }
         }

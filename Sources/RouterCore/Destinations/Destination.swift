@@ -14,9 +14,18 @@ public protocol Destination: Sendable {
     var retryPolicy: any RetryPolicy { get }
     /// Delivers a batch and says, per event, what happened.
     func deliver(_ batch: [RoutedEvent]) async -> [DeliveryOutcome]
+    /// What `deliver` would send for this batch at `now`, without sending it or touching
+    /// anything; secrets masked (see `DeliveryPreview`).
+    func preview(_ batch: [RoutedEvent], now: Timestamp) -> DeliveryPreview
 }
 
 extension Destination {
     /// The standard exponential backoff: 0.5 s doubling to 5 min, with jitter, for 12 hours.
     public var retryPolicy: any RetryPolicy { ExponentialJitterRetryPolicy.standard }
+
+    /// A module that cannot preview says so for every event.
+    public func preview(_ batch: [RoutedEvent], now: Timestamp) -> DeliveryPreview {
+        let reason = FailureReason(code: "preview_unsupported", message: "this destination type cannot show what it would send")
+        return DeliveryPreview(unsent: batch.map { .init(eventID: $0.event.id, reason: reason) })
+    }
 }

@@ -24,6 +24,16 @@ public struct RetentionEvent: Sendable {
     /// it again. It takes no part in equality.
     public var encodedProperties: [UInt8]? { self.storage.encoded }
     private var storage: EventProperties
+    /// The name a destination's transform gave the event, when it renamed it.
+    private var renamed: String?
+
+    /// The name destinations send for the event: the type's wire name (`accept_offer`), or
+    /// what a destination's `renameEvent` step made it (`Offer Accepted`). The webhook body's
+    /// `type`, Segment's Track `event` and the file line's `type` carry it.
+    public var eventName: String {
+        get { self.renamed ?? self.type.rawValue }
+        set { self.renamed = newValue == self.type.rawValue ? nil : newValue }
+    }
 
     /// Creates an event.
     public init(
@@ -69,7 +79,7 @@ public struct RetentionEvent: Sendable {
 
 extension RetentionEvent: Hashable {
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.id == rhs.id && lhs.type == rhs.type && lhs.tenant == rhs.tenant && lhs.occurredAt == rhs.occurredAt
+        lhs.id == rhs.id && lhs.type == rhs.type && lhs.eventName == rhs.eventName && lhs.tenant == rhs.tenant && lhs.occurredAt == rhs.occurredAt
             && lhs.receivedAt == rhs.receivedAt && lhs.properties == rhs.properties
     }
 

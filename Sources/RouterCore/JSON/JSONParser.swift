@@ -99,6 +99,62 @@ public struct JSONParser {
         }
     }
 
+    /// The members of a JSON object text in the order they are written: each name decoded, the
+    /// byte range of the key's text (quotes included) and of its value's text (checked completely, not built). Transforms use it to
+    /// drop, rename and reorder properties without decoding or re-encoding the values.
+    ///
+    /// - Throws: `JSONParseError` when `bytes` is not one valid JSON object.
+    public static func objectMembers(
+        _ bytes: UnsafeRawBufferPointer,
+        maxDepth: Int = Self.defaultMaxDepth
+    ) throws(JSONParseError) -> [(name: String, key: Range<Int>, value: Range<Int>)] {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        return try parser.parseMembers()
+    }
+
+    private mutating func parseMembers() throws(JSONParseError) -> [(name: String, key: Range<Int>, value: Range<Int>)] {
+        self.skipWhitespace()
+        guard self.current == UInt8(ascii: "{") else { throw self.error(.syntax, "expected an object") }
+        self.index += 1
+        var members: [(name: String, key: Range<Int>, value: Range<Int>)] = []
+        var keys = JSONKeySet()
+        self.skipWhitespace()
+        if self.current == UInt8(ascii: "}") {
+            self.index += 1
+        } else {
+            while true {
+                self.skipWhitespace()
+                guard self.current == UInt8(ascii: "\"") else { throw self.error(.syntax, "expected a string key") }
+                let keyOffset = self.index
+                let key = try self.skipString()
+                guard keys.insert(key) else {
+                    throw JSONParseError(code: .duplicateKey, offset: keyOffset, message: "a key appears twice in one object")
+                }
+                self.index = keyOffset
+                let name = try self.parseString()
+                let keyText = keyOffset..<self.index
+                self.skipWhitespace()
+                guard self.current == UInt8(ascii: ":") else { throw self.error(.syntax, "expected ':' after a key") }
+                self.index += 1
+                self.skipWhitespace()
+                let start = self.index
+                try self.skipValue(depth: 1)
+                members.append((name, keyText, start..<self.index))
+                self.skipWhitespace()
+                switch self.current {
+                case UInt8(ascii: ","): self.index += 1; continue
+                case UInt8(ascii: "}"): self.index += 1
+                case nil: throw self.error(.syntax, "unexpected end of input in an object")
+                default: throw self.error(.syntax, "expected ',' or '}' in an object")
+                }
+                break
+            }
+        }
+        self.skipWhitespace()
+        guard self.index == self.bytes.count else { throw self.error(.syntax, "unexpected content after the JSON value") }
+        return members
+    }
+
     /// Copies a JSON text without insignificant white space (one line, same tokens).
     public static func minify(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var output: [UInt8] = []

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import RouterConsole
 import RouterCore
 
@@ -49,6 +50,14 @@ struct OperationsController: Sendable {
             let count = try await self.service.retryNow(PartitionKey(tenant: tenant, destination: destination))
             return JSONResponse.make(status: .ok, json: ["retried": .number(JSONNumber(Int64(count)))])
         }
+        router.post("/v1/tenants/:tenant/destinations/:destination/preview") { request, context in
+            try self.authenticator.authorize(request)
+            return try await self.preview(
+                tenant: context.pathParameter("tenant"),
+                destination: context.pathParameter("destination"),
+                request: request
+            )
+        }
         router.get("/v1/tenants/:tenant/events/:id") { request, context in
             try self.authenticator.authorize(request)
             return try await self.status(tenant: context.pathParameter("tenant"), id: context.pathParameter("id"))
@@ -63,6 +72,34 @@ struct OperationsController: Sendable {
             return try await self.replay(tenant: context.pathParameter("tenant"), body: Array(body.readableBytesView))
         }
     }
+
+    /// What a destination would send for the events in the body (shaped like an ingest body,
+    /// unsigned), as the tenant is configured now; nothing is stored or sent.
+    private func preview(tenant name: String, destination id: String, request: Request) async throws -> Response {
+        guard let tenant = self.tenants.tenant(named: name) else {
+            throw APIError(.notFound, code: "unknown_tenant", message: "no tenant named \"\(name)\" is configured", field: "tenant")
+        }
+        guard let destination = tenant.destinations.first(where: { $0.id == id }) else {
+            throw APIError(.notFound, code: "unknown_destination", message: "tenant \(name) has no destination \"\(id)\"", field: "destination")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maxPreviewBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "a preview body may hold at most \(Self.maxPreviewBytes) bytes")
+        }
+        let now = Timestamp.now()
+        let events: [RetentionEvent]
+        do {
+            events = try IngestDecoder().decode(Array(body.readableBytesView), tenant: tenant.name, receivedAt: now)
+        } catch {
+            throw APIError(error)
+        }
+        return JSONResponse.make(status: .ok, json: PreviewReport(tenant: tenant, destination: destination, events: events, now: now).json)
+    }
+
+    /// The largest body the preview route reads.
+    static let maxPreviewBytes = 1 << 20
 
     /// The query parameters, the first value of each name.
     static func parameters(_ request: Request) -> [String: String] {
