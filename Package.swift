@@ -285,6 +285,7 @@ let package = Package(
                 "RouterTesting",
                 "FileDestination",
                 "WebhookDestination",
+                "SegmentDestination",
                 "EventStoreSQLite",
                 "Signing",
                 .product(name: "Logging", package: "swift-log"),
@@ -292,6 +293,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
     ],
