@@ -5,8 +5,8 @@ import Signing
 ///
 /// Pure: no I/O and no clock (the caller passes `sentAt`). The mapping, checked against the
 /// golden samples in `reference/samples/`:
-/// - Track: `event` = the event type, `properties` = the flat properties unchanged, `messageId` =
-///   the event id, `timestamp` = when the event happened, `userId` = the account's `internal_id`,
+/// - Track: `event` = the event's name (its type, or what a transform renamed it to),
+///   `properties` = the flat properties (as a transform left them), `messageId` = the event id, `timestamp` = when the event happened, `userId` = the account's `internal_id`,
 ///   `anonymousId` = the source's `user_id`, `context.library` = this server, `integrations` from
 ///   settings.
 /// - Identify (before the Track, per `SegmentSettings.IdentifyMode`): `traits` = every
