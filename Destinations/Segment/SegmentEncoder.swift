@@ -7,7 +7,9 @@ import Signing
 /// golden samples in `reference/samples/`:
 /// - Track: `event` = the event's name (its type, or what a transform renamed it to),
 ///   `properties` = the flat properties (as a transform left them), `messageId` = the event id,
-///   `timestamp` = when the event happened, `userId` = the account's `internal_id`, = the source's `user_id`, `context.library` = this server, `integrations` from settings.
+///   `timestamp` = when the event happened, `userId` = the account's `internal_id`,
+///   `anonymousId` = the source's `user_id`, `context.library` = this server, `integrations` from
+///   settings.
 /// - Identify (before the Track, per `SegmentSettings.IdentifyMode`): `traits` = every
 ///   `field.cancel.*` property without the `field.` prefix, plus `user_cookie` and `user_id`;
 ///   the same identities and timestamp; a `messageId` derived from the event id.
