@@ -167,7 +167,8 @@ def write_config(directory, receiver_port, store):
             "ingest": {"scheme": "x-hub-signature", "secrets": [INGEST_SECRET]},
             "destinations": [
                 {"id": "archive", "type": "file", "settings": {"path": os.path.join(directory, "data", "{tenant}.ndjson")}},
-                {"id": "crm", "type": "webhook", "events": ["cancel", "save"], "settings": hook(f"{name}/crm")},
+                {"id": "crm", "type": "webhook", "events": ["cancel", "save"], "settings": hook(f"{name}/crm"),
+                 "transform": [{"drop": ["field.cancel.email"]}, {"set": {"source": "retention"}}]},
                 {"id": "alerts", "type": "webhook", "events": ["cancel"], "settings": hook(f"{name}/alerts")},
             ],
         }
@@ -385,6 +386,9 @@ def run(arguments):
         archive = console.find("section[data-destination=archive]")
         check("Delivered at" in archive.text, "the detail shows when archive delivered it")
         check("jane@example.com" in console.find("[data-test=json]").text, "the detail shows the event as stored")
+        preview = crm.find_element(By.CSS_SELECTOR, "[data-test=preview]").get_attribute("textContent")
+        check("POST http://127.0.0.1:" in preview and '"source":"retention"' in preview and "jane@example.com" not in preview,
+              "crm's preview shows the request its transform makes: the email dropped, the source set")
         console.shot("event")
 
         # A not-routed event shows its reason.

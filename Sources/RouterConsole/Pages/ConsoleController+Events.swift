@@ -50,7 +50,7 @@ extension ConsoleController {
 
     func eventPage(_ request: Request, tenant: String, id: String) async throws -> Response {
         try await self.withSession(request, form: false) { session, _ in
-            guard self.configuredTenant(tenant) != nil else { return self.unknownTenant(tenant, session: session, request: request) }
+            guard let configured = self.configuredTenant(tenant) else { return self.unknownTenant(tenant, session: session, request: request) }
             let frame = self.frame("Event \(id)", session: session, tenant: tenant, section: .events, request: request)
             guard let detail = try await self.service.eventDetail(tenant: tenant, id: id) else {
                 return self.renderer.message("Unknown event", "Tenant \(tenant) has no event with id \(id).", frame: frame, status: .notFound)
@@ -68,7 +68,14 @@ extension ConsoleController {
                 "receivedAgo": ConsoleTime.relative(event.receivedAt, now: now),
                 "sequence": String(detail.sequence),
                 "anyReplayable": detail.destinations.contains { $0.replayable },
-                "destinations": detail.destinations.map(Self.destinationContext),
+                "destinations": detail.destinations.map { destination in
+                    var context = Self.destinationContext(destination)
+                    // What it would send for this event now, with the transform as configured.
+                    if let configuredDestination = configured.destinations.first(where: { $0.id == destination.id }) {
+                        context["preview"] = PreviewReport(tenant: configured, destination: configuredDestination, events: [event], now: now).text
+                    }
+                    return context
+                },
                 "json": Self.storedJSON(event),
             ]
             return self.renderer.page("event", context, frame: frame)

@@ -56,6 +56,7 @@ enum EventTemplates {
           <h3 id="dest-{{id}}">{{id}} {{#type}}<span class="type">{{type}}</span>{{/type}} <span class="badge badge-{{state}}" data-test="state">{{stateText}}</span></h3>
           <p data-test="why">{{why}}</p>
           {{#hint}}<p class="hint">{{hint}}</p>{{/hint}}
+          {{#preview}}<details class="preview" data-test="preview"><summary>What it would send now (transform applied, nothing is sent)</summary><pre class="excerpt">{{preview}}</pre></details>{{/preview}}
           {{#replayable}}
           <form method="post" action="/console/tenants/{{tenant}}/events/{{idPath}}/replay" class="inline">
             <input type="hidden" name="csrf" value="{{csrf}}">
