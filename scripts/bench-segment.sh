@@ -27,7 +27,16 @@ rr_wait_file "$RR_DIR/fake.port"
 FAKE_PORT=$(cat "$RR_DIR/fake.port")
 
 rr_router_json
-rr_tenant seg "$SECRET" '[{"id": "segment", "type": "segment", "settings": {
+TRANSFORM=""
+if [ "${SEG_TRANSFORM:-0}" = "1" ]; then
+  TRANSFORM='"transform": [
+    {"where": {"field": "properties.field.cancel.account.plan", "exists": true}},
+    {"drop": ["field.cancel.email", "survey.*"]},
+    {"rename": {"field.standard.Contract Value": "contract_value"}},
+    {"renameEvent": {"accept_offer": "Offer Accepted"}},
+    {"set": {"source": "retention"}}],'
+fi
+rr_tenant seg "$SECRET" '[{"id": "segment", "type": "segment", '"$TRANSFORM"' "settings": {
   "writeKey": "bench-key", "endpoint": "http://127.0.0.1:'"$FAKE_PORT"'", "identify": "never"}}]'
 rr_start_router
 rr_sample_rss "$RR_PID" "$RR_DIR/rss.txt" 0.25
@@ -65,7 +74,7 @@ first, last_ack = load["first_send_at"], load["last_ack_at"]
 span = fake["last_at"] - first if fake["last_at"] else float("nan")
 wall = (fake["last_at"] or last_ack) - first
 print()
-print("bench-segment: binary=$RR_BIN, $(nproc) cores shared (noisy: compare ratios, not absolutes)")
+print("bench-segment: binary=$RR_BIN, $(nproc) cores shared (noisy: compare ratios, not absolutes), transform=${SEG_TRANSFORM:-0}")
 print(f"ingest:   {load['acked_events']:,} events acknowledged in {load['elapsed']:.2f}s = {load['acked_per_second']:,.0f} events/s "
       f"({$THREADS} Python threads, batches of $BATCH, status {load['status']})")
 print(f"delivery: {fake['unique']:,} unique messages at the fake in {span:.2f}s from the first ingest request "

@@ -100,23 +100,36 @@ public struct JSONParser {
     }
 
     /// The members of a JSON object text in the order they are written: each name decoded, the
-    /// byte range of the key's text (quotes included) and of its value's text (checked completely, not built). Transforms use it to
-    /// drop, rename and reorder properties without decoding or re-encoding the values.
+    /// byte range of the key's text (quotes included) and of its value's text (checked
+    /// completely, not built).
     ///
     /// - Throws: `JSONParseError` when `bytes` is not one valid JSON object.
     public static func objectMembers(
         _ bytes: UnsafeRawBufferPointer,
         maxDepth: Int = Self.defaultMaxDepth
     ) throws(JSONParseError) -> [(name: String, key: Range<Int>, value: Range<Int>)] {
+        try Self.objectMemberRanges(bytes, maxDepth: maxDepth).map { member in
+            let name = member.decodedName ?? Array(bytes[(member.key.lowerBound + 1)..<(member.key.upperBound - 1)])
+            return (String(decoding: name, as: UTF8.self), member.key, member.value)
+        }
+    }
+
+    /// Like `objectMembers`, without building a `String` per name: a name without escapes is
+    /// the key's bytes between its quotes (`decodedName` is nil); one with escapes comes decoded.
+    /// Transforms use it to drop, rename and reorder properties without decoding the values.
+    static func objectMemberRanges(
+        _ bytes: UnsafeRawBufferPointer,
+        maxDepth: Int = Self.defaultMaxDepth
+    ) throws(JSONParseError) -> [(key: Range<Int>, decodedName: [UInt8]?, value: Range<Int>)] {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         return try parser.parseMembers()
     }
 
-    private mutating func parseMembers() throws(JSONParseError) -> [(name: String, key: Range<Int>, value: Range<Int>)] {
+    private mutating func parseMembers() throws(JSONParseError) -> [(key: Range<Int>, decodedName: [UInt8]?, value: Range<Int>)] {
         self.skipWhitespace()
         guard self.current == UInt8(ascii: "{") else { throw self.error(.syntax, "expected an object") }
         self.index += 1
-        var members: [(name: String, key: Range<Int>, value: Range<Int>)] = []
+        var members: [(key: Range<Int>, decodedName: [UInt8]?, value: Range<Int>)] = []
         var keys = JSONKeySet()
         self.skipWhitespace()
         if self.current == UInt8(ascii: "}") {
@@ -130,16 +143,15 @@ public struct JSONParser {
                 guard keys.insert(key) else {
                     throw JSONParseError(code: .duplicateKey, offset: keyOffset, message: "a key appears twice in one object")
                 }
-                self.index = keyOffset
-                let name = try self.parseString()
                 let keyText = keyOffset..<self.index
+                let decodedName: [UInt8]? = key.raw == nil ? key.owned : nil
                 self.skipWhitespace()
                 guard self.current == UInt8(ascii: ":") else { throw self.error(.syntax, "expected ':' after a key") }
                 self.index += 1
                 self.skipWhitespace()
                 let start = self.index
                 try self.skipValue(depth: 1)
-                members.append((name, keyText, start..<self.index))
+                members.append((keyText, decodedName, start..<self.index))
                 self.skipWhitespace()
                 switch self.current {
                 case UInt8(ascii: ","): self.index += 1; continue

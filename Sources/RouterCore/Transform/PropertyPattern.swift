@@ -35,7 +35,8 @@ public struct PropertyPattern: Sendable, Hashable, CustomStringConvertible {
         return name.withUTF8 { self.matches(bytes: $0) }
     }
 
-    private func matches(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// True when the name with these UTF-8 bytes matches the pattern.
+    func matches(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = self.pieces.first, let last = self.pieces.last else { return false }
         if self.pieces.count == 1 { return bytes.elementsEqual(first) }
         guard bytes.count >= first.count + last.count,

@@ -1,9 +1,11 @@
 /// An event's properties while a transform works on them: the members in the order the source
-/// wrote them, each value kept as its original text until something needs it decoded.
+/// wrote them, each name and value kept as a range of the original text until something needs
+/// more.
 ///
-/// Dropping, keeping and renaming move byte ranges; only `set` values and the conditions of
-/// `where` steps ever build a `JSONValue`. Writing back copies untouched keys and values as they
-/// were, so what the destination receives is the source's text minus what the transform removed.
+/// Dropping, keeping and renaming move byte ranges and compare names as bytes, so no `String`
+/// is built per property; only `set` values and the conditions of `where` steps decode values.
+/// Writing back copies untouched keys and values as they were, so what the destination receives
+/// is the source's text minus what the transform removed.
 struct TransformedProperties {
     /// A member's value: a range of `source`, or a value a `set` step gave.
     enum Value {
@@ -12,7 +14,10 @@ struct TransformedProperties {
     }
 
     struct Member {
-        var name: String
+        /// The name's bytes in `source` (between the key's quotes), when they are the name as is.
+        var nameRange: Range<Int>?
+        /// The name's bytes, when it had escapes, was renamed or was set.
+        var ownName: [UInt8]
         /// The key's original text (quotes included), while the name is unchanged.
         var keyText: Range<Int>?
         var value: Value
@@ -25,15 +30,35 @@ struct TransformedProperties {
     init(_ source: [UInt8]) throws(JSONParseError) {
         self.source = source
         let parsed = source.withUnsafeBytes { bytes in
-            Result { () throws(JSONParseError) in try JSONParser.objectMembers(bytes, maxDepth: 1024) }
+            Result { () throws(JSONParseError) in try JSONParser.objectMemberRanges(bytes, maxDepth: 1024) }
         }
-        self.members = try parsed.get().map { Member(name: $0.name, keyText: $0.key, value: .text($0.value)) }
+        self.members = try parsed.get().map { member in
+            Member(
+                nameRange: member.decodedName == nil ? (member.key.lowerBound + 1)..<(member.key.upperBound - 1) : nil,
+                ownName: member.decodedName ?? [],
+                keyText: member.key,
+                value: .text(member.value)
+            )
+        }
+    }
+
+    /// Calls `body` with the member's name bytes.
+    private func withName<Result>(_ member: Member, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let range = member.nameRange {
+            return self.source.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[range])) }
+        }
+        return member.ownName.withUnsafeBufferPointer(body)
+    }
+
+    /// The index of the member named exactly `name` (compared by bytes).
+    private func index(of name: [UInt8]) -> Int? {
+        self.members.firstIndex { member in self.withName(member) { $0.elementsEqual(name) } }
     }
 
     /// The value of the property named exactly `name` (compared by bytes), decoded.
     func value(of name: String) -> JSONValue? {
-        guard let member = self.members.first(where: { $0.name.utf8.elementsEqual(name.utf8) }) else { return nil }
-        switch member.value {
+        guard let index = self.index(of: Array(name.utf8)) else { return nil }
+        switch self.members[index].value {
         case .value(let value):
             return value
         case .text(let range):
@@ -43,37 +68,47 @@ struct TransformedProperties {
     }
 
     mutating func drop(_ patterns: [PropertyPattern]) {
-        self.members.removeAll { member in patterns.contains { $0.matches(member.name) } }
+        self.members = self.members.filter { member in
+            !self.withName(member) { name in patterns.contains { $0.matches(bytes: name) } }
+        }
     }
 
     mutating func keep(_ patterns: [PropertyPattern]) {
-        self.members.removeAll { member in !patterns.contains { $0.matches(member.name) } }
+        self.members = self.members.filter { member in
+            self.withName(member) { name in patterns.contains { $0.matches(bytes: name) } }
+        }
     }
 
     mutating func rename(_ renames: [String: String]) {
-        let byBytes = Dictionary(renames.map { (Array($0.key.utf8), $0.value) }, uniquingKeysWith: { first, _ in first })
+        let pairs = renames.map { (old: Array($0.key.utf8), new: Array($0.value.utf8)) }
         var renamed: [Bool] = Array(repeating: false, count: self.members.count)
-        var newNames: Set<[UInt8]> = []
+        var newNames: [[UInt8]] = []
         for index in self.members.indices {
-            guard let newName = byBytes[Array(self.members[index].name.utf8)] else { continue }
-            self.members[index].name = newName
+            let member = self.members[index]
+            guard let pair = self.withName(member, { name in pairs.first { name.elementsEqual($0.old) } }) else { continue }
+            self.members[index].nameRange = nil
+            self.members[index].ownName = pair.new
             self.members[index].keyText = nil
             renamed[index] = true
-            newNames.insert(Array(newName.utf8))
+            newNames.append(pair.new)
         }
         guard !newNames.isEmpty else { return }
         // A renamed property replaces one that already had its new name and was not renamed.
         self.members = self.members.indices.compactMap { index in
-            renamed[index] || !newNames.contains(Array(self.members[index].name.utf8)) ? self.members[index] : nil
+            let member = self.members[index]
+            if renamed[index] { return member }
+            let replaced = self.withName(member) { name in newNames.contains { name.elementsEqual($0) } }
+            return replaced ? nil : member
         }
     }
 
     mutating func set(_ values: [String: JSONValue]) {
         for (name, value) in values.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-            if let index = self.members.firstIndex(where: { $0.name.utf8.elementsEqual(name.utf8) }) {
+            let bytes = Array(name.utf8)
+            if let index = self.index(of: bytes) {
                 self.members[index].value = .value(value)
             } else {
-                self.members.append(Member(name: name, keyText: nil, value: .value(value)))
+                self.members.append(Member(nameRange: nil, ownName: bytes, keyText: nil, value: .value(value)))
             }
         }
     }
@@ -88,7 +123,7 @@ struct TransformedProperties {
                 writer.rawJSON(self.source[keyText])
                 writer.raw(":")
             } else {
-                writer.key(member.name)
+                writer.key(String(decoding: member.ownName, as: UTF8.self))
             }
             switch member.value {
             case .text(let range): writer.rawJSON(self.source[range])
