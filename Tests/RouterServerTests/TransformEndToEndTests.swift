@@ -63,6 +63,7 @@ struct TransformEndToEndTests {
     static let crmTransform: JSONValue = [
         ["where": ["field": "properties.field.cancel.account.plan", "in": ["Premium", "business"]]],
         ["rename": ["user_id": "uid"]],
+        ["renameEvent": ["cancel": "Subscription Cancelled"]],
     ]
 
     struct Setup {
@@ -133,6 +134,7 @@ struct TransformEndToEndTests {
         #expect(data["uid"] == "KD21akKyAZ")
         #expect(data["user_id"] == nil)
         #expect(data["field.cancel.email"] == "jane@example.com")
+        #expect(received.first?.json?["type"] == "Subscription Cancelled")
 
         // The file sink: only account fields, cancel renamed, every event.
         #expect(try await eventually { ServerHarness.fileIDs(setup.directory).count == 4 })
