@@ -186,6 +186,7 @@ let package = Package(
                 "RouterServer",
                 "Signing",
                 "EventStoreSQLite",
+                "CSQLite",
                 "EventStorePostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

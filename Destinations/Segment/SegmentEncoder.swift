@@ -69,6 +69,11 @@ public struct SegmentEncoder: Sendable {
     /// Serializes an event's messages, or says why it cannot be sent: no `userId` or
     /// `anonymousId` (Segment would drop it silently), or a message over 32 KB.
     public func encode(_ event: RetentionEvent) -> Encoded {
+        // Segment is the destination that decodes values: properties that do not decode must not
+        // go out as an empty object.
+        if let problem = event.propertiesProblem {
+            return .unsendable(FailureReason(code: "unreadable_event", message: "the event's properties cannot be read: \(problem.message)"))
+        }
         guard event.accountInternalID != nil || event.userID != nil else {
             return .unsendable(
                 FailureReason(

@@ -331,19 +331,34 @@ public final class PostgresEventStore: EventStore, Service {
         ) {
             bytes += properties.readableBytes
             if !events.isEmpty, bytes > maxBytes { break }
-            guard let type = RetentionEventType(rawValue: typeName) else {
-                throw PostgresStoreError.corruptRow("stored event \(id) has unknown type \(typeName)")
-            }
-            guard properties.readableBytesView.first == UInt8(ascii: "{") else {
-                throw PostgresStoreError.corruptRow("stored event \(id) has properties that are not an object")
+            let text = Array(properties.readableBytesView)
+            let type = RetentionEventType(rawValue: typeName)
+            // A row that cannot be read comes back marked, so one bad row never stalls its
+            // partition and nothing reaches a destination emptier than it was accepted.
+            let problem = type == nil ? "unknown event type \"\(typeName)\"" : StoredEvent.problem(withProperties: text)
+            if let problem {
+                events.append(
+                    StoredEvent.unreadable(
+                        sequence: sequence,
+                        id: id,
+                        tenant: tenant,
+                        type: type,
+                        occurredAt: Timestamp(millisecondsSince1970: occurred),
+                        receivedAt: Timestamp(millisecondsSince1970: received),
+                        problem: problem,
+                        failures: failures,
+                        firstFailure: firstFailure.map(Timestamp.init(millisecondsSince1970:))
+                    )
+                )
+                continue
             }
             let event = RetentionEvent(
                 id: id,
-                type: type,
+                type: type ?? .pageLoaded,
                 tenant: tenant,
                 occurredAt: Timestamp(millisecondsSince1970: occurred),
                 receivedAt: Timestamp(millisecondsSince1970: received),
-                encodedProperties: Array(properties.readableBytesView)
+                encodedProperties: text
             )
             events.append(StoredEvent(sequence: sequence, event: event, failures: failures, firstFailure: firstFailure.map(Timestamp.init(millisecondsSince1970:))))
         }

@@ -112,7 +112,7 @@ extension SQLiteEventStore {
             lookup.bind(1, tenant)
             lookup.bind(2, id)
             guard try lookup.step() else { return nil }
-            let stored = try Self.storedEvent(lookup, tenant: tenant, failures: 0, firstFailure: nil)
+            let stored = Self.storedEvent(lookup, tenant: tenant, failures: 0, firstFailure: nil)
             let destinations = lookup.string(6).split(separator: ",").map(String.init).sorted()
             var views: [EventStatus.Destination] = []
             for destination in destinations {

@@ -180,7 +180,7 @@ public final class SQLiteEventStore: EventStore, Service {
             bytes += StoredProperties.textSize(statement.blob(5))
             if !events.isEmpty, bytes > maxBytes { break }
             let (failures, firstFailure) = history(statement)
-            events.append(try Self.storedEvent(statement, tenant: tenant, failures: failures, firstFailure: firstFailure))
+            events.append(Self.storedEvent(statement, tenant: tenant, failures: failures, firstFailure: firstFailure))
         }
         return events
     }
@@ -313,28 +313,48 @@ public final class SQLiteEventStore: EventStore, Service {
         AsyncStream { continuation in continuation.finish() }
     }
 
-    static func storedEvent(_ statement: SQLiteStatement, tenant: String, failures: Int, firstFailure: Timestamp?) throws -> StoredEvent {
+    /// The event of a row (seq, id, type, occurred, received, properties). A row that cannot be
+    /// read (unknown type, damaged compression, properties that are not a JSON object) comes
+    /// back marked `unreadable` instead of failing the whole read, so one bad row never stalls
+    /// its partition.
+    static func storedEvent(_ statement: SQLiteStatement, tenant: String, failures: Int, firstFailure: Timestamp?) -> StoredEvent {
+        let sequence = statement.int64(0)
+        let id = statement.string(1)
         let typeName = statement.string(2)
-        guard let type = RetentionEventType(rawValue: typeName) else {
-            throw SQLiteError(code: -1, message: "stored event \(statement.string(1)) has unknown type \(typeName)")
+        let occurredAt = Timestamp(millisecondsSince1970: statement.int64(3))
+        let receivedAt = Timestamp(millisecondsSince1970: statement.int64(4))
+        func unreadable(_ problem: String) -> StoredEvent {
+            StoredEvent.unreadable(
+                sequence: sequence,
+                id: id,
+                tenant: tenant,
+                type: RetentionEventType(rawValue: typeName),
+                occurredAt: occurredAt,
+                receivedAt: receivedAt,
+                problem: problem,
+                failures: failures,
+                firstFailure: firstFailure
+            )
         }
-        // Stored text was validated as a JSON object at ingest; it is parsed only if a
-        // destination reads the values (text sinks never do).
+        guard let type = RetentionEventType(rawValue: typeName) else { return unreadable("unknown event type \"\(typeName)\"") }
         let properties: [UInt8]
         do {
             properties = try StoredProperties.decode(statement.blob(5))
         } catch {
-            throw SQLiteError(code: -1, message: "stored event \(statement.string(1)): \(error)")
+            return unreadable("\(error)")
         }
+        // Ingest validated the text; a row changed since (disk damage, a hand edit) must not
+        // reach a destination as anything less than what was accepted.
+        if let problem = StoredEvent.problem(withProperties: properties) { return unreadable(problem) }
         let event = RetentionEvent(
-            id: statement.string(1),
+            id: id,
             type: type,
             tenant: tenant,
-            occurredAt: Timestamp(millisecondsSince1970: statement.int64(3)),
-            receivedAt: Timestamp(millisecondsSince1970: statement.int64(4)),
+            occurredAt: occurredAt,
+            receivedAt: receivedAt,
             encodedProperties: properties
         )
-        return StoredEvent(sequence: statement.int64(0), event: event, failures: failures, firstFailure: firstFailure)
+        return StoredEvent(sequence: sequence, event: event, failures: failures, firstFailure: firstFailure)
     }
 }
 

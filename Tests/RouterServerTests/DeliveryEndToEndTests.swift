@@ -70,7 +70,33 @@ struct DeliveryEndToEndTests {
         recorder.fail(next: 0)
         let second = try await TestServer(directory: directory, registry: ServerHarness.registry)
         #expect(try await eventually { recorder.deliveredIDs == ids })
-        #expect(ServerHarness.fileIDs(directory) == ids)
+        #expect(try await eventually { ServerHarness.fileIDs(directory) == ids })
         try await second.stop()
+    }
+
+    @Test func aDamagedRowBecomesAnUnreadableDeadLetterAndDeliveryGoesOn() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let name = "damaged-\(UUID().uuidString)"
+        try directory.write(self.scriptedTenant("acme", recorder: name, failures: 1_000_000), to: "config/tenants/acme.json")
+        let first = try await TestServer(directory: directory, registry: ServerHarness.registry)
+        for id in ["before", "damaged", "after"] {
+            #expect(try await TestClient.ingest(first, tenant: "acme", body: Fixtures.eventBody(type: .cancel, id: id)).status == 202)
+        }
+        try await first.stop()
+        // The row's bytes change behind the store's back: truncated properties text.
+        try SQLiteHarness.damageProperties(inStoreAt: directory.appending("data"), tenant: "acme", id: "damaged", with: Array(#"{"user_id":"KD21"#.utf8))
+        let recorder = ScriptedDestination.recorder(named: name)
+        recorder.fail(next: 0)
+        let second = try await TestServer(directory: directory, registry: ServerHarness.registry)
+        #expect(try await eventually { recorder.deliveredIDs == ["before", "after"] })
+        try await second.stop()
+        // Never handed to the destination, not even emptier: a dead letter with the reason.
+        #expect(!recorder.calls.flatMap { $0 }.contains { $0.event.id == "damaged" })
+        let dead = try await ServerHarness.store(directory).deadLetters(tenant: "acme", destination: "scripted", limit: 10)
+        #expect(dead.map(\.eventID) == ["damaged"])
+        #expect(dead.first?.reason.code == "unreadable_event")
+        // The file sink had delivered all three before the damage, and sends nothing again.
+        #expect(ServerHarness.fileIDs(directory) == ["before", "damaged", "after"])
     }
 }

@@ -160,4 +160,20 @@ struct SegmentEncoderTests {
         )
         #expect(two.count == SegmentEncoder.envelopeBytes(writeKey: "k") + 5)
     }
+
+    @Test func propertiesThatDoNotDecodeAreNeverSentAsAnEmptyObject() {
+        let event = RetentionEvent(
+            id: "broken",
+            type: .pageLoaded,
+            tenant: "acme",
+            occurredAt: Timestamp(millisecondsSince1970: 0),
+            receivedAt: Timestamp(millisecondsSince1970: 0),
+            encodedProperties: Array(#"{"user_id":"KD21"#.utf8)
+        )
+        guard case .unsendable(let reason) = SegmentEncoder().encode(event) else {
+            Issue.record("an event whose properties do not decode must not be encoded")
+            return
+        }
+        #expect(reason.code == "unreadable_event")
+    }
 }

@@ -48,6 +48,8 @@ public final class DeliverySupervisor: Service {
         /// partition again waits for them, so one partition never has two.
         var retiring: [PartitionKey: DeliveryWorker] = [:]
         var shuttingDown = false
+        /// Cancels deliveries still in flight once the shutdown grace has passed.
+        var shutdownDeadline: Task<Void, any Error>?
     }
 
     /// What `apply` changed.
@@ -66,8 +68,21 @@ public final class DeliverySupervisor: Service {
     private let starts: AsyncStream<DeliveryWorker>
     private let startContinuation: AsyncStream<DeliveryWorker>.Continuation
 
+    /// How long deliveries in flight may finish after shutdown is asked for; then they are
+    /// cancelled and their events stay pending for the next start. Together with releasing the
+    /// leases this keeps a stop within 15 seconds however long a destination's timeout is.
+    public static let defaultShutdownGrace: Duration = .seconds(8)
+    private let shutdownGrace: Duration
+
     /// Creates a supervisor for the given tenants; workers start once `run` holds their leases.
-    public init(store: any EventStore, tenants: [TenantConfiguration], metrics: RouterMetrics, logger: Logger) {
+    public init(
+        store: any EventStore,
+        tenants: [TenantConfiguration],
+        metrics: RouterMetrics,
+        logger: Logger,
+        shutdownGrace: Duration = DeliverySupervisor.defaultShutdownGrace
+    ) {
+        self.shutdownGrace = shutdownGrace
         self.store = store
         self.metrics = metrics
         self.logger = logger
@@ -111,7 +126,9 @@ public final class DeliverySupervisor: Service {
             state.desired = desired
             return self.reconcile(&state)
         }
-        self.launch(toStart, stopping: toStop)
+        // A retired worker's delivery in flight is cancelled at once: its batch stays at the
+        // head and the new worker sends it with the new settings (same ids).
+        self.launch(toStart, stopping: toStop, abort: true)
         // New partitions need their leases: ask now rather than at the next renewal.
         if !changes.added.isEmpty { self.leaseWakeup.signal() }
         return changes
@@ -198,7 +215,7 @@ public final class DeliverySupervisor: Service {
                 }
             }
         } onGracefulShutdown: {
-            self.logger.notice("Shutdown requested: intake stops; finishing in-flight deliveries")
+            self.logger.notice("Shutdown requested: intake stops; finishing in-flight deliveries", metadata: ["grace": "\(self.shutdownGrace)"])
             let workers = self.state.withLock { state in
                 state.shuttingDown = true
                 return state.entries.values.map(\.worker) + state.retiring.values
@@ -206,7 +223,20 @@ public final class DeliverySupervisor: Service {
             self.startContinuation.finish()
             self.leaseWakeup.stop()
             for worker in workers { worker.stop() }
+            // A destination that does not answer must not hold the exit for its whole timeout.
+            let grace = self.shutdownGrace
+            let logger = self.logger
+            let deadline = Task {
+                try await Task.sleep(for: grace)
+                let unfinished = workers.filter { !$0.isFinished }
+                if !unfinished.isEmpty {
+                    logger.warning("Deliveries still in flight after the grace period are cancelled; their events stay pending", metadata: ["worker.count": "\(unfinished.count)"])
+                }
+                for worker in unfinished { worker.abort() }
+            }
+            self.state.withLock { $0.shutdownDeadline = deadline }
         }
+        self.state.withLock { $0.shutdownDeadline }?.cancel()
         // Every worker has committed its last batch: hand the partitions over at once.
         let held = self.state.withLock { $0.held }
         do {

@@ -141,25 +141,47 @@ public final class DeliveryWorker: Sendable {
                 return state
             }
         }
-        let routed = batch.map { stored in
-            RoutedEvent(event: stored.event, sequence: stored.sequence, attempt: (fromRetries ? stored.failures : state.headFailures) + 1)
+        // A row the store could not read never reaches the destination: it becomes a dead
+        // letter (`unreadable_event`) and the rest of the batch goes on.
+        let readable = batch.indices.filter { batch[$0].unreadable == nil }
+        for stored in batch where stored.unreadable != nil {
+            self.metrics.unreadable.increment()
+            self.logger.error(
+                "Stored event cannot be read; dead-lettered",
+                metadata: ["event.id": "\(stored.event.id)", "event.sequence": "\(stored.sequence)", "error.message": "\(stored.unreadable?.message ?? "")"]
+            )
+        }
+        let routed = readable.map { index in
+            let stored = batch[index]
+            return RoutedEvent(event: stored.event, sequence: stored.sequence, attempt: (fromRetries ? stored.failures : state.headFailures) + 1)
         }
         let started = ContinuousClock.now
         let destination = self.destination
-        let delivery = Task { await destination.deliver(routed) }
+        let delivery = Task { routed.isEmpty ? [] : await destination.deliver(routed) }
         let aborted = self.inFlight.withLock { state in
             state.task = delivery
             return state.aborted
         }
         if aborted { delivery.cancel() }
-        let outcomes = await delivery.value
+        // The call runs in its own task so `abort` can cancel it; cancelling this worker's task
+        // (the server stopping) must reach it too.
+        let delivered = await withTaskCancellationHandler {
+            await delivery.value
+        } onCancel: {
+            delivery.cancel()
+        }
         let abortedDuring = self.inFlight.withLock { state in
             state.task = nil
             return state.aborted
         }
-        // Aborted (the lease may be gone): leave the batch where it is, uncounted; whoever holds
-        // the partition next delivers it again (at least once, same ids).
-        if abortedDuring { return state }
+        // Aborted or cancelled (the lease may be gone, the server is stopping): leave the batch
+        // where it is, uncounted; whoever holds the partition next delivers it again (at least
+        // once, same ids).
+        if abortedDuring || Task.isCancelled { return state }
+        var decided = batch.map { stored in stored.unreadable.map { DeliveryOutcome.rejected(reason: $0) } }
+        for (index, outcome) in zip(readable, delivered) { decided[index] = outcome }
+        let missing = FailureReason(code: "destination_error", message: "the destination gave no outcome for the event")
+        let outcomes = decided.map { $0 ?? .retry(after: nil, reason: missing) }
         let elapsed = ContinuousClock.now - started
         let plan = DeliveryPlanner.plan(
             partition: self.partition,
@@ -227,6 +249,7 @@ struct DeliveryMetrics: Sendable {
     let delivered: Counter
     let retried: Counter
     let deadLettered: Counter
+    let unreadable: Counter
     let duration: Metrics.Timer
 
     init(partition: PartitionKey, metrics: RouterMetrics) {
@@ -234,6 +257,7 @@ struct DeliveryMetrics: Sendable {
         self.delivered = metrics.counter("router_delivery_events_total", dimensions + [("outcome", "delivered")])
         self.retried = metrics.counter("router_delivery_events_total", dimensions + [("outcome", "retry")])
         self.deadLettered = metrics.counter("router_delivery_events_total", dimensions + [("outcome", "dead")])
+        self.unreadable = metrics.counter("router_events_unreadable_total", dimensions)
         self.duration = metrics.timer("router_delivery_duration_seconds", dimensions)
     }
 

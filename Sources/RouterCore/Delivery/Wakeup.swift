@@ -2,14 +2,33 @@ import Synchronization
 
 /// Wakes a delivery worker: when new events arrive, when a deadline passes, or to stop it.
 ///
-/// A signal sent while the worker is busy is remembered, so no arrival is missed.
+/// A signal sent while nobody waits is remembered, so no arrival is missed. Any number of tasks
+/// may wait at once (a worker's `finished` wakeup is awaited by its successor and by shutdown):
+/// each waiter has its own slot, a signal or a stop wakes them all, and a deadline or a
+/// cancellation wakes only its own, so no continuation is ever dropped unresumed.
 public final class Wakeup: Sendable {
+    private enum Slot {
+        /// Registered, not suspended yet: a wake before it suspends is seen when it does.
+        case armed
+        case waiting(CheckedContinuation<Void, Never>)
+    }
+
     private struct State {
         var signalled = false
         var stopped = false
         var pauseLifted = false
-        var generation: UInt64 = 0
-        var waiter: CheckedContinuation<Void, Never>?
+        var nextWaiter: UInt64 = 0
+        var waiters: [UInt64: Slot] = [:]
+
+        /// Removes every waiter and returns the suspended ones, to resume outside the lock.
+        mutating func takeAll() -> [CheckedContinuation<Void, Never>] {
+            let suspended = self.waiters.values.compactMap { slot -> CheckedContinuation<Void, Never>? in
+                if case .waiting(let continuation) = slot { return continuation }
+                return nil
+            }
+            self.waiters.removeAll()
+            return suspended
+        }
     }
 
     private let state = Mutex(State())
@@ -17,15 +36,13 @@ public final class Wakeup: Sendable {
     /// Creates a wakeup with nothing pending.
     public init() {}
 
-    /// Wakes the worker (or makes its next wait return at once).
+    /// Wakes every waiter, or makes the next wait return at once when nobody waits.
     public func signal() {
-        let waiter = self.state.withLock { state in
-            state.signalled = true
-            let waiter = state.waiter
-            state.waiter = nil
-            return waiter
+        let waiters = self.state.withLock { state in
+            if state.waiters.isEmpty { state.signalled = true }
+            return state.takeAll()
         }
-        waiter?.resume()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Forgets a lift that no pause took (called as each delivery step begins), so a "retry now"
@@ -43,13 +60,11 @@ public final class Wakeup: Sendable {
 
     /// Asks the worker to stop; every current and later wait returns at once.
     public func stop() {
-        let waiter = self.state.withLock { state in
+        let waiters = self.state.withLock { state in
             state.stopped = true
-            let waiter = state.waiter
-            state.waiter = nil
-            return waiter
+            return state.takeAll()
         }
-        waiter?.resume()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// True once `stop` was called.
@@ -59,39 +74,37 @@ public final class Wakeup: Sendable {
 
     /// Waits for a signal, the deadline (if any), a stop or task cancellation.
     public func wait(until deadline: ContinuousClock.Instant?) async {
-        let generation: UInt64? = self.state.withLock { state in
+        let waiter: UInt64? = self.state.withLock { state in
             if state.stopped { return nil }
             if state.signalled {
                 state.signalled = false
                 return nil
             }
-            state.generation &+= 1
-            return state.generation
+            state.nextWaiter &+= 1
+            state.waiters[state.nextWaiter] = .armed
+            return state.nextWaiter
         }
-        guard let generation else { return }
+        guard let waiter else { return }
         let timer: Task<Void, Never>? = deadline.map { deadline in
             Task { [weak self] in
                 try? await Task.sleep(until: deadline, clock: .continuous)
-                self?.expire(generation)
+                self?.wake(waiter)
             }
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = self.state.withLock { state in
-                    if state.stopped || state.signalled || state.generation != generation {
-                        state.signalled = false
-                        return true
-                    }
-                    state.waiter = continuation
+                    // Woken while armed (its slot is gone): do not suspend.
+                    guard state.waiters[waiter] != nil else { return true }
+                    state.waiters[waiter] = .waiting(continuation)
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            self.expire(generation)
+            self.wake(waiter)
         }
         timer?.cancel()
-        self.state.withLock { $0.signalled = false }
     }
 
     /// Sleeps until `deadline` unless stopped or lifted (`liftPause`); signals do not cut it
@@ -114,14 +127,12 @@ public final class Wakeup: Sendable {
         self.state.withLock { $0.pauseLifted = false }
     }
 
-    private func expire(_ generation: UInt64) {
-        let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.generation == generation else { return nil }
-            state.generation &+= 1
-            let waiter = state.waiter
-            state.waiter = nil
-            return waiter
-        }
-        waiter?.resume()
+    /// Wakes one waiter (its deadline passed, or its task was cancelled).
+    private func wake(_ waiter: UInt64) {
+        let slot = self.state.withLock { $0.waiters.removeValue(forKey: waiter) }
+        if case .waiting(let continuation)? = slot { continuation.resume() }
     }
+
+    /// How many tasks wait right now (for tests and diagnostics).
+    public var waiterCount: Int { self.state.withLock { $0.waiters.count } }
 }

@@ -9,30 +9,48 @@ import Synchronization
 final class EventProperties: Sendable {
     /// The JSON object text; nil for properties built in code.
     let encoded: [UInt8]?
-    private let cache: Mutex<[String: JSONValue]?>
+    private let cache: Mutex<Decoded?>
+
+    /// The decoded values, or why the text could not be decoded.
+    private struct Decoded {
+        var values: [String: JSONValue]
+        var problem: JSONParseError?
+    }
 
     /// Properties built from values.
     init(values: [String: JSONValue], encoded: [UInt8]? = nil) {
         self.encoded = encoded
-        self.cache = Mutex(values)
+        self.cache = Mutex(Decoded(values: values, problem: nil))
     }
 
-    /// Properties known only as text that is a valid JSON object (checked at ingest).
+    /// Properties known only as text that is a valid JSON object (checked at ingest, and again
+    /// when the store reads a row back).
     init(encoded: [UInt8]) {
         self.encoded = encoded
         self.cache = Mutex(nil)
     }
 
-    /// The decoded values.
-    var values: [String: JSONValue] {
+    /// The decoded values; empty when the text cannot be decoded, which `problem` then says:
+    /// a destination that reads values must check it, so nothing is sent emptier than it came.
+    var values: [String: JSONValue] { self.decoded.values }
+
+    /// Why the text is not a JSON object, when it is not; nil for sound properties.
+    var problem: JSONParseError? { self.decoded.problem }
+
+    private var decoded: Decoded {
         self.cache.withLock { cache in
             if let cache { return cache }
-            // The text was validated as an object when it entered the router.
-            let decoded: [String: JSONValue]
-            if let encoded = self.encoded, case .object(let members)? = try? JSONParser.parse(encoded, maxDepth: 1024) {
-                decoded = members
-            } else {
-                decoded = [:]
+            var decoded = Decoded(values: [:], problem: nil)
+            if let encoded = self.encoded {
+                do throws(JSONParseError) {
+                    if case .object(let members) = try JSONParser.parse(encoded, maxDepth: 1024) {
+                        decoded.values = members
+                    } else {
+                        decoded.problem = JSONParseError(code: .syntax, offset: 0, message: "the properties are not a JSON object")
+                    }
+                } catch {
+                    decoded.problem = error
+                }
             }
             cache = decoded
             return decoded

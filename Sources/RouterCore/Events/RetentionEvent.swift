@@ -71,6 +71,10 @@ public struct RetentionEvent: Sendable {
         self.storage = EventProperties(encoded: encodedProperties)
     }
 
+    /// Why the properties text cannot be decoded, when it cannot (then `properties` is empty and
+    /// must not be sent as if it were the event's); nil for sound properties.
+    public var propertiesProblem: JSONParseError? { self.storage.problem }
+
     /// The properties as JSON object text: `encodedProperties`, or freshly encoded.
     public var propertiesJSON: [UInt8] {
         self.encodedProperties ?? JSONWriter.serialize(.object(self.properties))

@@ -114,6 +114,21 @@ public struct JSONParser {
         }
     }
 
+    /// Checks that `bytes` is one valid JSON document (syntax, UTF-8, depth, duplicate keys)
+    /// without building it: nil when it is, else the first problem.
+    public static func validate(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = Self.defaultMaxDepth) -> JSONParseError? {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        do throws(JSONParseError) {
+            parser.skipWhitespace()
+            try parser.skipValue(depth: 0)
+            parser.skipWhitespace()
+            guard parser.index == bytes.count else { throw parser.error(.syntax, "unexpected content after the JSON value") }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// Like `objectMembers`, without building a `String` per name: a name without escapes is
     /// the key's bytes between its quotes (`decodedName` is nil); one with escapes comes decoded.
     /// Transforms use it to drop, rename and reorder properties without decoding the values.

@@ -51,6 +51,21 @@ public enum EventStoreConformance {
 
     /// Appending, delivering, dead letters, replay and pruning.
     static let deliveryCases: [Case] = [
+        Case(name: "a damaged row reads back marked unreadable, and the rows around it read as sound") { storage in
+            let store = try await open(storage)
+            _ = try await store.append([event("a"), event("b"), event("c"), event("d"), event("e")], routes: Array(repeating: ["file"], count: 5))
+            try await storage.damageProperties(tenant: "acme", id: "b", with: Array(#"{"field.cancel.email":"#.utf8))
+            try await storage.damageProperties(tenant: "acme", id: "c", with: [0x01, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x00])
+            try await storage.damageProperties(tenant: "acme", id: "d", with: Array("[1,2]".utf8))
+            let head = try await store.head(of: partition, limit: 10)
+            #expect(head.map(\.event.id) == ["a", "b", "c", "d", "e"])
+            #expect(head.map { $0.unreadable?.code } == [nil, "unreadable_event", "unreadable_event", "unreadable_event", nil])
+            #expect(head[0].event == event("a"))
+            #expect(head[4].event == event("e"))
+            #expect(head[1].unreadable?.message.contains("not valid JSON") == true)
+            // The operator can still look it up.
+            #expect(try await store.status(tenant: "acme", id: "b") != nil)
+        },
         Case(name: "appended events read back losslessly, in order, per partition") { storage in
             let store = try await open(storage, leasing: [partition, PartitionKey(tenant: "acme", destination: "other")])
             let inserted = try await store.append([event("a"), event("b", type: .save)], routes: [["file"], ["file", "other"]])

@@ -13,6 +13,9 @@ public protocol EventStoreStorage: Sendable {
     func open(instance: String) async throws -> any EventStore
     /// Deletes the storage.
     func remove() async
+    /// Overwrites the stored properties of one event with `bytes`, behind the store's back: a
+    /// row damaged on purpose (disk damage, a hand edit), to prove it cannot stall delivery.
+    func damageProperties(tenant: String, id: String, with bytes: [UInt8]) async throws
 }
 
 /// Makes fresh storage of one kind, so one suite runs unchanged against every store.
@@ -41,6 +44,12 @@ public struct SQLiteHarness: EventStoreHarness {
 
     public var description: String { "sqlite" }
 
+    /// Overwrites one event's stored properties in the SQLite store in `directory` (a row
+    /// damaged on purpose; see `EventStoreStorage.damageProperties`).
+    public static func damageProperties(inStoreAt directory: String, tenant: String, id: String, with bytes: [UInt8]) throws {
+        try SQLiteDamage.overwriteProperties(database: directory + "/events.sqlite3", tenant: tenant, id: id, with: bytes)
+    }
+
     public func makeStorage() async throws -> any EventStoreStorage {
         SQLiteStorage(directory: try TemporaryDirectory())
     }
@@ -53,6 +62,15 @@ public struct SQLiteHarness: EventStoreHarness {
         }
 
         func remove() async { self.directory.remove() }
+
+        func damageProperties(tenant: String, id: String, with bytes: [UInt8]) async throws {
+            try SQLiteDamage.overwriteProperties(
+                database: self.directory.appending("events.sqlite3"),
+                tenant: tenant,
+                id: id,
+                with: bytes
+            )
+        }
     }
 }
 
@@ -102,7 +120,7 @@ public struct PostgresHarness: EventStoreHarness {
         try? await Self.administer(server, "DROP DATABASE IF EXISTS \(database.database) WITH (FORCE)")
     }
 
-    private static func administer(_ server: PostgresURL, _ sql: String) async throws {
+    static func administer(_ server: PostgresURL, _ sql: String) async throws {
         let configuration = PostgresConnection.Configuration(
             host: server.host,
             port: server.port,
@@ -130,6 +148,15 @@ public struct PostgresHarness: EventStoreHarness {
 
         func remove() async {
             await PostgresHarness.dropDatabase(self.settings.url)
+        }
+
+        func damageProperties(tenant: String, id: String, with bytes: [UInt8]) async throws {
+            let hex = bytes.map { String(format: "%02x", $0) }.joined()
+            // Test values only: the tenant and id are the suite's own literals.
+            try await PostgresHarness.administer(
+                self.settings.url,
+                "UPDATE retention_router.events SET properties = decode('\(hex)', 'hex') WHERE tenant = '\(tenant)' AND id = '\(id)'"
+            )
         }
     }
 }
