@@ -13,6 +13,8 @@ public struct WebhookDestination: Destination {
     let url: String
     let signer: Signer
     let headers: [(String, String)]
+    /// Lowercased names of the configured headers whose values came from the environment.
+    var secretHeaders: Set<String> = []
     let timeout: Duration
     let concurrency: Int
     public let retryPolicy: any RetryPolicy
@@ -66,7 +68,8 @@ public struct WebhookDestination: Destination {
                 let shown = headers.map { header in
                     DeliveryPreview.Header(
                         name: header.name,
-                        value: Self.isCredential(header.name) && !self.isSignature(header.name) ? DeliveryPreview.mask : header.value
+                        value: (Self.isCredential(header.name) && !self.isSignature(header.name))
+                            || self.secretHeaders.contains(header.name.lowercased()) ? DeliveryPreview.mask : header.value
                     )
                 }
                 return .init(method: "POST", url: self.url, headers: shown, body: body)
