@@ -24,13 +24,19 @@ public final class PinnedHTTPClients: Sendable {
     private let configuration: HTTPClient.Configuration
     private let eventLoopGroup: any EventLoopGroup
     private let entries = Mutex<[Key: Entry]>([:])
-    private static let idleLifetime: Duration = .seconds(300)
+    private let idleLifetime: Duration
 
     /// Creates an empty set; each client gets `configuration` (redirects should be disallowed:
-    /// a redirect would go to an unchecked address).
-    public init(configuration: HTTPClient.Configuration, eventLoopGroup: any EventLoopGroup) {
+    /// a redirect would go to an unchecked address) and is shut down once unused for
+    /// `idleLifetime` (checked whenever a request finishes).
+    public init(
+        configuration: HTTPClient.Configuration,
+        eventLoopGroup: any EventLoopGroup,
+        idleLifetime: Duration = .seconds(300)
+    ) {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
+        self.idleLifetime = idleLifetime
     }
 
     /// The number of clients open now (for tests).
@@ -79,7 +85,7 @@ public final class PinnedHTTPClients: Sendable {
         let idle = self.entries.withLock { entries -> [HTTPClient] in
             entries[key]?.leases -= 1
             entries[key]?.lastUsed = now
-            let expired = entries.filter { $0.value.leases == 0 && now - $0.value.lastUsed > Self.idleLifetime }
+            let expired = entries.filter { $0.value.leases == 0 && now - $0.value.lastUsed > self.idleLifetime }
             for key in expired.keys { entries[key] = nil }
             return expired.values.map(\.client)
         }
