@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: builds everything once with warnings as errors, runs every test (Swift
-# Testing), then the console's browser tests (Chromium through Selenium), then the fault proofs against the built binary (kill -9, an outage, a hanging
+# Testing), then a minute of differential fuzzing of the JSON parser (scripts/fuzz-json.sh), then the console's browser tests (Chromium through Selenium), then the fault proofs against the built binary (kill -9, an outage, a hanging
 # neighbour, and two instances on one PostgreSQL with one killed), each of which prints lost=0
 # or fails.
 #
@@ -28,6 +28,9 @@ fi
 
 swift build --build-tests -Xswiftc -warnings-as-errors
 swift test --skip-build
+# The ingest JSON parser against a strict reference, one minute with a fixed seed.
+echo "== scripts/fuzz-json.sh --seconds 60 --seed 1"
+scripts/fuzz-json.sh --seconds 60 --seed 1
 export ROUTER_BIN="${ROUTER_BIN:-.build/debug/retention-router}"
 # The console in a real headless Chromium (Selenium), on SQLite and on two PostgreSQL instances.
 screenshots="${RR_SCREENSHOTS:-.build/console-screenshots}"

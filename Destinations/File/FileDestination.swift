@@ -19,6 +19,8 @@ public struct FileDestination: Destination {
 
     public var batchLimits: BatchLimits { BatchLimits(maxEvents: 500, maxBytes: 4 << 20) }
 
+    public var writesFile: String? { self.path }
+
     /// Creates a destination for `path`.
     public init(path: String, maxBytes: Int?, threadPool: NIOThreadPool) {
         self.path = path

@@ -21,7 +21,8 @@ public struct SegmentDestination: Destination {
     public let encoder: SegmentEncoder
     private let splitter: SegmentBatchSplitter
     private let authorization: String
-    private let host: String
+    /// The batch URL, parsed once (the factory checked it).
+    private let url: ParsedURL?
     private let context: DestinationContext
 
     /// Up to 2500 events gathered for at most a second. The byte limit counts stored properties,
@@ -66,13 +67,21 @@ public struct SegmentDestination: Destination {
             envelopeBytes: SegmentEncoder.envelopeBytes(writeKey: settings.writeKey.value)
         )
         self.authorization = "Basic " + Base64.encode(Array((settings.writeKey.value + ":").utf8))
-        self.host = ParsedURL(settings.endpoint)?.host ?? ""
+        self.url = ParsedURL(self.batchURL)
         self.context = context
     }
 
     public func deliver(_ batch: [RoutedEvent]) async -> [DeliveryOutcome] {
-        if let reason = await self.context.addressGuard.refusal(host: self.host) {
+        // One lookup per batch: every request of this attempt goes to the address checked here.
+        guard let url = self.url else {
+            let reason = FailureReason(code: "invalid_url", message: "\(self.batchURL) is not an http(s) URL")
             return Array(repeating: .rejected(reason: reason), count: batch.count)
+        }
+        let target = await self.context.addressGuard.target(for: url)
+        switch target {
+        case .refused(let reason): return Array(repeating: .rejected(reason: reason), count: batch.count)
+        case .unresolved(let reason): return Array(repeating: .retry(after: nil, reason: reason), count: batch.count)
+        case .pinned, .unpinned: break
         }
         var outcomes = [DeliveryOutcome?](repeating: nil, count: batch.count)
         var pending: [(index: Int, messages: [[UInt8]])] = []
@@ -92,7 +101,7 @@ public struct SegmentDestination: Destination {
                 outcome = failure
             } else {
                 let retryCount = members.map { batch[$0.index].attempt - 1 }.max() ?? 0
-                outcome = await self.send(members.flatMap(\.messages), retryCount: retryCount)
+                outcome = await self.send(members.flatMap(\.messages), retryCount: retryCount, url: url, target: target)
                 if outcome.isRetry { failure = outcome }
             }
             for member in members { outcomes[member.index] = outcome }
@@ -124,7 +133,7 @@ public struct SegmentDestination: Destination {
     }
 
     /// Posts one batch body and classifies the answer.
-    private func send(_ messages: [[UInt8]], retryCount: Int) async -> DeliveryOutcome {
+    private func send(_ messages: [[UInt8]], retryCount: Int, url: ParsedURL, target: OutboundTarget) async -> DeliveryOutcome {
         let body = SegmentEncoder.body(
             messages: messages,
             sentAt: Timestamp.now(),
@@ -139,7 +148,13 @@ public struct SegmentDestination: Destination {
         request.body = .bytes(ByteBuffer(bytes: body))
         let outcome: DeliveryOutcome
         do {
-            let answer = try await self.context.httpClient.send(request, timeout: self.settings.timeout)
+            let answer = try await self.context.addressGuard.send(
+                request,
+                url: url,
+                target: target,
+                client: self.context.httpClient,
+                timeout: self.settings.timeout
+            )
             outcome = SegmentResponseClassifier.classify(
                 status: answer.status,
                 retryAfter: answer.headers.first(name: "Retry-After"),

@@ -83,7 +83,8 @@ public struct SegmentEncoder: Sendable {
                 )
             )
         }
-        let messages = self.messages(for: event).map(JSONWriter.serialize)
+        var messages = [self.trackText(event)]
+        if self.sendsIdentify(for: event) { messages.insert(JSONWriter.serialize(self.identify(event)), at: 0) }
         if let largest = messages.map(\.count).max(), largest > Self.maxMessageBytes {
             return .unsendable(
                 FailureReason(
@@ -104,6 +105,26 @@ public struct SegmentEncoder: Sendable {
         message["messageId"] = .string(event.id)
         message["properties"] = .object(event.properties)
         return .object(message)
+    }
+
+    /// The Track message as `encode` sends it: `track(_:)` with `properties` spliced in as the
+    /// event's JSON text (`RetentionEvent.propertiesJSON`), so every key reaches Segment as the
+    /// source sent it, also two keys that differ in bytes but are one `String` (`"é"` written
+    /// precomposed and decomposed), which a `[String: JSONValue]` cannot hold apart.
+    public func trackText(_ event: RetentionEvent) -> [UInt8] {
+        var message = self.common(event)
+        message["type"] = "track"
+        message["event"] = .string(event.eventName)
+        message["messageId"] = .string(event.id)
+        let properties = event.propertiesJSON
+        var writer = JSONWriter(capacity: properties.count + 512)
+        writer.write(.object(message))
+        // `message` is a non-empty object: replace its closing brace with one more member.
+        writer.dropLast()
+        writer.raw(",\"properties\":")
+        writer.rawJSON(properties)
+        writer.raw("}")
+        return writer.bytes
     }
 
     /// The Identify message of an event.

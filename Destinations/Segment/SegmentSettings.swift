@@ -193,15 +193,11 @@ public struct SegmentSettings: Decodable, Sendable, Equatable {
         case "eu": return Self.euEndpoint
         default: break
         }
-        guard let components = URLComponents(string: text),
-            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = components.host, !host.isEmpty,
-            components.query == nil, components.fragment == nil,
-            components.user == nil, components.password == nil
-        else { return nil }
+        // `ParsedURL`, the one URL parser: what is checked here is what the client connects to.
+        guard let url = ParsedURL(text), !url.hasQueryFragmentOrCredentials else { return nil }
         var base = text
         while base.hasSuffix("/") { base.removeLast() }
-        let path = components.path.lowercased()
+        let path = url.path.lowercased()
         let trimmedPath = path.hasSuffix("/") ? String(path.dropLast()) : path
         guard !trimmedPath.hasSuffix("/v1"), !trimmedPath.hasSuffix("/v1/batch") else { return nil }
         return base

@@ -13,6 +13,8 @@ public struct WebhookDestination: Destination {
     let url: String
     let signer: Signer
     let headers: [(String, String)]
+    /// Lowercased names of the configured headers whose values came from the environment.
+    var secretHeaders: Set<String> = []
     let timeout: Duration
     let concurrency: Int
     public let retryPolicy: any RetryPolicy
@@ -24,9 +26,16 @@ public struct WebhookDestination: Destination {
     public static let userAgent = "retention-router/\(RouterIdentity.version) (+webhook)"
 
     public func deliver(_ batch: [RoutedEvent]) async -> [DeliveryOutcome] {
-        let host = ParsedURL(self.url)?.host ?? ""
-        if let reason = await self.context.addressGuard.refusal(host: host) {
+        // One lookup per batch: every request of this attempt goes to the address checked here.
+        guard let url = ParsedURL(self.url) else {
+            let reason = FailureReason(code: "invalid_url", message: "\(self.url) is not an http(s) URL")
             return Array(repeating: .rejected(reason: reason), count: batch.count)
+        }
+        let target = await self.context.addressGuard.target(for: url)
+        switch target {
+        case .refused(let reason): return Array(repeating: .rejected(reason: reason), count: batch.count)
+        case .unresolved(let reason): return Array(repeating: .retry(after: nil, reason: reason), count: batch.count)
+        case .pinned, .unpinned: break
         }
         var outcomes = [DeliveryOutcome?](repeating: nil, count: batch.count)
         // Once the receiver fails to answer at all (refused, reset, timed out), the rest of the
@@ -38,7 +47,7 @@ public struct WebhookDestination: Destination {
                 guard next < batch.count, unreachable == nil else { return }
                 let index = next
                 let event = batch[index].event
-                group.addTask { (index, await self.send(event)) }
+                group.addTask { (index, await self.send(event, url: url, target: target)) }
                 next += 1
             }
             for _ in 0..<min(self.concurrency, batch.count) { startNext() }
@@ -66,7 +75,8 @@ public struct WebhookDestination: Destination {
                 let shown = headers.map { header in
                     DeliveryPreview.Header(
                         name: header.name,
-                        value: Self.isCredential(header.name) && !self.isSignature(header.name) ? DeliveryPreview.mask : header.value
+                        value: (Self.isCredential(header.name) && !self.isSignature(header.name))
+                            || self.secretHeaders.contains(header.name.lowercased()) ? DeliveryPreview.mask : header.value
                     )
                 }
                 return .init(method: "POST", url: self.url, headers: shown, body: body)
@@ -94,14 +104,20 @@ public struct WebhookDestination: Destination {
             || ["token", "secret", "key", "auth", "password", "signature"].contains { lowered.contains($0) }
     }
 
-    private func send(_ event: RetentionEvent) async -> DeliveryOutcome {
+    private func send(_ event: RetentionEvent, url: ParsedURL, target: OutboundTarget) async -> DeliveryOutcome {
         let body = WebhookPayload.encode(event)
         var request = HTTPClientRequest(url: self.url)
         request.method = .POST
         self.addHeaders(to: &request.headers, body: body, id: event.id, now: Timestamp.now())
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let answer = try await self.context.httpClient.send(request, timeout: self.timeout)
+            let answer = try await self.context.addressGuard.send(
+                request,
+                url: url,
+                target: target,
+                client: self.context.httpClient,
+                timeout: self.timeout
+            )
             return WebhookResponseClassifier.classify(
                 status: answer.status,
                 retryAfter: answer.headers.first(name: "retry-after"),

@@ -26,14 +26,16 @@ public struct WebhookDestinationFactory: DestinationFactory {
                 problems.add("headers.\(name)", "is set by the router and cannot be overridden")
             }
         }
-        for (name, value) in settings.headers.sorted(by: { $0.key < $1.key }) where value.utf8.contains(where: { $0 == 0x0a || $0 == 0x0d || $0 == 0 }) {
+        for (name, value) in settings.headers.sorted(by: { $0.key < $1.key })
+        where value.value.utf8.contains(where: { $0 == 0x0a || $0 == 0x0d || $0 == 0 }) {
             problems.add("headers.\(name)", "must not contain line breaks")
         }
         try problems.throwIfAny()
         return WebhookDestination(
             url: settings.url,
             signer: Signer(scheme: settings.scheme, keys: keys),
-            headers: settings.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+            headers: settings.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value.value) },
+            secretHeaders: Set(settings.headers.compactMap { $0.value.source == .inline ? nil : $0.key.lowercased() }),
             timeout: .milliseconds(Int64(settings.timeout * 1000)),
             concurrency: settings.concurrency,
             retryPolicy: ScheduledRetryPolicy(delays: settings.retrySchedule.map { .milliseconds(Int64($0 * 1000)) }, jitter: 0.2),

@@ -7,7 +7,7 @@ import Signing
 /// {"url": "https://hooks.example.com/retention",
 ///  "secrets": [{"env": "ACME_WEBHOOK_SECRET"}],
 ///  "scheme": "standard-webhooks",
-///  "headers": {"X-Team": "growth"},
+///  "headers": {"X-Team": "growth", "Authorization": {"env": "ACME_WEBHOOK_AUTH"}},
 ///  "timeout": 10, "concurrency": 8,
 ///  "retrySchedule": [5, 300, 1800, 7200, 18000, 36000, 36000]}
 /// ```
@@ -19,8 +19,10 @@ public struct WebhookSettings: Decodable, Sendable {
     public var secrets: [SecretReference]
     /// `standard-webhooks` (default) or `x-hub-signature-256`.
     public var scheme: SignatureScheme
-    /// Extra request headers; they cannot replace the signature or framing headers.
-    public var headers: [String: String]
+    /// Extra request headers; they cannot replace the signature or framing headers. A value is
+    /// inline or, like every secret, `{"env": NAME}`; values are never logged, and a preview
+    /// masks those from the environment.
+    public var headers: [String: SecretReference]
     /// Seconds one request may take, connection included. Default 10.
     public var timeout: Double
     /// Requests in flight at once for this destination. Default 8.
@@ -54,7 +56,7 @@ public struct WebhookSettings: Decodable, Sendable {
             )
         }
         self.scheme = scheme
-        self.headers = try container.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
+        self.headers = try container.decodeIfPresent([String: SecretReference].self, forKey: .headers) ?? [:]
         self.timeout = try container.decodeIfPresent(Double.self, forKey: .timeout) ?? 10
         self.concurrency = try container.decodeIfPresent(Int.self, forKey: .concurrency) ?? 8
         self.retrySchedule = try container.decodeIfPresent([Double].self, forKey: .retrySchedule) ?? Self.defaultRetrySchedule

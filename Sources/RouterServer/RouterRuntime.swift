@@ -59,6 +59,14 @@ public struct RouterRuntime: Sendable {
         // retried silently until the request's deadline; the delivery worker owns the retries.
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        // One guard for every destination: its clients pinned to checked addresses are shut
+        // down with the shared client.
+        let addressGuard = OutboundAddressGuard(
+            allowPrivateAddresses: configuration.allowPrivateAddresses,
+            threadPool: .singleton,
+            clientConfiguration: clientConfiguration,
+            eventLoopGroup: httpClient.eventLoopGroup
+        )
         let resolve = { (path: String) in Self.resolve(path, against: options.baseDirectory) }
         let dataDirectory = resolve(configuration.dataDirectory)
         let loader = TenantLoader(registry: registry, environment: options.environment) { tenant, destinationID in
@@ -73,7 +81,8 @@ public struct RouterRuntime: Sendable {
                 threadPool: .singleton,
                 baseDirectory: options.baseDirectory,
                 dataDirectory: dataDirectory,
-                allowPrivateAddresses: configuration.allowPrivateAddresses
+                allowPrivateAddresses: configuration.allowPrivateAddresses,
+                addressGuard: addressGuard
             )
         }
         let tenantsDirectory = resolve(configuration.tenantsDirectory)
@@ -173,7 +182,7 @@ public struct RouterRuntime: Sendable {
                 serverName: "retention-router"
             ),
             services: [
-                HTTPClientService(client: httpClient), store, supervisor, ArrivalForwarder(store: store, supervisor: supervisor), monitor,
+                HTTPClientService(client: httpClient, addressGuard: addressGuard), store, supervisor, ArrivalForwarder(store: store, supervisor: supervisor), monitor,
                 ReloadSignalService(reloader: reloader, logger: logger),
             ],
             onServerRunning: { channel in

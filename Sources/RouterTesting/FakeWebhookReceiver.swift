@@ -63,6 +63,8 @@ public final class FakeWebhookReceiver: Sendable {
             let body = try await request.body.collect(upTo: 8 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
+            // HTTP/1.1's Host header arrives as the request's authority.
+            if let authority = request.head.authority { headers["host"] = authority }
             var failure: String?
             do {
                 try verifier.verify(body: body.readableBytesView, header: { headers[$0] }, now: Timestamp.now().secondsSince1970)

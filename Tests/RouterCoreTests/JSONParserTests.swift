@@ -152,4 +152,29 @@ struct JSONStringScanTests {
         #expect(batchTexts[0].map { String(decoding: $0, as: UTF8.self) } == #"{"a":1}"#)
         #expect(batchTexts[1].map { String(decoding: $0, as: UTF8.self) } == #"{"a b":"x  y","n":[1,2]}"#)
     }
+
+    /// Found by scripts/fuzz-json.sh (seed 1): a key canonically equivalent to an earlier one is
+    /// not in the dictionary view, yet its value is checked completely; ingest's capturing path
+    /// agrees.
+    @Test(arguments: [
+        (#"{"\u00c5":1,"A\u030a":"\udc00"}"#, JSONParseError.Code.invalidUTF8),
+        (#"{"\u00c5":1,"A\u030a":"#, .syntax),
+        (#"{"\u00c5":1,"A\u030a":"# + String(repeating: "[", count: 64) + String(repeating: "]", count: 64) + "}", .tooDeep),
+    ])
+    func theValueOfAnEquivalentKeyIsCheckedThoughTheDictionaryDropsIt(_ text: String, _ code: JSONParseError.Code) {
+        do {
+            _ = try JSONParser.parse(Array(text.utf8))
+            Issue.record("\(text) was accepted")
+        } catch {
+            #expect(error.code == code)
+        }
+        let body = #"{"properties":"# + text + "}"
+        let captured = Array(body.utf8).withUnsafeBytes { JSONParser.parseCapturingText($0, key: "properties") }
+        guard case .failure(let error) = captured else {
+            Issue.record("the capturing path accepted \(body)")
+            return
+        }
+        #expect(error.code == code)
+    }
 }
+

@@ -75,6 +75,37 @@ struct LiveConfigEndToEndTests {
         try await server.stop()
     }
 
+    /// Issue #14 item 8: a tenant whose file destination writes another tenant's file is
+    /// refused by PUT (and not written) and by a reload.
+    @Test func aFileSharedAcrossTenantsIsRefusedByPutAndReload() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write(ServerHarness.fileTenant("acme"), to: "config/tenants/acme.json")
+        let server = try await TestServer(directory: directory, registry: ServerHarness.registry, configuration: Ops.configuration, environment: Ops.environment)
+        let globex = Fixtures.tenantJSON(
+            name: "globex",
+            destinations: [["id": "copy", "type": "file", "settings": ["path": "data/acme/events.ndjson"]]]
+        )
+        let put = try await TestClient.send(
+            .PUT,
+            server.baseURL + "/v1/admin/tenants/globex",
+            body: Array(globex.utf8),
+            headers: [("authorization", "Bearer \(Ops.token)")]
+        )
+        #expect(put.status == 422)
+        let error = put.json?["errors"]?.arrayValue?.first
+        #expect(error?["path"] == "destinations[0].settings.path")
+        #expect(error?["message"]?.stringValue?.contains("destination \"archive\" of tenant acme") == true)
+        #expect(!FileManager.default.fileExists(atPath: directory.appending("config/tenants/globex.json")))
+        #expect(try await Ops.admin(.POST, server, "/v1/admin/reload").status == 200)
+
+        try directory.write(globex, to: "config/tenants/globex.json")
+        let reload = try await Ops.admin(.POST, server, "/v1/admin/reload")
+        #expect(reload.status == 422)
+        #expect(reload.json?["errors"]?.arrayValue?.first?["file"]?.stringValue?.hasSuffix("globex.json") == true)
+        try await server.stop()
+    }
+
     @Test func metricsMoveAsEventsFlow() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -176,4 +176,29 @@ struct SegmentEncoderTests {
         }
         #expect(reason.code == "unreadable_event")
     }
+
+    /// Issue #14 item 4: `"é"` precomposed and decomposed are two keys, and Track carries both.
+    @Test func trackCarriesKeysThatDifferOnlyInTheirBytes() throws {
+        let text = #"{"user_id":"u1","\u00e9":1,"e\u0301":2}"#
+        let event = RetentionEvent(
+            id: "e1",
+            type: .cancel,
+            tenant: "acme",
+            occurredAt: SegmentTestSupport.sampleOccurredAt,
+            receivedAt: SegmentTestSupport.sampleOccurredAt,
+            encodedProperties: Array(text.utf8)
+        )
+        guard case .messages(let messages) = SegmentEncoder().encode(event) else {
+            Issue.record("the event must be sendable")
+            return
+        }
+        let track = try #require(messages.last)
+        #expect(try JSONParser.parse(track)["anonymousId"] == "u1")
+        let members = try track.withUnsafeBytes { try JSONParser.objectMembers($0) }
+        let properties = try #require(members.first { $0.name == "properties" })
+        let names = try track.withUnsafeBytes { buffer in
+            try JSONParser.objectMembers(UnsafeRawBufferPointer(rebasing: buffer[properties.value]))
+        }.map { Array($0.name.utf8) }
+        #expect(names == [Array("user_id".utf8), [0xC3, 0xA9], [0x65, 0xCC, 0x81]])
+    }
 }

@@ -67,6 +67,22 @@ struct SegmentEndToEndTests {
         }
     }
 
+    /// Issue #14 item 4: `"é"` precomposed and decomposed are two keys from ingest through the
+    /// store to Segment, and arrive as sent.
+    @Test func keysThatDifferOnlyInTheirBytesReachSegmentAsSent() async throws {
+        try await Self.withServer { server, receiver, _ in
+            let properties = #"{"user_id":"u1","\u00e9":1,"e\u0301":2}"#
+            let body = #"{"event":"cancel","messageId":"keys-1","properties":"# + properties + "}"
+            let response = try await TestClient.ingest(server, tenant: "acme", body: Array(body.utf8))
+            #expect(response.status == 202)
+            let arrived = try await eventually { receiver.trackMessageIDs == ["keys-1"] }
+            #expect(arrived)
+            let expected = #""properties":"# + properties
+            let sent = receiver.requests.map { String(decoding: $0.body, as: UTF8.self) }
+            #expect(sent.contains { text in text.contains(expected) }, "\(sent)")
+        }
+    }
+
     @Test func outageDelaysButLosesNothing() async throws {
         try await Self.withServer { server, receiver, _ in
             receiver.respond(.serverError)

@@ -140,12 +140,16 @@ struct WebhookUnitTests {
         #expect(self.buildError(settings, allowPrivate: true) == nil)
     }
 
-    @Test func resolvedAddressesAreCheckedToo() async {
+    @Test func resolvedAddressesAreCheckedToo() async throws {
         let guardian = OutboundAddressGuard(allowPrivateAddresses: false, threadPool: .singleton)
-        #expect(await guardian.check(host: "localhost") != nil)
-        #expect(await guardian.check(host: "8.8.8.8") == nil)
+        let localhost = try #require(ParsedURL("http://localhost/hook"))
+        guard case .refused = await guardian.target(for: localhost) else {
+            Issue.record("localhost was not refused")
+            return
+        }
+        #expect(await guardian.target(for: try #require(ParsedURL("http://8.8.8.8/"))) == .pinned(address: "8.8.8.8"))
         let open = OutboundAddressGuard(allowPrivateAddresses: true, threadPool: .singleton)
-        #expect(await open.check(host: "localhost") == nil)
+        #expect(await open.target(for: localhost) == .unpinned)
     }
 }
 

@@ -20,7 +20,8 @@ public struct TenantLoader: Sendable {
         self.context = context
     }
 
-    /// Loads every `*.json` file in `directory`, sorted by name.
+    /// Loads every `*.json` file in `directory`, sorted by name, and checks what spans tenants:
+    /// no two destinations write one file (`sharedFileErrors`).
     ///
     /// - Returns: the valid tenants and the errors of the invalid ones.
     public func loadDirectory(_ directory: String) -> (tenants: [TenantConfiguration], errors: [ConfigError]) {
@@ -39,6 +40,7 @@ public struct TenantLoader: Sendable {
             case .failure(let failure): errors.append(contentsOf: failure.errors)
             }
         }
+        errors.append(contentsOf: Self.sharedFileErrors(tenants))
         return (tenants, errors)
     }
 

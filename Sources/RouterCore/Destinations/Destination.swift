@@ -17,11 +17,18 @@ public protocol Destination: Sendable {
     /// What `deliver` would send for this batch at `now`, without sending it or touching
     /// anything; secrets masked (see `DeliveryPreview`).
     func preview(_ batch: [RoutedEvent], now: Timestamp) -> DeliveryPreview
+    /// The local file this destination appends to, as it opens it (absolute, or relative to
+    /// the folder `serve` runs in); nil when it writes none. Two destinations, of any tenants,
+    /// may not write one file: the loader refuses such a config and names both.
+    var writesFile: String? { get }
 }
 
 extension Destination {
     /// The standard exponential backoff: 0.5 s doubling to 5 min, with jitter, for 12 hours.
     public var retryPolicy: any RetryPolicy { ExponentialJitterRetryPolicy.standard }
+
+    /// Most destinations write no local file.
+    public var writesFile: String? { nil }
 
     /// A module that cannot preview says so for every event.
     public func preview(_ batch: [RoutedEvent], now: Timestamp) -> DeliveryPreview {

@@ -22,10 +22,12 @@ public struct DestinationContext: Sendable {
     public var dataDirectory: String
     /// Whether URLs may point at loopback, private or link-local addresses.
     public var allowPrivateAddresses: Bool { self.addressGuard.allowPrivateAddresses }
-    /// Checks destination URLs and the addresses they resolve to; see `OutboundAddressGuard`.
+    /// Checks destination URLs and the addresses they resolve to, and sends to the checked
+    /// address only; see `OutboundAddressGuard`. The server shares one.
     public var addressGuard: OutboundAddressGuard
 
-    /// Creates a context.
+    /// Creates a context. Without `addressGuard`, it gets a guard of its own following
+    /// `allowPrivateAddresses` (whose pinned clients it must shut down if it sends).
     public init(
         tenant: String,
         destinationID: String,
@@ -34,7 +36,8 @@ public struct DestinationContext: Sendable {
         threadPool: NIOThreadPool,
         baseDirectory: String,
         dataDirectory: String,
-        allowPrivateAddresses: Bool
+        allowPrivateAddresses: Bool,
+        addressGuard: OutboundAddressGuard? = nil
     ) {
         self.tenant = tenant
         self.destinationID = destinationID
@@ -43,7 +46,9 @@ public struct DestinationContext: Sendable {
         self.threadPool = threadPool
         self.baseDirectory = baseDirectory
         self.dataDirectory = dataDirectory
-        self.addressGuard = OutboundAddressGuard(allowPrivateAddresses: allowPrivateAddresses, threadPool: threadPool)
+        self.addressGuard =
+            addressGuard
+            ?? OutboundAddressGuard(allowPrivateAddresses: allowPrivateAddresses, threadPool: threadPool, eventLoopGroup: httpClient.eventLoopGroup)
     }
 
     /// Resolves a path from settings: absolute paths stay, relative ones join `baseDirectory`.

@@ -23,23 +23,21 @@ public struct IngestDecoder: Sendable {
     ///   - receivedAt: when the request arrived.
     /// - Throws: `IngestError` naming the field and the reason.
     public func decode(_ body: some Collection<UInt8>, tenant: String, receivedAt: Timestamp) throws(IngestError) -> [RetentionEvent] {
-        let parsed: Result<(JSONValue, [Int: [UInt8]]), JSONParseError>? = body.withContiguousStorageIfAvailable { buffer in
-            JSONParser.parseCapturingText(UnsafeRawBufferPointer(buffer), key: "properties", maxDepth: self.limits.maxDepth)
-        }
+        // Properties are always kept as the text that was sent (a body in pieces is copied first),
+        // so keys that are one `String` but two byte sequences both survive.
+        let maxDepth = self.limits.maxDepth
+        let parsed: Result<(JSONValue, [Int: [UInt8]]), JSONParseError> =
+            body.withContiguousStorageIfAvailable { buffer in
+                JSONParser.parseCapturingText(UnsafeRawBufferPointer(buffer), key: "properties", maxDepth: maxDepth)
+            } ?? Array(body).withUnsafeBytes { JSONParser.parseCapturingText($0, key: "properties", maxDepth: maxDepth) }
         let document: JSONValue
-        var encoded: [Int: [UInt8]] = [:]
+        let encoded: [Int: [UInt8]]
         switch parsed {
-        case .success(let (value, texts))?:
+        case .success(let (value, texts)):
             document = value
             encoded = texts
-        case .failure(let error)?:
+        case .failure(let error):
             throw Self.ingestError(error)
-        case nil:
-            do {
-                document = try JSONParser.parse(body, maxDepth: self.limits.maxDepth)
-            } catch {
-                throw Self.ingestError(error)
-            }
         }
         guard case .object(let root) = document else {
             throw IngestError(

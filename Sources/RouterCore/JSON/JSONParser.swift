@@ -259,6 +259,7 @@ public struct JSONParser {
         }
         self.index += 1
         var members: [String: JSONValue] = [:]
+        var equivalentKeys: Set<[UInt8]> = []
         self.skipWhitespace()
         if self.current == UInt8(ascii: "}") {
             self.index += 1
@@ -293,9 +294,7 @@ public struct JSONParser {
             } else {
                 value = try self.parseValue(depth: depth)
             }
-            if members.updateValue(value, forKey: key) != nil {
-                throw JSONParseError(code: .duplicateKey, offset: keyOffset, message: "the key \"\(key)\" appears twice in one object")
-            }
+            try Self.insert(value, forKey: key, into: &members, equivalents: &equivalentKeys, keyOffset: keyOffset)
             self.skipWhitespace()
             switch self.current {
             case UInt8(ascii: ","): self.index += 1
@@ -303,6 +302,29 @@ public struct JSONParser {
             case nil: throw self.error(.syntax, "unexpected end of input in an object")
             default: throw self.error(.syntax, "expected ',' or '}' in an object")
             }
+        }
+    }
+
+    /// Adds a member, refusing a key whose bytes appeared before in the same object: the rule
+    /// ingest's validate-only path (`JSONKeySet`) applies too.
+    ///
+    /// A `String` key compares by canonical equivalence, so `"é"` (U+00E9) and `"e\u{301}"` are one
+    /// dictionary key although they are two JSON keys. Such keys are accepted (their bytes
+    /// differ) and the dictionary keeps the first; `equivalents` holds the bytes of the later
+    /// ones, so a repeat of any of them is still refused. The text of the object keeps them all.
+    private static func insert(
+        _ value: JSONValue,
+        forKey key: String,
+        into members: inout [String: JSONValue],
+        equivalents: inout Set<[UInt8]>,
+        keyOffset: Int
+    ) throws(JSONParseError) {
+        guard let existing = members.index(forKey: key) else {
+            members[key] = value
+            return
+        }
+        if members[existing].key.utf8.elementsEqual(key.utf8) || !equivalents.insert(Array(key.utf8)).inserted {
+            throw JSONParseError(code: .duplicateKey, offset: keyOffset, message: "the key \"\(key)\" appears twice in one object")
         }
     }
 

@@ -25,6 +25,11 @@ public struct JSONWriter {
         self.bytes.append(contentsOf: json)
     }
 
+    /// Removes the last byte written (to reopen an object just closed, for example).
+    public mutating func dropLast() {
+        _ = self.bytes.popLast()
+    }
+
     /// Appends `"key":`.
     public mutating func key(_ key: String) {
         self.string(key)

@@ -90,9 +90,20 @@ actor ConfigReloader {
         guard Identifier.isValid(name) else {
             return .failure(ConfigErrors([ConfigError(code: .invalidValue, file: file, path: "name", message: "must be 1 to 64 letters, digits, '-' or '_'")]))
         }
-        if case .failure(let errors) = self.loader.load(json, file: file, expectedName: name) {
-            return .failure(errors)
+        let candidate: TenantConfiguration
+        switch self.loader.load(json, file: file, expectedName: name) {
+        case .success(let tenant): candidate = tenant
+        case .failure(let errors): return .failure(errors)
         }
+        // What spans tenants is checked before the file is written, so a refused tenant never
+        // lands in the folder (where it would fail the next reload or start).
+        let loader = self.loader
+        let directory = self.tenantsDirectory
+        let others = try? await NIOThreadPool.singleton.runIfActive {
+            loader.loadDirectory(directory).tenants.filter { $0.name != name }
+        }
+        let shared = TenantLoader.sharedFileErrors((others ?? []) + [candidate])
+        if !shared.isEmpty { return .failure(ConfigErrors(shared)) }
         do {
             try await NIOThreadPool.singleton.runIfActive { try AtomicFile.write(json, to: file) }
         } catch {
