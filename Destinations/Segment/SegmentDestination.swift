@@ -37,6 +37,11 @@ public struct SegmentDestination: Destination {
         )
     }
 
+    /// One request at a time: the batches of a partition go out in order.
+    public var connectionDemand: ConnectionDemand? {
+        self.url.map { ConnectionDemand(host: "\($0.host):\($0.port)", connections: 1) }
+    }
+
     /// Exponential backoff from `retry.initialDelay` to `retry.maxDelay` with 10% jitter, giving
     /// up after `maxRetryDuration`.
     public var retryPolicy: any RetryPolicy {

@@ -20,6 +20,11 @@ public struct WebhookDestination: Destination {
     public let retryPolicy: any RetryPolicy
     let context: DestinationContext
 
+    /// Up to `concurrency` requests to the URL's host at once.
+    public var connectionDemand: ConnectionDemand? {
+        ParsedURL(self.url).map { ConnectionDemand(host: "\($0.host):\($0.port)", connections: self.concurrency) }
+    }
+
     public var batchLimits: BatchLimits { BatchLimits(maxEvents: max(self.concurrency * 4, 16), maxBytes: 4 << 20) }
 
     /// The `User-Agent` every request carries.

@@ -5,7 +5,7 @@ import ServiceLifecycle
 /// Shuts the shared HTTP client, and the address guard's pinned clients, down after the
 /// services that use them have stopped.
 struct HTTPClientService: Service {
-    let client: HTTPClient
+    let client: SharedHTTPClient
     let addressGuard: OutboundAddressGuard
 
     func run() async throws {

@@ -58,14 +58,15 @@ public struct RouterRuntime: Sendable {
         // A refused connection fails the attempt at once (`connection_refused`) instead of being
         // retried silently until the request's deadline; the delivery worker owns the retries.
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        // Made on first use, once the pool is sized for the loaded destinations.
+        let httpClient = SharedHTTPClient(configuration: clientConfiguration)
         // One guard for every destination: its clients pinned to checked addresses are shut
         // down with the shared client.
         let addressGuard = OutboundAddressGuard(
             allowPrivateAddresses: configuration.allowPrivateAddresses,
             threadPool: .singleton,
             clientConfiguration: clientConfiguration,
-            eventLoopGroup: httpClient.eventLoopGroup
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton
         )
         let resolve = { (path: String) in Self.resolve(path, against: options.baseDirectory) }
         let dataDirectory = resolve(configuration.dataDirectory)
@@ -77,7 +78,7 @@ public struct RouterRuntime: Sendable {
                 tenant: tenant,
                 destinationID: destinationID,
                 logger: destinationLogger,
-                httpClient: httpClient,
+                sharedClient: httpClient,
                 threadPool: .singleton,
                 baseDirectory: options.baseDirectory,
                 dataDirectory: dataDirectory,
@@ -91,6 +92,13 @@ public struct RouterRuntime: Sendable {
             try await httpClient.shutdown()
             throw ConfigErrors(loaded.errors)
         }
+        // Room for every request the destinations may have in flight to one host, plus a
+        // quarter for reloads that add some: a hanging tenant never holds another's back.
+        let demand = TenantConfiguration.connectionsPerHost(loaded.tenants)
+        let connectionsPerHost = max(SharedHTTPClient.minimumConnectionsPerHost, demand + demand / 4)
+        httpClient.size(connectionsPerHost: connectionsPerHost)
+        addressGuard.size(connectionsPerHost: connectionsPerHost)
+        logger.info("HTTP connection pool sized", metadata: ["connections.per_host": "\(connectionsPerHost)", "demand.per_host": "\(demand)"])
         let store: any EventStore & Service
         let storeDescription: String
         do {
@@ -129,7 +137,19 @@ public struct RouterRuntime: Sendable {
             supervisor: supervisor,
             store: store,
             logger: logger
-        )
+        ) { tenants in
+            // A reload that needs more connections per host than the pool was made with gets
+            // them for newly pinned clients; the shared client keeps its size until a restart.
+            let demand = TenantConfiguration.connectionsPerHost(tenants)
+            let wanted = max(SharedHTTPClient.minimumConnectionsPerHost, demand + demand / 4)
+            addressGuard.size(connectionsPerHost: max(wanted, httpClient.connectionsPerHost))
+            if !httpClient.size(connectionsPerHost: wanted) {
+                logger.warning(
+                    "The reloaded destinations may need more connections per host than the HTTP pool allows; restart to resize it",
+                    metadata: ["demand.per_host": "\(demand)", "connections.per_host": "\(httpClient.connectionsPerHost)"]
+                )
+            }
+        }
         let adminToken = configuration.adminToken?.resolve(in: options.environment)
         if adminToken == nil {
             logger.notice(

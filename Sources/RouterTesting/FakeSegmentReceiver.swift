@@ -65,6 +65,11 @@ public final class FakeSegmentReceiver: Sendable {
         var stopped = false
         var requests: [RecordedRequest] = []
         var messages: [JSONValue] = []
+        /// `Authorization` values whose requests hang until `release` (see `hold`).
+        var held: Set<String> = []
+        var heldGeneration = 0
+        /// Requests holding now.
+        var holding = 0
     }
 
     /// The state the receiver and its request handler share.
@@ -88,12 +93,13 @@ public final class FakeSegmentReceiver: Sendable {
     /// `http://127.0.0.1:PORT`, the value for the destination's `endpoint` setting.
     public var url: String { self.server.url }
 
-    /// Starts a receiver on an ephemeral loopback port.
-    public init(writeKey: String = "test-write-key") async throws {
+    /// Starts a receiver on an ephemeral loopback port that accepts `writeKey` and any of
+    /// `otherWriteKeys` (several tenants' sources on one Segment host).
+    public init(writeKey: String = "test-write-key", otherWriteKeys: Set<String> = []) async throws {
         self.writeKey = writeKey
         let shared = Shared()
         self.shared = shared
-        let handler = Handler(writeKey: writeKey, shared: shared)
+        let handler = Handler(writeKeys: otherWriteKeys.union([writeKey]), shared: shared)
         self.server = try await LoopbackHTTPServer(name: "fake-segment") { request, context in
             try await handler.handle(request, context: context)
         }
@@ -106,6 +112,26 @@ public final class FakeSegmentReceiver: Sendable {
             state.behavior = behavior
             state.remaining = times
             state.generation += 1
+        }
+    }
+
+    /// Holds every request for these write keys (it hangs, unanswered) until `release`, as a
+    /// Segment that stops answering some sources would; other keys are answered as usual.
+    public func hold(writeKeys: Set<String>) {
+        self.shared.state.withLock { state in
+            state.held = Set(writeKeys.map { "Basic " + Base64.encode(Array(($0 + ":").utf8)) })
+            state.heldGeneration += 1
+        }
+    }
+
+    /// How many requests are being held right now.
+    public var holding: Int { self.shared.state.withLock { $0.holding } }
+
+    /// Answers the held requests (as accepted) and holds no more.
+    public func release() {
+        self.shared.state.withLock { state in
+            state.held = []
+            state.heldGeneration += 1
         }
     }
 
@@ -131,7 +157,7 @@ public final class FakeSegmentReceiver: Sendable {
 
     /// Handles `/v1/batch`; its state is shared with the receiver.
     private struct Handler: Sendable {
-        let writeKey: String
+        let writeKeys: Set<String>
         let shared: Shared
 
         func handle(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -147,6 +173,16 @@ public final class FakeSegmentReceiver: Sendable {
                 receivedAt: .now,
                 status: nil
             )
+            let authorization = request.headers[.authorization] ?? ""
+            let heldAt: Int? = self.shared.state.withLock { state in
+                guard state.held.contains(authorization) else { return nil }
+                state.holding += 1
+                return state.heldGeneration
+            }
+            if let heldAt {
+                await self.waitWhileHeld(since: heldAt)
+                self.shared.state.withLock { $0.holding -= 1 }
+            }
             let (index, behavior, generation) = self.shared.state.withLock { state in
                 state.requests.append(recorded)
                 let behavior = state.behavior
@@ -178,6 +214,15 @@ public final class FakeSegmentReceiver: Sendable {
             return response
         }
 
+        private func waitWhileHeld(since generation: Int) async {
+            let deadline = ContinuousClock.now + .seconds(120)
+            while ContinuousClock.now < deadline {
+                let released = self.shared.state.withLock { $0.stopped || $0.heldGeneration != generation }
+                if released { return }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+
         private func waitForRelease(from generation: Int) async {
             let deadline = ContinuousClock.now + .seconds(120)
             while ContinuousClock.now < deadline {
@@ -188,7 +233,9 @@ public final class FakeSegmentReceiver: Sendable {
         }
 
         private func validateAndRecord(_ request: Request, body: [UInt8]) -> (Int, Response) {
-            guard request.headers[.authorization] == "Basic " + Base64.encode(Array((self.writeKey + ":").utf8)) else {
+            guard let authorization = request.headers[.authorization],
+                self.writeKeys.contains(where: { authorization == "Basic " + Base64.encode(Array(($0 + ":").utf8)) })
+            else {
                 return (401, Self.error(401, "unauthorized", "missing or wrong Basic authorization for the write key"))
             }
             guard let contentType = request.headers[.contentType]?.lowercased(),
@@ -204,7 +251,7 @@ public final class FakeSegmentReceiver: Sendable {
             guard let root = try? JSONParser.parse(body), case .array(let batch)? = root["batch"] else {
                 return (400, Self.error(400, "invalid_json", "the body must be JSON with a batch array"))
             }
-            if let key = root["writeKey"], key.stringValue != self.writeKey {
+            if let key = root["writeKey"], !self.writeKeys.contains(key.stringValue ?? "") || authorization != "Basic " + Base64.encode(Array(((key.stringValue ?? "") + ":").utf8)) {
                 return (401, Self.error(401, "unauthorized", "the writeKey in the body is wrong"))
             }
             for (position, message) in batch.enumerated() {

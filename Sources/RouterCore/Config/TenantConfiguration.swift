@@ -118,3 +118,19 @@ public struct ConfiguredDestination: Sendable {
         return transform.exclusion(of: event) == nil
     }
 }
+
+extension TenantConfiguration {
+    /// The most HTTP requests the destinations of `tenants` may have in flight to any one host
+    /// at once (every Segment destination on one host adds one, each webhook its concurrency):
+    /// what the shared connection pool must allow per host so no tenant waits for another's.
+    public static func connectionsPerHost(_ tenants: [TenantConfiguration]) -> Int {
+        var demand: [String: Int] = [:]
+        for tenant in tenants {
+            for configured in tenant.destinations {
+                guard let need = configured.destination.connectionDemand else { continue }
+                demand[need.host, default: 0] += need.connections
+            }
+        }
+        return demand.values.max() ?? 0
+    }
+}

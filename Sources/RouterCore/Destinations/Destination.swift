@@ -21,6 +21,22 @@ public protocol Destination: Sendable {
     /// the folder `serve` runs in); nil when it writes none. Two destinations, of any tenants,
     /// may not write one file: the loader refuses such a config and names both.
     var writesFile: String? { get }
+    /// The host it sends to and how many requests it may have in flight there at once, so the
+    /// server sizes its connection pool to fit every destination; nil for none (a file).
+    var connectionDemand: ConnectionDemand? { get }
+}
+
+/// How many HTTP requests a destination may have in flight to one host at once.
+public struct ConnectionDemand: Sendable, Hashable {
+    /// The host and port, e.g. `api.segment.io:443`.
+    public var host: String
+    /// Requests in flight at most.
+    public var connections: Int
+
+    public init(host: String, connections: Int) {
+        self.host = host
+        self.connections = connections
+    }
 }
 
 extension Destination {
@@ -29,6 +45,9 @@ extension Destination {
 
     /// Most destinations write no local file.
     public var writesFile: String? { nil }
+
+    /// No HTTP requests by default.
+    public var connectionDemand: ConnectionDemand? { nil }
 
     /// A module that cannot preview says so for every event.
     public func preview(_ batch: [RoutedEvent], now: Timestamp) -> DeliveryPreview {

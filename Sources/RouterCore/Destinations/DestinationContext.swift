@@ -12,8 +12,11 @@ public struct DestinationContext: Sendable {
     public var destinationID: String
     /// A logger already stamped with `tenant.id` and `destination.id`.
     public var logger: Logger
-    /// The one HTTP client the server shares; it does not follow redirects.
-    public var httpClient: HTTPClient
+    /// The one HTTP client the server shares; it does not follow redirects. Made on first use,
+    /// after the server has sized its pool for the configured destinations.
+    public var httpClient: HTTPClient { self.sharedClient.client }
+    /// The shared client's holder.
+    public var sharedClient: SharedHTTPClient
     /// Threads for blocking file I/O, so nothing blocks the event loops or the task pool.
     public var threadPool: NIOThreadPool
     /// The folder that relative paths in settings resolve against (where `serve` runs).
@@ -39,16 +42,39 @@ public struct DestinationContext: Sendable {
         allowPrivateAddresses: Bool,
         addressGuard: OutboundAddressGuard? = nil
     ) {
+        self.init(
+            tenant: tenant,
+            destinationID: destinationID,
+            logger: logger,
+            sharedClient: SharedHTTPClient(httpClient),
+            threadPool: threadPool,
+            baseDirectory: baseDirectory,
+            dataDirectory: dataDirectory,
+            allowPrivateAddresses: allowPrivateAddresses,
+            addressGuard: addressGuard
+        )
+    }
+
+    /// Creates a context whose HTTP client is made on first use (the server's).
+    public init(
+        tenant: String,
+        destinationID: String,
+        logger: Logger,
+        sharedClient: SharedHTTPClient,
+        threadPool: NIOThreadPool,
+        baseDirectory: String,
+        dataDirectory: String,
+        allowPrivateAddresses: Bool,
+        addressGuard: OutboundAddressGuard? = nil
+    ) {
         self.tenant = tenant
         self.destinationID = destinationID
         self.logger = logger
-        self.httpClient = httpClient
+        self.sharedClient = sharedClient
         self.threadPool = threadPool
         self.baseDirectory = baseDirectory
         self.dataDirectory = dataDirectory
-        self.addressGuard =
-            addressGuard
-            ?? OutboundAddressGuard(allowPrivateAddresses: allowPrivateAddresses, threadPool: threadPool, eventLoopGroup: httpClient.eventLoopGroup)
+        self.addressGuard = addressGuard ?? OutboundAddressGuard(allowPrivateAddresses: allowPrivateAddresses, threadPool: threadPool)
     }
 
     /// Resolves a path from settings: absolute paths stay, relative ones join `baseDirectory`.

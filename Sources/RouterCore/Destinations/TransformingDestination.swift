@@ -19,6 +19,8 @@ public struct TransformingDestination: Destination {
 
     public var batchLimits: BatchLimits { self.inner.batchLimits }
     public var retryPolicy: any RetryPolicy { self.inner.retryPolicy }
+    public var connectionDemand: ConnectionDemand? { self.inner.connectionDemand }
+    public var writesFile: String? { self.inner.writesFile }
 
     public func deliver(_ batch: [RoutedEvent]) async -> [DeliveryOutcome] {
         var outcomes = [DeliveryOutcome?](repeating: nil, count: batch.count)

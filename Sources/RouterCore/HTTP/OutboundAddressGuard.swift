@@ -70,6 +70,11 @@ public final class OutboundAddressGuard: Sendable {
         self.clients = clients
     }
 
+    /// Sizes the connection pools of pinned clients made from now on (see `SharedHTTPClient`).
+    public func size(connectionsPerHost connections: Int) {
+        self.clients.size(connectionsPerHost: connections)
+    }
+
     /// Checks a URL's form: `http` or `https`, a host, and (unless allowed) no literal private
     /// address (in any spelling: `2130706433` and `0177.0.0.1` are 127.0.0.1) or `localhost`.
     /// Returns the problem, or nil when acceptable.

@@ -21,7 +21,7 @@ public final class PinnedHTTPClients: Sendable {
         var lastUsed: ContinuousClock.Instant
     }
 
-    private let configuration: HTTPClient.Configuration
+    private let configuration: Mutex<HTTPClient.Configuration>
     private let eventLoopGroup: any EventLoopGroup
     private let entries = Mutex<[Key: Entry]>([:])
     private let idleLifetime: Duration
@@ -34,9 +34,15 @@ public final class PinnedHTTPClients: Sendable {
         eventLoopGroup: any EventLoopGroup,
         idleLifetime: Duration = .seconds(300)
     ) {
-        self.configuration = configuration
+        self.configuration = Mutex(configuration)
         self.eventLoopGroup = eventLoopGroup
         self.idleLifetime = idleLifetime
+    }
+
+    /// Sizes the pool of clients made from now on for `connections` requests in flight to one
+    /// host (see `SharedHTTPClient`).
+    public func size(connectionsPerHost connections: Int) {
+        self.configuration.withLock { $0.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connections }
     }
 
     /// The number of clients open now (for tests).
@@ -55,7 +61,7 @@ public final class PinnedHTTPClients: Sendable {
                 entries[key] = entry
                 return entry.client
             }
-            var configuration = self.configuration
+            var configuration = self.configuration.withLock { $0 }
             configuration.dnsOverride = [host: address]
             let client = HTTPClient(eventLoopGroup: self.eventLoopGroup, configuration: configuration)
             entries[key] = Entry(client: client, leases: 1, lastUsed: .now)

@@ -40,8 +40,19 @@ actor ConfigReloader {
     private let supervisor: DeliverySupervisor
     private let store: any EventStore
     private let logger: Logger
+    /// Called with each applied configuration (the server re-checks its connection pool size).
+    private let onApply: @Sendable ([TenantConfiguration]) -> Void
 
-    init(loader: TenantLoader, tenantsDirectory: String, tenants: TenantDirectory, supervisor: DeliverySupervisor, store: any EventStore, logger: Logger) {
+    init(
+        loader: TenantLoader,
+        tenantsDirectory: String,
+        tenants: TenantDirectory,
+        supervisor: DeliverySupervisor,
+        store: any EventStore,
+        logger: Logger,
+        onApply: @escaping @Sendable ([TenantConfiguration]) -> Void = { _ in }
+    ) {
+        self.onApply = onApply
         self.loader = loader
         self.tenantsDirectory = tenantsDirectory
         self.tenants = tenants
@@ -114,6 +125,7 @@ actor ConfigReloader {
 
     private func apply(_ loaded: [TenantConfiguration]) async -> Summary {
         self.tenants.replace(loaded)
+        self.onApply(loaded)
         let changes = self.supervisor.apply(loaded)
         var removedBacklog: [PartitionKey: Int] = [:]
         if !changes.removed.isEmpty, let statistics = try? await self.store.statistics() {
