@@ -22,9 +22,19 @@ final class GroupCommitWriter: Sendable {
 
     private let executor: SQLiteExecutor
     private let state = Mutex(State())
+    /// The most writes that may wait at once for a `bounded` write to be queued (ingest);
+    /// past it, the write is refused at once instead of growing the queue without end.
+    let maxQueuedWrites: Int
 
-    init(executor: SQLiteExecutor) {
+    /// The writes waiting when a bounded write was refused.
+    struct Overloaded: Error, CustomStringConvertible {
+        let queued: Int
+        var description: String { "the store's writer has \(self.queued) writes waiting; try again shortly" }
+    }
+
+    init(executor: SQLiteExecutor, maxQueuedWrites: Int = 4096) {
         self.executor = executor
+        self.maxQueuedWrites = maxQueuedWrites
     }
 
     /// Runs `body` in the next group transaction and returns its result once committed.
@@ -32,7 +42,17 @@ final class GroupCommitWriter: Sendable {
     /// With a `limit`, the caller gets `DeadlineExceeded` once that much time has passed (a disk
     /// that stopped answering): its write is skipped if it has not started by then, and otherwise
     /// may still commit.
-    func write<T: Sendable>(within limit: Duration? = nil, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    /// A `bounded` write (ingest) is refused with `Overloaded` when `maxQueuedWrites` writes
+    /// already wait; unbounded ones (delivery commits, operator actions) always queue.
+    func write<T: Sendable>(
+        within limit: Duration? = nil,
+        bounded: Bool = false,
+        _ body: @escaping @Sendable (SQLiteConnection) throws -> T
+    ) async throws -> T {
+        if bounded {
+            let queued = self.state.withLock { $0.jobs.count }
+            if queued >= self.maxQueuedWrites { throw Overloaded(queued: queued) }
+        }
         guard let limit else {
             return try await withCheckedThrowingContinuation { continuation in
                 self.enqueue(body, deliver: { continuation.resume(with: $0) }, abandoned: { false })

@@ -65,7 +65,9 @@ public final class SQLiteEventStore: EventStore, Service {
         let rows = zip(events, routes).map { event, destinations in
             PendingRow(event: event, properties: StoredProperties.encode(event.propertiesJSON), destinations: destinations)
         }
-        return try await self.writer.write(within: self.commitTimeout) { connection in
+        // Bounded like the PostgreSQL batcher: past the cap ingest answers 503 with Retry-After
+        // at once instead of queueing without end behind a slow disk.
+        return try await self.writer.write(within: self.commitTimeout, bounded: true) { connection in
             let insertEvent = try connection.statement(
                 "INSERT OR IGNORE INTO events (tenant, id, type, occurred_at, received_at, properties, destinations) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
             )

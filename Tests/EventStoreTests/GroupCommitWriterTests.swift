@@ -76,3 +76,28 @@ struct GroupCommitWriterTests {
         #expect(try await fixture.values() == [1, 3])
     }
 }
+
+extension GroupCommitWriterTests {
+    @Test(.timeLimit(.minutes(1)))
+    func boundedWritesPastTheCapAreRefusedAtOnceAndOthersStillQueue() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let connection = try SQLiteConnection(path: directory.appending("writer.sqlite3"))
+        try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER NOT NULL);")
+        let writer = GroupCommitWriter(executor: SQLiteExecutor(label: "test.bounded", connection: connection), maxQueuedWrites: 4)
+        // One write holds the writer while four more queue behind it.
+        async let holding: Void = writer.write { _ in usleep(300_000) }
+        try await Task.sleep(for: .milliseconds(50))
+        let queued = (0..<4).map { value in
+            Task { try await writer.write(bounded: true) { connection in try connection.execute("INSERT INTO t (v) VALUES (\(value))") } }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        await #expect(throws: GroupCommitWriter.Overloaded.self) {
+            try await writer.write(bounded: true) { connection in try connection.execute("INSERT INTO t (v) VALUES (99)") }
+        }
+        // A delivery commit is never refused.
+        try await writer.write { connection in try connection.execute("INSERT INTO t (v) VALUES (100)") }
+        try await holding
+        for task in queued { try await task.value }
+    }
+}
