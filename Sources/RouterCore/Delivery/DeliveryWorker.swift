@@ -23,6 +23,17 @@ public final class DeliveryWorker: Sendable {
     /// The destination call in flight, so `abort` can cancel it.
     private let inFlight = Mutex<(task: Task<[DeliveryOutcome], Never>?, aborted: Bool)>((nil, false))
 
+    /// Workers in memory (made and not yet freed) and workers whose `run` is going, in this
+    /// process: after any number of reloads and lease hand-overs both come back to the number of
+    /// partitions held (`router_delivery_workers`; `scripts/soak.sh` checks it).
+    static let alive = Atomic<Int>(0)
+    static let running = Atomic<Int>(0)
+
+    /// How many workers are in memory now.
+    public static var aliveCount: Int { Self.alive.load(ordering: .relaxed) }
+    /// How many workers are running now.
+    public static var runningCount: Int { Self.running.load(ordering: .relaxed) }
+
     /// Creates a worker; it does nothing until `run` is called.
     public init(
         partition: PartitionKey,
@@ -43,6 +54,11 @@ public final class DeliveryWorker: Sendable {
         logger[metadataKey: "destination.type"] = "\(type)"
         self.logger = logger
         self.metrics = DeliveryMetrics(partition: partition, metrics: metrics)
+        Self.alive.add(1, ordering: .relaxed)
+    }
+
+    deinit {
+        Self.alive.subtract(1, ordering: .relaxed)
     }
 
     /// Tells the worker new events may be waiting.
@@ -78,7 +94,11 @@ public final class DeliveryWorker: Sendable {
     /// Runs until stopped or cancelled. A worker replacing another (after a config reload)
     /// starts only once its predecessor has committed its last batch.
     public func run() async {
-        defer { self.finished.stop() }
+        Self.running.add(1, ordering: .relaxed)
+        defer {
+            Self.running.subtract(1, ordering: .relaxed)
+            self.finished.stop()
+        }
         if let predecessor = self.predecessor.withLock({ $0 }) {
             await predecessor.waitUntilFinished()
             self.predecessor.withLock { $0 = nil }

@@ -68,6 +68,8 @@ public final class RouterMetrics: Sendable {
             self.gauge("router_dead_letters", dimensions).record(counts.deadLetters)
         }
         self.gauge("router_store_bytes", []).record(statistics.bytes)
+        self.gauge("router_delivery_workers", [("state", "alive")]).record(DeliveryWorker.aliveCount)
+        self.gauge("router_delivery_workers", [("state", "running")]).record(DeliveryWorker.runningCount)
     }
 }
 
