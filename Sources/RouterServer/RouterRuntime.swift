@@ -106,6 +106,7 @@ public struct RouterRuntime: Sendable {
         // One registry per application, so several servers in one process (tests) stay apart.
         let prometheus = PrometheusCollectorRegistry()
         let metrics = RouterMetrics(factory: PrometheusMetricsFactory(registry: prometheus))
+        metrics.recordBuildInfo()
         let supervisor = DeliverySupervisor(store: store, tenants: loaded.tenants, metrics: metrics, logger: logger)
         let monitor = StoreMonitor(
             store: store,
