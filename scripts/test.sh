@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: builds everything once with warnings as errors, runs every test (Swift
-# Testing), then the console's browser tests (Chromium through Selenium), then the fault proofs against the built binary (kill -9, an outage, a hanging
+# Testing), then Schemathesis against the running server and its OpenAPI document, then the
+# console's browser tests (Chromium through Selenium), then the fault proofs against the built binary (kill -9, an outage, a hanging
 # neighbour, and two instances on one PostgreSQL with one killed), each of which prints lost=0
 # or fails.
 #
@@ -29,6 +30,9 @@ fi
 swift build --build-tests -Xswiftc -warnings-as-errors
 swift test --skip-build
 export ROUTER_BIN="${ROUTER_BIN:-.build/debug/retention-router}"
+# The API contract: Schemathesis (positive, negative and stateful) against the real server.
+echo "== scripts/schemathesis-test.py ($ROUTER_BIN)"
+scripts/schemathesis-test.py
 # The console in a real headless Chromium (Selenium), on SQLite and on two PostgreSQL instances.
 screenshots="${RR_SCREENSHOTS:-.build/console-screenshots}"
 echo "== scripts/console-test.py (screenshots in $screenshots)"
