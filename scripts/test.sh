@@ -3,7 +3,9 @@
 # Testing), then Schemathesis against the running server and its OpenAPI document, then the
 # console's browser tests (Chromium through Selenium), then the fault proofs against the built binary (kill -9, an outage, a hanging
 # neighbour, and two instances on one PostgreSQL with one killed), each of which prints lost=0
-# or fails.
+# or fails; last, the release package: built once (static Swift runtime), its systemd unit
+# verified, and run with /opt/swift hidden (RR_PACKAGE=0 skips this step, which takes the
+# longest: a release build).
 #
 # PostgreSQL: the store conformance suite, the shared-store tests and the failover proof run
 # against ROUTER_TEST_POSTGRES_URL. When it is unset and PostgreSQL is installed, a throwaway
@@ -44,3 +46,8 @@ for proof in crash-test outage-test isolation-test failover-test; do
   echo "== scripts/$proof.sh ($ROUTER_BIN)"
   "scripts/$proof.sh"
 done
+if [ "${RR_PACKAGE:-1}" != 0 ]; then
+  echo "== scripts/package.sh, then scripts/package-test.sh"
+  tarball="$(scripts/package.sh | tail -n1)"
+  scripts/package-test.sh "$tarball"
+fi
