@@ -45,12 +45,19 @@ echo "== systemd-analyze verify: ok"
 # Everything below runs with /opt/swift hidden: an empty tmpfs in a private mount namespace.
 unshare_flags=(-m)
 [ "$(id -u)" = 0 ] || unshare_flags=(-r -m)
+# The toolchain to hide: /opt/swift here, else the folder above the swift command's usr/.
+toolchain=/opt/swift
+if [ ! -d "$toolchain" ] && command -v swift >/dev/null; then
+  toolchain="$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")"
+fi
+[ -d "$toolchain" ] || { echo "package-test: no Swift toolchain folder to hide" >&2; exit 1; }
+echo "== hiding $toolchain"
 # unshare execs sh, which execs the command: one process, so $! below is the router itself.
-hide_swift='mount -t tmpfs tmpfs /opt/swift || exit 97; [ -z "$(ls -A /opt/swift)" ] || exit 98; exec "$@"'
+hide_swift="mount -t tmpfs tmpfs '$toolchain' || exit 97; [ -z \"\$(ls -A '$toolchain')\" ] || exit 98; exec \"\$@\""
 hidden() { unshare "${unshare_flags[@]}" sh -c "$hide_swift" hidden "$@"; }
 
 reported="$(hidden ./retention-router --version)"
-echo "== --version without /opt/swift: $reported"
+echo "== --version without $toolchain: $reported"
 case "$reported" in "$version (commit "*")") ;; *) echo "package-test: --version says '$reported'" >&2; exit 1 ;; esac
 commit="${reported#*(commit }" && commit="${commit%)}"
 
