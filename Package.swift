@@ -47,6 +47,12 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        // The commit a build was made from: `ROUTER_BUILD_COMMIT=abc1234 swift build` (as
+        // scripts/package.sh does) defines it for this one C file only; otherwise "unknown".
+        .target(
+            name: "CRouterBuild",
+            cSettings: Context.environment["ROUTER_BUILD_COMMIT"].map { [.define("ROUTER_BUILD_COMMIT", to: "\"\($0)\"")] } ?? []
+        ),
         .target(
             name: "Signing",
             dependencies: ["COpenSSL"],
@@ -55,6 +61,7 @@ let package = Package(
         .target(
             name: "RouterCore",
             dependencies: [
+                "CRouterBuild",
                 "Signing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The test command: builds everything once with warnings as errors, runs every test (Swift
-# Testing), then a minute of differential fuzzing of the JSON parser (scripts/fuzz-json.sh), then the console's browser tests (Chromium through Selenium), then the fault proofs against the built binary (kill -9, an outage, a hanging
+# Testing), then a minute of differential fuzzing of the JSON parser (scripts/fuzz-json.sh), then
+# Schemathesis against the running server and its OpenAPI document, then the console's browser
+# tests (Chromium through Selenium), then the fault proofs against the built binary (kill -9, an outage, a hanging
 # neighbour, and two instances on one PostgreSQL with one killed), each of which prints lost=0
-# or fails.
+# or fails; last, the release package: built once (static Swift runtime), its systemd unit
+# verified, and run with /opt/swift hidden (RR_PACKAGE=0 skips this step, which takes the
+# longest: a release build).
 #
 # PostgreSQL: the store conformance suite, the shared-store tests and the failover proof run
 # against ROUTER_TEST_POSTGRES_URL. When it is unset and PostgreSQL is installed, a throwaway
@@ -32,6 +36,9 @@ swift test --skip-build
 echo "== scripts/fuzz-json.sh --seconds 60 --seed 1"
 scripts/fuzz-json.sh --seconds 60 --seed 1
 export ROUTER_BIN="${ROUTER_BIN:-.build/debug/retention-router}"
+# The API contract: Schemathesis (positive, negative and stateful) against the real server.
+echo "== scripts/schemathesis-test.py ($ROUTER_BIN)"
+scripts/schemathesis-test.py
 # The console in a real headless Chromium (Selenium), on SQLite and on two PostgreSQL instances.
 screenshots="${RR_SCREENSHOTS:-.build/console-screenshots}"
 echo "== scripts/console-test.py (screenshots in $screenshots)"
@@ -43,3 +50,8 @@ for proof in crash-test outage-test isolation-test failover-test; do
   echo "== scripts/$proof.sh ($ROUTER_BIN)"
   "scripts/$proof.sh"
 done
+if [ "${RR_PACKAGE:-1}" != 0 ]; then
+  echo "== scripts/package.sh, then scripts/package-test.sh"
+  tarball="$(scripts/package.sh | tail -n1)"
+  scripts/package-test.sh "$tarball"
+fi

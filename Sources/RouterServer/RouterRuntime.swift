@@ -26,6 +26,8 @@ public struct RouterRuntime: Sendable {
         public var onServerRunning: @Sendable (Int) async -> Void
         /// This instance's name among instances sharing a store; nil for host-pid-random.
         public var instanceID: String?
+        /// Called once with every route registered (the OpenAPI drift test reads it).
+        public var onRoutesRegistered: @Sendable ([RouteSignature]) -> Void = { _ in }
 
         /// Creates options.
         public init(
@@ -123,6 +125,7 @@ public struct RouterRuntime: Sendable {
         // One registry per application, so several servers in one process (tests) stay apart.
         let prometheus = PrometheusCollectorRegistry()
         let metrics = RouterMetrics(factory: PrometheusMetricsFactory(registry: prometheus))
+        metrics.recordBuildInfo()
         let supervisor = DeliverySupervisor(store: store, tenants: loaded.tenants, metrics: metrics, logger: logger)
         let monitor = StoreMonitor(
             store: store,
@@ -184,6 +187,8 @@ public struct RouterRuntime: Sendable {
             logger: logger
         ).addRoutes(to: router)
         AdminController(reloader: reloader, authenticator: authenticator).addRoutes(to: router)
+        OpenAPIController().addRoutes(to: router)
+        options.onRoutesRegistered(router.routes.map { RouteSignature($0) })
         // Last, so it wraps only the not-found responder.
         router.add(middleware: UnmatchedRouteMiddleware(routes: router.routes))
         logger.notice(

@@ -15,6 +15,8 @@ public final class TestServer: Sendable {
     public let directory: TemporaryDirectory
     /// The bound port.
     public let port: Int
+    /// Every route the server registered, as the OpenAPI document names them.
+    public let routes: [RouteSignature]
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
@@ -47,14 +49,18 @@ public final class TestServer: Sendable {
         var logger = Logger(label: "test-server")
         logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-        let application = try await RouterRuntime.buildApplication(
-            configuration: configuration,
-            registry: registry,
-            options: .init(baseDirectory: directory.path, environment: environment, logger: logger, instanceID: instanceID) { port in
-                portContinuation.yield(port)
-                portContinuation.finish()
-            }
-        )
+        let (routeStream, routeContinuation) = AsyncStream<[RouteSignature]>.makeStream()
+        var options = RouterRuntime.Options(baseDirectory: directory.path, environment: environment, logger: logger, instanceID: instanceID) { port in
+            portContinuation.yield(port)
+            portContinuation.finish()
+        }
+        options.onRoutesRegistered = { routes in
+            routeContinuation.yield(routes)
+            routeContinuation.finish()
+        }
+        let application = try await RouterRuntime.buildApplication(configuration: configuration, registry: registry, options: options)
+        var routeIterator = routeStream.makeAsyncIterator()
+        self.routes = await routeIterator.next() ?? []
         let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
         self.group = group
         self.task = Task { try await group.run() }

@@ -7,7 +7,7 @@ struct RetentionRouterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retention-router",
         abstract: "Routes Chargebee Retention events to Segment, webhooks and files, durably.",
-        version: RouterIdentity.version,
+        version: RouterIdentity.versionLine,
         subcommands: [ServeCommand.self, ValidateCommand.self, MigrateCommand.self, SignCommand.self, VerifyCommand.self, DeadLettersCommand.self, RetryNowCommand.self, PreviewCommand.self],
         defaultSubcommand: ServeCommand.self
     )

@@ -60,6 +60,11 @@ public final class RouterMetrics: Sendable {
         self.counter("router_events_rejected_total", [("tenant", tenant), ("reason", reason)])
     }
 
+    /// Publishes `router_build_info{version, commit} 1`, the build this process runs.
+    public func recordBuildInfo() {
+        self.gauge("router_build_info", [("version", RouterIdentity.version), ("commit", RouterIdentity.commit)]).record(1)
+    }
+
     /// Publishes the store's counts as gauges.
     public func record(_ statistics: StoreStatistics) {
         for (partition, counts) in statistics.partitions {

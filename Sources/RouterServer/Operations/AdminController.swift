@@ -15,7 +15,7 @@ struct AdminController: Sendable {
         }
         router.put("/v1/admin/tenants/:tenant") { request, context in
             try self.authenticator.authorize(request)
-            let body = try await request.body.collect(upTo: 1 << 20)
+            let body = try await request.collectBody(upTo: 1 << 20)
             let name = context.pathParameter("tenant")
             return Self.answer(await self.reloader.put(tenant: name, json: Data(body.readableBytesView)))
         }

@@ -68,7 +68,7 @@ struct OperationsController: Sendable {
         }
         router.post("/v1/tenants/:tenant/dead-letters/replay") { request, context in
             try self.authenticator.authorize(request)
-            let body = try await request.body.collect(upTo: 1 << 20)
+            let body = try await request.collectBody(upTo: 1 << 20)
             return try await self.replay(tenant: context.pathParameter("tenant"), body: Array(body.readableBytesView))
         }
     }
