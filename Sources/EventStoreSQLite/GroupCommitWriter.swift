@@ -32,6 +32,9 @@ final class GroupCommitWriter: Sendable {
         var description: String { "the store's writer has \(self.queued) writes waiting; try again shortly" }
     }
 
+    /// Writes waiting for the next transaction (for tests).
+    var queuedCount: Int { self.state.withLock { $0.jobs.count } }
+
     init(executor: SQLiteExecutor, maxQueuedWrites: Int = 4096) {
         self.executor = executor
         self.maxQueuedWrites = maxQueuedWrites

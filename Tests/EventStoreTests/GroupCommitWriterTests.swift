@@ -1,3 +1,4 @@
+import Synchronization
 @testable import EventStoreSQLite
 import Foundation
 import RouterCore
@@ -85,19 +86,27 @@ extension GroupCommitWriterTests {
         let connection = try SQLiteConnection(path: directory.appending("writer.sqlite3"))
         try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER NOT NULL);")
         let writer = GroupCommitWriter(executor: SQLiteExecutor(label: "test.bounded", connection: connection), maxQueuedWrites: 4)
-        // One write holds the writer while four more queue behind it.
-        async let holding: Void = writer.write { _ in usleep(300_000) }
-        try await Task.sleep(for: .milliseconds(50))
+        // One write holds the writer (on its own thread) until the test lets it go.
+        let hold = Mutex((started: false, released: false))
+        let holding = Task {
+            try await writer.write { _ in
+                hold.withLock { $0.started = true }
+                while !hold.withLock({ $0.released }) { usleep(1000) }
+            }
+        }
+        while !hold.withLock({ $0.started }) { try await Task.sleep(for: .milliseconds(1)) }
         let queued = (0..<4).map { value in
             Task { try await writer.write(bounded: true) { connection in try connection.execute("INSERT INTO t (v) VALUES (\(value))") } }
         }
-        try await Task.sleep(for: .milliseconds(50))
+        while writer.queuedCount < 4 { try await Task.sleep(for: .milliseconds(1)) }
         await #expect(throws: GroupCommitWriter.Overloaded.self) {
             try await writer.write(bounded: true) { connection in try connection.execute("INSERT INTO t (v) VALUES (99)") }
         }
         // A delivery commit is never refused.
-        try await writer.write { connection in try connection.execute("INSERT INTO t (v) VALUES (100)") }
-        try await holding
+        let commit = Task { try await writer.write { connection in try connection.execute("INSERT INTO t (v) VALUES (100)") } }
+        hold.withLock { $0.released = true }
+        try await holding.value
         for task in queued { try await task.value }
+        try await commit.value
     }
 }
