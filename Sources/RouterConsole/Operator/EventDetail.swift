@@ -79,13 +79,10 @@ public struct EventDetail: Sendable, Equatable {
     }
 
     private static func notRouted(_ destination: ConfiguredDestination, event: RetentionEvent) -> Destination {
-        let why: String
         let type = event.type
-        if !destination.accepts(type) {
-            let list = (destination.events ?? []).map(\.rawValue).sorted().joined(separator: ", ")
-            why = "Not routed: the destination's `events` list (\(list)) does not include \(type.rawValue)."
-        } else if case .excluded(let step, let condition)? = destination.transform?.exclusion(of: event) {
-            why = "Not routed: the destination's transform[\(step)] (where \(condition)) does not hold for this event."
+        let why: String
+        if let reason = destination.exclusionReason(for: event) {
+            why = "Not routed: \(reason)."
         } else {
             why = "Not routed: the destination was added (or started taking \(type.rawValue)) after this event arrived"
                 + (destination.transform?.filters == true ? ", or its transform's `where` excluded the event then." : ".")

@@ -110,6 +110,19 @@ public struct ConfiguredDestination: Sendable {
         self.events?.contains(type) ?? true
     }
 
+    /// Why `event` is not routed to this destination as configured now, or nil when it is: its
+    /// `events` list leaves the type out, or a `where` step of its transform excludes it.
+    public func exclusionReason(for event: RetentionEvent) -> String? {
+        if !self.accepts(event.type) {
+            let list = (self.events ?? []).map(\.rawValue).sorted().joined(separator: ", ")
+            return "the destination's `events` list (\(list)) does not include \(event.type.rawValue)"
+        }
+        if case .excluded(let step, let condition)? = self.transform?.exclusion(of: event) {
+            return "the destination's transform[\(step)] (where \(condition)) does not hold for this event"
+        }
+        return nil
+    }
+
     /// True when `event` goes to this destination: its type is taken and no `where` step of
     /// the transform excludes it.
     public func accepts(_ event: RetentionEvent) -> Bool {

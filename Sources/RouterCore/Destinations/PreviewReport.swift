@@ -31,11 +31,8 @@ public struct PreviewReport: Sendable {
         var routed: [RoutedEvent] = []
         var notRouted: [NotRouted] = []
         for (index, event) in events.enumerated() {
-            if !destination.accepts(event.type) {
-                let list = (destination.events ?? []).map(\.rawValue).sorted().joined(separator: ", ")
-                notRouted.append(.init(eventID: event.id, why: "the destination's events list (\(list)) does not include \(event.type.rawValue)"))
-            } else if case .excluded(let step, let condition)? = destination.transform?.exclusion(of: event) {
-                notRouted.append(.init(eventID: event.id, why: "transform[\(step)] (where \(condition)) does not hold"))
+            if let why = destination.exclusionReason(for: event) {
+                notRouted.append(.init(eventID: event.id, why: why))
             } else {
                 routed.append(RoutedEvent(event: event, sequence: Int64(index), attempt: 1))
             }

@@ -23,40 +23,38 @@ public struct TransformingDestination: Destination {
     public var writesFile: String? { self.inner.writesFile }
 
     public func deliver(_ batch: [RoutedEvent]) async -> [DeliveryOutcome] {
+        let split = self.transformed(batch)
         var outcomes = [DeliveryOutcome?](repeating: nil, count: batch.count)
-        var forwarded: [RoutedEvent] = []
-        var positions: [Int] = []
-        forwarded.reserveCapacity(batch.count)
-        for (index, routed) in batch.enumerated() {
-            switch self.transform.apply(to: routed.event) {
-            case .send(let event):
-                forwarded.append(RoutedEvent(event: event, sequence: routed.sequence, attempt: routed.attempt))
-                positions.append(index)
-            case let other:
-                outcomes[index] = other.failureReason.map { .rejected(reason: $0) }
-            }
-        }
-        if !forwarded.isEmpty {
-            let delivered = await self.inner.deliver(forwarded)
-            for (position, outcome) in zip(positions, delivered) { outcomes[position] = outcome }
+        for (index, reason) in split.refused { outcomes[index] = .rejected(reason: reason) }
+        if !split.forwarded.isEmpty {
+            let delivered = await self.inner.deliver(split.forwarded.map(\.routed))
+            for (item, outcome) in zip(split.forwarded, delivered) { outcomes[item.index] = outcome }
         }
         let missing = FailureReason(code: "destination_error", message: "the destination gave no outcome for the event")
         return outcomes.map { $0 ?? .retry(after: nil, reason: missing) }
     }
 
     public func preview(_ batch: [RoutedEvent], now: Timestamp) -> DeliveryPreview {
-        var unsent: [DeliveryPreview.Unsent] = []
-        var forwarded: [RoutedEvent] = []
-        for routed in batch {
-            switch self.transform.apply(to: routed.event) {
-            case .send(let event):
-                forwarded.append(RoutedEvent(event: event, sequence: routed.sequence, attempt: routed.attempt))
-            case let other:
-                if let reason = other.failureReason { unsent.append(.init(eventID: routed.event.id, reason: reason)) }
+        let split = self.transformed(batch)
+        var preview = split.forwarded.isEmpty ? DeliveryPreview() : self.inner.preview(split.forwarded.map(\.routed), now: now)
+        preview.unsent = split.refused.map { .init(eventID: batch[$0.index].event.id, reason: $0.reason) } + preview.unsent
+        return preview
+    }
+
+    /// The batch after the transform: what goes on to the module (with each event's position in
+    /// `batch`), and why the others do not.
+    private func transformed(_ batch: [RoutedEvent]) -> (forwarded: [(index: Int, routed: RoutedEvent)], refused: [(index: Int, reason: FailureReason)]) {
+        var forwarded: [(index: Int, routed: RoutedEvent)] = []
+        var refused: [(index: Int, reason: FailureReason)] = []
+        forwarded.reserveCapacity(batch.count)
+        for (index, routed) in batch.enumerated() {
+            let outcome = self.transform.apply(to: routed.event)
+            if case .send(let event) = outcome {
+                forwarded.append((index, RoutedEvent(event: event, sequence: routed.sequence, attempt: routed.attempt)))
+            } else if let reason = outcome.failureReason {
+                refused.append((index, reason))
             }
         }
-        var preview = forwarded.isEmpty ? DeliveryPreview() : self.inner.preview(forwarded, now: now)
-        preview.unsent = unsent + preview.unsent
-        return preview
+        return (forwarded, refused)
     }
 }
