@@ -11,15 +11,12 @@ public struct DestinationTransform: Sendable, Equatable {
     public let source: JSONValue
     /// The index of the last `where` step; nil when there is none.
     private let lastWhere: Int?
-    /// True when some step changes the properties' text.
-    private let changesProperties: Bool
 
     /// Creates a transform from parsed steps.
     public init(steps: [TransformStep], source: JSONValue) {
         self.steps = steps
         self.source = source
         self.lastWhere = steps.lastIndex { if case .where = $0 { true } else { false } }
-        self.changesProperties = steps.contains(where: \.changesProperties)
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -65,24 +62,16 @@ public struct DestinationTransform: Sendable, Equatable {
                 case .renameEvent(let renames):
                     if let newName = renames.first(where: { $0.key.utf8.elementsEqual(name.utf8) })?.value { name = newName }
                 case .drop(let patterns):
-                    var members = try current()
-                    members.drop(patterns)
-                    properties = members
+                    properties = try current().editing { $0.drop(patterns) }
                     changed = true
                 case .keep(let patterns):
-                    var members = try current()
-                    members.keep(patterns)
-                    properties = members
+                    properties = try current().editing { $0.keep(patterns) }
                     changed = true
                 case .rename(let renames):
-                    var members = try current()
-                    members.rename(renames)
-                    properties = members
+                    properties = try current().editing { $0.rename(renames) }
                     changed = true
                 case .set(let values):
-                    var members = try current()
-                    members.set(values)
-                    properties = members
+                    properties = try current().editing { $0.set(values) }
                     changed = true
                 }
             }
@@ -91,7 +80,7 @@ public struct DestinationTransform: Sendable, Equatable {
         }
         guard build else { return .send(event) }
         var transformed = event
-        if changed, self.changesProperties, let properties {
+        if changed, let properties {
             transformed = RetentionEvent(
                 id: event.id,
                 type: event.type,

@@ -30,12 +30,4 @@ public enum TransformStep: Sendable, Equatable {
 
     /// The names every step may have, in the order the docs list them.
     public static let names = ["where", "drop", "keep", "rename", "renameEvent", "set"]
-
-    /// True for steps that change the properties (so their text has to be written again).
-    var changesProperties: Bool {
-        switch self {
-        case .where, .renameEvent: false
-        case .drop, .keep, .rename, .set: true
-        }
-    }
 }

@@ -67,6 +67,13 @@ struct TransformedProperties {
         }
     }
 
+    /// A copy with `edit` applied.
+    func editing(_ edit: (inout TransformedProperties) -> Void) -> TransformedProperties {
+        var copy = self
+        edit(&copy)
+        return copy
+    }
+
     mutating func drop(_ patterns: [PropertyPattern]) {
         self.members = self.members.filter { member in
             !self.withName(member) { name in patterns.contains { $0.matches(bytes: name) } }
