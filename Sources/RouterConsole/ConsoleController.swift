@@ -11,15 +11,20 @@ import Signing
 public struct ConsoleController: Sendable {
     /// How the console is set up.
     public struct Configuration: Sendable {
-        /// The admin token; nil keeps the console closed.
-        public var adminToken: String?
+        /// The tokens operators sign in with; with neither, the console stays closed.
+        public var tokens: OperatorTokens
         /// Whether cookies carry `Secure` (every listen address but loopback).
         public var secureCookies: Bool
 
         /// Creates a configuration.
-        public init(adminToken: String?, secureCookies: Bool) {
-            self.adminToken = adminToken
+        public init(tokens: OperatorTokens, secureCookies: Bool) {
+            self.tokens = tokens
             self.secureCookies = secureCookies
+        }
+
+        /// Creates a configuration with an admin token alone.
+        public init(adminToken: String?, secureCookies: Bool) {
+            self.init(tokens: OperatorTokens(admin: adminToken, viewer: nil), secureCookies: secureCookies)
         }
     }
 
@@ -34,7 +39,7 @@ public struct ConsoleController: Sendable {
     public init(service: OperatorService, configuration: Configuration, logger: Logger) throws {
         self.service = service
         self.configuration = configuration
-        self.signer = configuration.adminToken.map(ConsoleSessionSigner.init(adminToken:))
+        self.signer = configuration.tokens.isOpen ? ConsoleSessionSigner(tokens: configuration.tokens) : nil
         self.renderer = try ConsoleRenderer()
         self.logger = logger
     }
@@ -47,18 +52,24 @@ public struct ConsoleController: Sendable {
         console.get("sign-in") { request, _ in self.signInForm(request) }
         console.post("sign-in") { request, context in try await self.signIn(request, context: context) }
         console.post("sign-out") { request, _ in
-            try await self.withSession(request, form: true) { _, _ in
+            try await self.withSession(request, form: true, needs: .viewer) { _, _ in
                 var response = Self.redirect("/console/sign-in?notice=signed-out")
                 response.setCookie(self.cookie(value: "", maxAge: 0))
                 return response
             }
         }
         console.get("") { request, _ in try await self.overview(request) }
+        console.get("config") { request, _ in try await self.configurationPage(request) }
+        console.post("config/validate") { request, context in try await self.validateConfiguration(request, address: Self.address(context)) }
+        console.post("config/reload") { request, context in try await self.reloadConfiguration(request, address: Self.address(context)) }
         console.get("tenants/:tenant/events") { request, context in
             try await self.eventsPage(request, tenant: context.pathParameter("tenant"))
         }
         console.get("tenants/:tenant/events/:id") { request, context in
             try await self.eventPage(request, tenant: context.pathParameter("tenant"), id: context.pathParameter("id"))
+        }
+        console.post("tenants/:tenant/events/:id/reveal") { request, context in
+            try await self.revealEvent(request, tenant: context.pathParameter("tenant"), id: context.pathParameter("id"), address: Self.address(context))
         }
         console.post("tenants/:tenant/events/:id/replay") { request, context in
             try await self.replayEvent(request, tenant: context.pathParameter("tenant"), id: context.pathParameter("id"))
@@ -72,6 +83,14 @@ public struct ConsoleController: Sendable {
         console.post("tenants/:tenant/dead-letters/replay-matching") { request, context in
             try await self.replayMatching(request, tenant: context.pathParameter("tenant"))
         }
+        console.post("tenants/:tenant/destinations/:destination/test-send") { request, context in
+            try await self.testSend(
+                request,
+                tenant: context.pathParameter("tenant"),
+                destination: context.pathParameter("destination"),
+                address: Self.address(context)
+            )
+        }
         console.post("tenants/:tenant/destinations/:destination/retry-now") { request, context in
             try await self.retryNow(request, tenant: context.pathParameter("tenant"), destination: context.pathParameter("destination"))
         }
@@ -79,11 +98,14 @@ public struct ConsoleController: Sendable {
 
     // MARK: Sessions
 
-    /// Runs `body` for a signed-in operator; otherwise answers the sign-in redirect, the closed
-    /// page, or (for a POST without the session's CSRF token) 403 without running it.
+    /// Runs `body` for a signed-in operator whose role allows `needs` (by default: reading for
+    /// pages, the admin role for forms); otherwise answers the sign-in redirect, the closed page,
+    /// 403 for a role that may not, or (for a POST without the session's CSRF token) 403, all
+    /// without running it.
     func withSession(
         _ request: Request,
         form: Bool,
+        needs: OperatorRole? = nil,
         _ body: (ConsoleSession, FormBody) async throws -> Response
     ) async throws -> Response {
         let now = Timestamp.now()
@@ -101,6 +123,16 @@ public struct ConsoleController: Sendable {
             }
             let next = FormBody.encode(request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
             return Self.redirect("/console/sign-in?next=\(next)")
+        }
+        let needed = needs ?? (form ? .admin : .viewer)
+        guard session.role.allows(needed) else {
+            self.logger.notice("Console request refused: the viewer role may not", metadata: ["path": "\(request.uri.path)"])
+            return self.renderer.message(
+                "Not allowed for viewers",
+                "You are signed in with the viewer token, which can look at everything but change nothing. Sign in with the admin token to do this.",
+                frame: self.frame("Not allowed", session: session, request: request),
+                status: .forbidden
+            )
         }
         var fields = FormBody("")
         if form {
@@ -129,6 +161,7 @@ public struct ConsoleController: Sendable {
         ConsoleRenderer.Frame(
             title: title,
             csrf: self.signer?.csrfToken(for: session),
+            role: session.role,
             tenant: tenant,
             section: section,
             notice: Self.notice(request.uri.queryParameters["notice"].map(String.init)),
@@ -152,7 +185,7 @@ public struct ConsoleController: Sendable {
 
     private func signIn(_ request: Request, context: RouterRequestContext) async throws -> Response {
         let now = Timestamp.now()
-        guard let signer = self.signer, let token = self.configuration.adminToken else {
+        guard let signer = self.signer else {
             return self.renderer.page("closed", [:], frame: .init(title: "Console closed", now: now), status: .forbidden)
         }
         let address = context.remoteAddress?.ipAddress ?? "unknown"
@@ -168,23 +201,31 @@ public struct ConsoleController: Sendable {
         let body = try await request.body.collect(upTo: 64 * 1024)
         let form = FormBody(String(decoding: body.readableBytesView, as: UTF8.self))
         let next = Self.safeNext(form["next"])
-        guard let given = form["token"], ConstantTime.equal(Array(given.utf8), Array(token.utf8)) else {
-            self.logger.notice("Console sign-in refused: wrong admin token", metadata: ["address": "\(address)"])
+        guard let given = form["token"], let role = self.configuration.tokens.role(for: given) else {
+            self.logger.notice("Console sign-in refused: wrong token", metadata: ["address": "\(address)"])
             return self.renderer.page(
                 "sign-in",
-                ["next": next, "error": "That is not the admin token. Check ROUTER_ADMIN_TOKEN (or adminToken in router.json) and try again."],
+                [
+                    "next": next,
+                    "error": "That is neither the admin nor the viewer token. Check ROUTER_ADMIN_TOKEN and ROUTER_VIEWER_TOKEN (or adminToken and viewerToken in router.json) and try again.",
+                ],
                 frame: .init(title: "Sign in", now: now),
                 status: .unauthorized
             )
         }
         self.throttle.succeeded(address, now: now)
-        self.logger.info("Console sign-in", metadata: ["address": "\(address)"])
+        self.logger.info("Console sign-in", metadata: ["address": "\(address)", "role": "\(role.rawValue)"])
         var response = Self.redirect(next)
-        response.setCookie(self.cookie(value: signer.encode(.start(at: now)), maxAge: Int(ConsoleSession.idleLimit)))
+        response.setCookie(self.cookie(value: signer.encode(.start(at: now, role: role)), maxAge: Int(ConsoleSession.idleLimit)))
         return response
     }
 
     // MARK: Helpers
+
+    /// The caller's address as the audit log records it.
+    static func address(_ context: RouterRequestContext) -> String {
+        context.remoteAddress?.ipAddress ?? "unknown"
+    }
 
     static func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location])

@@ -11,6 +11,7 @@ struct ConsoleRenderer: Sendable {
     struct Frame {
         var title: String
         var csrf: String?
+        var role: OperatorRole?
         var tenant: String?
         var section: Section = .other
         var notice: String?
@@ -20,7 +21,7 @@ struct ConsoleRenderer: Sendable {
 
     /// Which navigation entry is the current page.
     enum Section {
-        case overview, events, deadLetters, other
+        case overview, events, deadLetters, configuration, audit, other
     }
 
     private let library: MustacheLibrary
@@ -35,6 +36,8 @@ struct ConsoleRenderer: Sendable {
         try library.register(EventTemplates.list, named: "events")
         try library.register(EventTemplates.detail, named: "event")
         try library.register(DeadLetterTemplate.page, named: "dead-letters")
+        try library.register(ConfigurationTemplate.page, named: "configuration")
+        try library.register(TestSendTemplate.page, named: "test-send")
         self.library = library
     }
 
@@ -43,16 +46,21 @@ struct ConsoleRenderer: Sendable {
         var context = context
         // Every form of a page posts the session's CSRF token.
         context["csrf"] = frame.csrf ?? ""
+        // Buttons that change things are shown only to a role that may press them.
+        context["isAdmin"] = frame.role == .admin
         let content = self.library.render(context, withTemplate: template) ?? ""
         var chrome: [String: Any] = [
             "title": frame.title,
             "content": content,
             "now": ConsoleTime.utc(frame.now),
             "signedIn": frame.csrf != nil,
+            "isViewer": frame.role == .viewer,
             "csrf": frame.csrf ?? "",
             "isOverview": frame.section == .overview,
             "isEvents": frame.section == .events,
             "isDeadLetters": frame.section == .deadLetters,
+            "isConfiguration": frame.section == .configuration,
+            "isAudit": frame.section == .audit,
         ]
         if let tenant = frame.tenant { chrome["tenant"] = tenant }
         if let notice = frame.notice { chrome["notice"] = notice }

@@ -160,7 +160,12 @@ public struct RouterRuntime: Sendable {
                 metadata: ["adminToken": "\(configuration.adminToken?.description ?? "not configured")"]
             )
         }
-        let authenticator = AdminAuthenticator(token: adminToken)
+        let viewerToken = configuration.viewerToken?.resolve(in: options.environment)
+        if viewerToken != nil, viewerToken == adminToken {
+            logger.warning("The viewer token equals the admin token, so it grants admin rights; give the viewer role its own token")
+        }
+        let operatorTokens = OperatorTokens(admin: adminToken, viewer: viewerToken)
+        let authenticator = AdminAuthenticator(tokens: operatorTokens)
         let router = Router(context: RouterRequestContext.self)
         HealthController().addRoutes(to: router)
         MetricsController(registry: prometheus, monitor: monitor).addRoutes(to: router)
@@ -177,16 +182,21 @@ public struct RouterRuntime: Sendable {
             store: store,
             tenants: { tenants.all() },
             wake: { supervisor.notify($0) },
-            liftPause: { supervisor.retryNow($0) }
+            liftPause: { supervisor.retryNow($0) },
+            configuration: ConfigurationAccess(
+                folder: tenantsDirectory,
+                validate: { await reloader.validate() },
+                reload: { await reloader.reload() }
+            )
         )
         OperationsController(tenants: tenants, store: store, authenticator: authenticator, service: operations)
             .addRoutes(to: router)
         try ConsoleController(
             service: operations,
-            configuration: .init(adminToken: adminToken, secureCookies: !Self.isLoopback(configuration.listen.host)),
+            configuration: .init(tokens: operatorTokens, secureCookies: !Self.isLoopback(configuration.listen.host)),
             logger: logger
         ).addRoutes(to: router)
-        AdminController(reloader: reloader, authenticator: authenticator).addRoutes(to: router)
+        AdminController(reloader: reloader, authenticator: authenticator, tenants: tenants).addRoutes(to: router)
         OpenAPIController().addRoutes(to: router)
         options.onRoutesRegistered(router.routes.map { RouteSignature($0) })
         // Last, so it wraps only the not-found responder.

@@ -1,3 +1,4 @@
+import Foundation
 import RouterCore
 import Testing
 
@@ -23,10 +24,33 @@ struct ConsoleSessionTests {
         forged.seen += 3600
         let original = self.signer.encode(session)
         let mac = original.split(separator: ".").last.map(String.init) ?? ""
-        let tampered = "v1.\(forged.issued).\(forged.seen).\(forged.nonce).\(mac)"
+        let tampered = "v2.\(forged.issued).\(forged.seen).\(forged.nonce).admin.\(mac)"
         #expect(self.signer.decode(tampered) == nil)
-        #expect(self.signer.decode("v1.1.2.zz.00") == nil)
+        #expect(self.signer.decode("v2.1.2.zz.admin.00") == nil)
         #expect(self.signer.decode("") == nil)
+    }
+
+    @Test func aViewerCannotTurnItsCookieIntoAnAdminOne() {
+        let tokens = OperatorTokens(admin: "admin-token", viewer: "viewer-token")
+        let signer = ConsoleSessionSigner(tokens: tokens)
+        let viewer = ConsoleSession.start(at: self.now, role: .viewer)
+        let cookie = signer.encode(viewer)
+        #expect(signer.decode(cookie)?.role == .viewer)
+        #expect(signer.decode(cookie.replacingOccurrences(of: ".viewer.", with: ".admin.")) == nil)
+        // A session signed before the viewer token changed ends with it.
+        #expect(ConsoleSessionSigner(tokens: OperatorTokens(admin: "admin-token", viewer: "rotated")).decode(cookie) == nil)
+    }
+
+    @Test func eachTokenSignsInAsItsRole() {
+        let tokens = OperatorTokens(admin: "admin-token", viewer: "viewer-token")
+        #expect(tokens.role(for: "admin-token") == .admin)
+        #expect(tokens.role(for: "viewer-token") == .viewer)
+        #expect(tokens.role(for: "viewer-toke") == nil)
+        #expect(tokens.role(for: "") == nil)
+        // A viewer token equal to the admin token grants admin, never less.
+        #expect(OperatorTokens(admin: "same", viewer: "same").role(for: "same") == .admin)
+        #expect(OperatorTokens(admin: nil, viewer: nil).role(for: "anything") == nil)
+        #expect(OperatorRole.admin.allows(.viewer) && OperatorRole.viewer.allows(.viewer) && !OperatorRole.viewer.allows(.admin))
     }
 
     @Test func sessionsLapseAfterEightIdleHours() {

@@ -11,14 +11,18 @@ public struct OperatorService: Sendable {
     public let wake: @Sendable (Set<PartitionKey>) -> Void
     /// Lifts a partition's backoff pause on this instance ("retry now").
     public let liftPause: @Sendable (PartitionKey) -> Void
+    /// Validate and reload the configuration on disk; nil where there is none to reload.
+    public let configuration: ConfigurationAccess?
 
     /// Creates the service.
     public init(
         store: any EventStore,
         tenants: @escaping @Sendable () -> [TenantConfiguration],
         wake: @escaping @Sendable (Set<PartitionKey>) -> Void,
-        liftPause: @escaping @Sendable (PartitionKey) -> Void
+        liftPause: @escaping @Sendable (PartitionKey) -> Void,
+        configuration: ConfigurationAccess? = nil
     ) {
+        self.configuration = configuration
         self.store = store
         self.tenants = tenants
         self.wake = wake
@@ -47,6 +51,18 @@ public struct OperatorService: Sendable {
         return EventDetail(status: status, tenant: self.tenant(named: tenant))
     }
 
+    /// An event's status as an operator may see it: the tenant's masked properties hidden,
+    /// unless `reveal` (an admin's logged request) shows them.
+    public func maskedStatus(tenant: String, id: String, reveal: Bool) async throws -> MaskedStatus? {
+        guard let status = try await self.store.status(tenant: tenant, id: id) else { return nil }
+        return MaskedStatus(status, mask: self.tenant(named: tenant)?.mask ?? .none, reveal: reveal)
+    }
+
+    /// True when the tenant hides some properties from operators.
+    public func masks(tenant: String) -> Bool {
+        self.tenant(named: tenant).map { !$0.mask.isEmpty } ?? false
+    }
+
     /// One page of dead letters.
     public func deadLetters(tenant: String, query: DeadLetterQuery) async throws -> [DeadLetterRecord] {
         try await self.store.deadLetters(tenant: tenant, query: query)
@@ -62,6 +78,11 @@ public struct OperatorService: Sendable {
         let result = try await self.store.replay(tenant: tenant, selection: selection, now: .now())
         self.wake(Set(result.replayed.keys))
         return result
+    }
+
+    /// Sends a synthetic test event to a destination through its real delivery code.
+    public func testSend(tenant: TenantConfiguration, destination: ConfiguredDestination) async -> TestSendReport {
+        TestSendReport(await TestSend.send(to: destination, tenant: tenant.name), destination: destination, tenant: tenant)
     }
 
     /// Makes every waiting retry of a destination due now and lifts its pause.

@@ -38,6 +38,7 @@ extension ConsoleController {
             context["count"] = String(count)
             context["oneMatch"] = count == 1
             context["hasMatches"] = count > 0
+            let masked = self.service.masks(tenant: tenant)
             context["records"] = records.map { record -> [String: Any] in
                 [
                     "eventID": record.eventID,
@@ -45,7 +46,7 @@ extension ConsoleController {
                     "destination": record.partition.destination,
                     "attempts": String(record.attempts),
                     "code": record.reason.code,
-                    "message": record.reason.message,
+                    "message": record.reason.listed(masked: masked).message,
                     "failedUTC": ConsoleTime.utc(record.failedAt),
                     "failedAgo": ConsoleTime.relative(record.failedAt, now: now),
                 ]

@@ -50,36 +50,56 @@ extension ConsoleController {
 
     func eventPage(_ request: Request, tenant: String, id: String) async throws -> Response {
         try await self.withSession(request, form: false) { session, _ in
-            guard let configured = self.configuredTenant(tenant) else { return self.unknownTenant(tenant, session: session, request: request) }
-            let frame = self.frame("Event \(id)", session: session, tenant: tenant, section: .events, request: request)
-            guard let detail = try await self.service.eventDetail(tenant: tenant, id: id) else {
-                return self.renderer.message("Unknown event", "Tenant \(tenant) has no event with id \(id).", frame: frame, status: .notFound)
-            }
-            let now = Timestamp.now()
-            let event = detail.event
-            let context: [String: Any] = [
-                "tenant": tenant,
-                "id": event.id,
-                "idPath": FormBody.encode(event.id),
-                "type": event.type.rawValue,
-                "occurredUTC": ConsoleTime.utc(event.occurredAt),
-                "occurredAgo": ConsoleTime.relative(event.occurredAt, now: now),
-                "receivedUTC": ConsoleTime.utc(event.receivedAt),
-                "receivedAgo": ConsoleTime.relative(event.receivedAt, now: now),
-                "sequence": String(detail.sequence),
-                "anyReplayable": detail.destinations.contains { $0.replayable },
-                "destinations": detail.destinations.map { destination in
-                    var context = Self.destinationContext(destination)
-                    // What it would send for this event now, with the transform as configured.
-                    if let configuredDestination = configured.destinations.first(where: { $0.id == destination.id }) {
-                        context["preview"] = PreviewReport(tenant: configured, destination: configuredDestination, events: [event], now: now).text
-                    }
-                    return context
-                },
-                "json": Self.storedJSON(event),
-            ]
-            return self.renderer.page("event", context, frame: frame)
+            try await self.renderEvent(request, session: session, tenant: tenant, id: id, reveal: false)
         }
+    }
+
+    /// The event page with the masked properties shown: an admin's explicit, logged request.
+    /// The page is the answer to the POST, so the values are never in a URL or a history entry.
+    func revealEvent(_ request: Request, tenant: String, id: String, address: String) async throws -> Response {
+        try await self.withSession(request, form: true) { session, _ in
+            guard self.configuredTenant(tenant) != nil else { return self.unknownTenant(tenant, session: session, request: request) }
+            self.logger.notice("Masked properties revealed in the console", metadata: ["tenant.id": "\(tenant)", "address": "\(address)"])
+            self.audit(.reveal, session: session, address: address, tenant: tenant, target: id)
+            return try await self.renderEvent(request, session: session, tenant: tenant, id: id, reveal: true)
+        }
+    }
+
+    private func renderEvent(_ request: Request, session: ConsoleSession, tenant: String, id: String, reveal: Bool) async throws -> Response {
+        guard let configured = self.configuredTenant(tenant) else { return self.unknownTenant(tenant, session: session, request: request) }
+        let frame = self.frame("Event \(id)", session: session, tenant: tenant, section: .events, request: request)
+        guard let shown = try await self.service.maskedStatus(tenant: tenant, id: id, reveal: reveal) else {
+            return self.renderer.message("Unknown event", "Tenant \(tenant) has no event with id \(id).", frame: frame, status: .notFound)
+        }
+        let detail = shown.detail(tenant: configured)
+        let now = Timestamp.now()
+        let event = detail.event
+        let context: [String: Any] = [
+            "tenant": tenant,
+            "id": event.id,
+            "idPath": FormBody.encode(event.id),
+            "type": event.type.rawValue,
+            "occurredUTC": ConsoleTime.utc(event.occurredAt),
+            "occurredAgo": ConsoleTime.relative(event.occurredAt, now: now),
+            "receivedUTC": ConsoleTime.utc(event.receivedAt),
+            "receivedAgo": ConsoleTime.relative(event.receivedAt, now: now),
+            "sequence": String(detail.sequence),
+            "anyReplayable": detail.destinations.contains { $0.replayable },
+            "masked": shown.isMasked,
+            "revealed": reveal && !configured.mask.isEmpty,
+            "maskList": configured.mask.patterns.map(\.text).joined(separator: ", "),
+            "destinations": detail.destinations.map { destination in
+                var context = Self.destinationContext(destination)
+                // What it would send for this event now, with the transform as configured,
+                // made from the real event and then masked like everything else on the page.
+                if let configuredDestination = configured.destinations.first(where: { $0.id == destination.id }) {
+                    context["preview"] = shown.redact(PreviewReport(tenant: configured, destination: configuredDestination, events: [shown.original], now: now).text)
+                }
+                return context
+            },
+            "json": Self.storedJSON(event),
+        ]
+        return self.renderer.page("event", context, frame: frame)
     }
 
     func replayEvent(_ request: Request, tenant: String, id: String) async throws -> Response {

@@ -54,6 +54,7 @@ extension ConsoleController {
             "deadLetters": Self.capped(row.deadLetters),
             "oldestWaiting": row.oldestWaiting.map { ConsoleTime.relative($0, now: now) } ?? false,
             // Only a backoff or waiting retries can be hurried; rejected events need a replay instead.
+            "canTestSend": row.type != nil,
             "canRetryNow": row.type != nil && (row.pausedUntil != nil || row.failingSince != nil || row.retrying > 0),
             "chart": MinuteChart.svg(row.minutes, now: now),
             "lastFailure": row.lastFailure != nil,

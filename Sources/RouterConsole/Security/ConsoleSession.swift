@@ -4,9 +4,10 @@ import Signing
 /// A signed-in operator's session, carried entirely in a cookie so every router instance that
 /// shares the admin token accepts it (no session table to share).
 ///
-/// The cookie is `v1.ISSUED.SEEN.NONCE.MAC`: times in seconds since 1970, a random nonce, and an
-/// HMAC-SHA256 (OpenSSL, through `Signing`) over the rest, keyed with a key derived from the admin
-/// token. Changing the token changes the key, which ends every session. A session lapses after
+/// The cookie is `v2.ISSUED.SEEN.NONCE.ROLE.MAC`: times in seconds since 1970, a random nonce,
+/// the role, and an HMAC-SHA256 (OpenSSL, through `Signing`) over the rest, keyed with a key
+/// derived from the admin and viewer tokens. Changing either token changes the key, which ends
+/// every session. A session lapses after
 /// `idleLimit` without a request (each request that finds it older than a minute renews `SEEN`),
 /// and after `absoluteLimit` in any case.
 public struct ConsoleSession: Sendable, Equatable {
@@ -23,19 +24,22 @@ public struct ConsoleSession: Sendable, Equatable {
     public var seen: Int64
     /// The session's random identity (hex), which its CSRF token is bound to.
     public var nonce: String
+    /// What the operator may do: the role of the token they signed in with.
+    public var role: OperatorRole
 
     /// Creates a session.
-    public init(issued: Int64, seen: Int64, nonce: String) {
+    public init(issued: Int64, seen: Int64, nonce: String, role: OperatorRole = .admin) {
         self.issued = issued
         self.seen = seen
         self.nonce = nonce
+        self.role = role
     }
 
-    /// A new session at `now`, with a fresh random nonce.
-    public static func start(at now: Timestamp) -> ConsoleSession {
+    /// A new session at `now` for `role`, with a fresh random nonce.
+    public static func start(at now: Timestamp, role: OperatorRole = .admin) -> ConsoleSession {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return ConsoleSession(issued: now.secondsSince1970, seen: now.secondsSince1970, nonce: Hex.encode(bytes))
+        return ConsoleSession(issued: now.secondsSince1970, seen: now.secondsSince1970, nonce: Hex.encode(bytes), role: role)
     }
 
     /// True while the session has been used within `idleLimit` of `now` and is younger than
@@ -46,30 +50,36 @@ public struct ConsoleSession: Sendable, Equatable {
     }
 }
 
-/// Signs and checks console sessions and their CSRF tokens with a key derived from the admin token.
+/// Signs and checks console sessions and their CSRF tokens with a key derived from the
+/// operator tokens.
 public struct ConsoleSessionSigner: Sendable {
     private let key: [UInt8]
 
-    /// Derives the signing key from the admin token.
+    /// Derives the signing key from the operator tokens.
+    public init(tokens: OperatorTokens) {
+        self.key = HMAC.authenticationCode(.sha256, key: Array(tokens.sessionSecret.utf8), message: Array("retention-router console session key v2".utf8))
+    }
+
+    /// Derives the signing key from an admin token alone (no viewer role).
     public init(adminToken: String) {
-        self.key = HMAC.authenticationCode(.sha256, key: Array(adminToken.utf8), message: Array("retention-router console session key v1".utf8))
+        self.init(tokens: OperatorTokens(admin: adminToken, viewer: nil))
     }
 
     /// The cookie value for `session`.
     public func encode(_ session: ConsoleSession) -> String {
-        let payload = "v1.\(session.issued).\(session.seen).\(session.nonce)"
+        let payload = "v2.\(session.issued).\(session.seen).\(session.nonce).\(session.role.rawValue)"
         return payload + "." + self.mac(payload)
     }
 
     /// The session a cookie value carries, when it is well formed and its signature is this key's.
     public func decode(_ value: some StringProtocol) -> ConsoleSession? {
         let parts = value.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 5, parts[0] == "v1", let issued = Int64(parts[1]), let seen = Int64(parts[2]) else { return nil }
+        guard parts.count == 6, parts[0] == "v2", let issued = Int64(parts[1]), let seen = Int64(parts[2]) else { return nil }
         let nonce = String(parts[3])
-        guard nonce.count == 32, Hex.decode(nonce) != nil else { return nil }
-        let payload = "v1.\(issued).\(seen).\(nonce)"
-        guard ConstantTime.equal(Array(self.mac(payload).utf8), Array(parts[4].utf8)) else { return nil }
-        return ConsoleSession(issued: issued, seen: seen, nonce: nonce)
+        guard nonce.count == 32, Hex.decode(nonce) != nil, let role = OperatorRole(rawValue: String(parts[4])) else { return nil }
+        let payload = "v2.\(issued).\(seen).\(nonce).\(role.rawValue)"
+        guard ConstantTime.equal(Array(self.mac(payload).utf8), Array(parts[5].utf8)) else { return nil }
+        return ConsoleSession(issued: issued, seen: seen, nonce: nonce, role: role)
     }
 
     /// The CSRF token bound to `session`: forms carry it, and every POST must echo it.

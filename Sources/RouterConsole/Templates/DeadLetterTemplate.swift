@@ -12,6 +12,7 @@ enum DeadLetterTemplate {
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         <p data-test="count"><strong data-test="match-count">{{count}}</strong> dead letter{{^oneMatch}}s{{/oneMatch}} match{{#oneMatch}}es{{/oneMatch}} (as of {{asOfUTC}}).</p>
         {{#hasMatches}}
+        {{#isAdmin}}
         <form method="post" action="/console/tenants/{{tenant}}/dead-letters/replay-matching" class="inline">
           <input type="hidden" name="csrf" value="{{csrf}}">
           <input type="hidden" name="destination" value="{{matching.destination}}">
@@ -22,15 +23,16 @@ enum DeadLetterTemplate {
           <input type="hidden" name="expected" value="{{count}}">
           <button type="submit" data-test="replay-all">Replay all {{count}} matching</button>
         </form>
+        {{/isAdmin}}
         <form method="post" action="/console/tenants/{{tenant}}/dead-letters/replay-selected">
           <input type="hidden" name="csrf" value="{{csrf}}">
           <div class="table-wrap">
           <table class="dead-letters">
-            <thead><tr><th scope="col"><input type="checkbox" id="select-all" aria-label="Select every row on this page"></th><th scope="col">Parked</th><th scope="col">Event id</th><th scope="col">Destination</th><th scope="col">Attempts</th><th scope="col">Reason</th></tr></thead>
+            <thead><tr>{{#isAdmin}}<th scope="col"><input type="checkbox" id="select-all" aria-label="Select every row on this page"></th>{{/isAdmin}}<th scope="col">Parked</th><th scope="col">Event id</th><th scope="col">Destination</th><th scope="col">Attempts</th><th scope="col">Reason</th></tr></thead>
             <tbody>
             {{#records}}
             <tr data-event-id="{{eventID}}">
-              <td><input type="checkbox" name="select" value="{{destination}} {{eventID}}" aria-label="Select {{eventID}} at {{destination}}"></td>
+              {{#isAdmin}}<td><input type="checkbox" name="select" value="{{destination}} {{eventID}}" aria-label="Select {{eventID}} at {{destination}}"></td>{{/isAdmin}}
               <td>{{failedUTC}}<br><span class="muted small">{{failedAgo}}</span></td>
               <td><a href="/console/tenants/{{tenant}}/events/{{idPath}}">{{eventID}}</a></td>
               <td>{{destination}}</td>
@@ -41,7 +43,7 @@ enum DeadLetterTemplate {
             </tbody>
           </table>
           </div>
-          <button type="submit" data-test="replay-selected">Replay selected</button>
+          {{#isAdmin}}<button type="submit" data-test="replay-selected">Replay selected</button>{{/isAdmin}}
         </form>
         {{/hasMatches}}
         {{#nextLink}}<p><a href="{{nextLink}}" rel="next">Older dead letters →</a></p>{{/nextLink}}

@@ -44,12 +44,24 @@ enum EventTemplates {
           <dt>Received</dt><dd>{{receivedUTC}} ({{receivedAgo}})</dd>
           <dt>Sequence</dt><dd>{{sequence}}</dd>
         </dl>
-        {{#anyReplayable}}
+        {{#masked}}
+        <div class="masked-note" data-test="masked-note">
+          <p>Values of the properties this tenant masks ({{maskList}}) are shown as ••••, here and in every excerpt below.</p>
+          {{#isAdmin}}
+          <form method="post" action="/console/tenants/{{tenant}}/events/{{idPath}}/reveal" class="inline">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <button type="submit" data-test="reveal">Reveal masked values (logged)</button>
+          </form>
+          {{/isAdmin}}
+        </div>
+        {{/masked}}
+        {{#revealed}}<p class="notice" role="status" data-test="revealed">Masked values are shown because you revealed them; the audit log records it. <a href="/console/tenants/{{tenant}}/events/{{idPath}}">Hide them again</a>.</p>{{/revealed}}
+        {{#isAdmin}}{{#anyReplayable}}
         <form method="post" action="/console/tenants/{{tenant}}/events/{{idPath}}/replay" class="inline">
           <input type="hidden" name="csrf" value="{{csrf}}">
           <button type="submit">Replay to every destination where it is dead</button>
         </form>
-        {{/anyReplayable}}
+        {{/anyReplayable}}{{/isAdmin}}
         <h2>Destinations</h2>
         {{#destinations}}
         <section class="destination" data-destination="{{id}}" aria-labelledby="dest-{{id}}">
@@ -57,13 +69,13 @@ enum EventTemplates {
           <p data-test="why">{{why}}</p>
           {{#hint}}<p class="hint">{{hint}}</p>{{/hint}}
           {{#preview}}<details class="preview" data-test="preview"><summary>What it would send now (transform applied, nothing is sent)</summary><pre class="excerpt">{{preview}}</pre></details>{{/preview}}
-          {{#replayable}}
+          {{#isAdmin}}{{#replayable}}
           <form method="post" action="/console/tenants/{{tenant}}/events/{{idPath}}/replay" class="inline">
             <input type="hidden" name="csrf" value="{{csrf}}">
             <input type="hidden" name="destination" value="{{id}}">
             <button type="submit">Replay to {{id}}</button>
           </form>
-          {{/replayable}}
+          {{/replayable}}{{/isAdmin}}
           {{#hasAttempts}}
           <table class="attempts">
             <caption>Attempts</caption>

@@ -18,11 +18,14 @@ enum LayoutTemplates {
           {{#signedIn}}
           <nav aria-label="Main">
             <a href="/console/"{{#isOverview}} aria-current="page"{{/isOverview}}>Overview</a>
+            <a href="/console/config"{{#isConfiguration}} aria-current="page"{{/isConfiguration}}>Configuration</a>
             {{#tenant}}
+            <a href="/console/tenants/{{tenant}}/tail">{{tenant}} live</a>
             <a href="/console/tenants/{{tenant}}/events"{{#isEvents}} aria-current="page"{{/isEvents}}>{{tenant}} events</a>
             <a href="/console/tenants/{{tenant}}/dead-letters"{{#isDeadLetters}} aria-current="page"{{/isDeadLetters}}>{{tenant}} dead letters</a>
             {{/tenant}}
           </nav>
+          {{#isViewer}}<span class="role" data-test="role" title="Signed in with the viewer token: masked values, no changes">viewer</span>{{/isViewer}}
           <form method="post" action="/console/sign-out" class="sign-out">
             <input type="hidden" name="csrf" value="{{csrf}}">
             <button type="submit">Sign out</button>
@@ -41,11 +44,11 @@ enum LayoutTemplates {
     static let signIn = """
         <section class="sign-in" aria-labelledby="sign-in-title">
           <h1 id="sign-in-title">Sign in</h1>
-          <p>Enter the router's admin token (<code>adminToken</code> in <code>router.json</code>, by default <code>$ROUTER_ADMIN_TOKEN</code>).</p>
+          <p>Enter the router's admin token (<code>adminToken</code> in <code>router.json</code>, by default <code>$ROUTER_ADMIN_TOKEN</code>), or its viewer token (<code>viewerToken</code>, by default <code>$ROUTER_VIEWER_TOKEN</code>) to look without changing anything.</p>
           {{#error}}<p class="error" role="alert" id="sign-in-error">{{error}}</p>{{/error}}
           <form method="post" action="/console/sign-in">
             <input type="hidden" name="next" value="{{next}}">
-            <label for="token">Admin token</label>
+            <label for="token">Admin or viewer token</label>
             <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
             <button type="submit">Sign in</button>
           </form>

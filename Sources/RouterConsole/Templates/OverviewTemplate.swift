@@ -26,12 +26,17 @@ enum OverviewTemplate {
             <td class="state">
               <span class="badge badge-{{condition}}">{{conditionText}}</span>
               {{#lastFailure}}<p class="hint" data-test="hint">{{hint}}</p><p class="muted small">Last failure {{lastFailureAgo}} ({{lastFailureAt}})</p>{{/lastFailure}}
-              {{#canRetryNow}}
+              {{#isAdmin}}{{#canRetryNow}}
               <form method="post" action="/console/tenants/{{tenant}}/destinations/{{destination}}/retry-now" class="inline">
                 <input type="hidden" name="csrf" value="{{csrf}}">
                 <button type="submit">Retry now</button>
               </form>
-              {{/canRetryNow}}
+              {{/canRetryNow}}{{#canTestSend}}
+              <form method="post" action="/console/tenants/{{tenant}}/destinations/{{destination}}/test-send" class="inline">
+                <input type="hidden" name="csrf" value="{{csrf}}">
+                <button type="submit" data-test="test-send">Send test event</button>
+              </form>
+              {{/canTestSend}}{{/isAdmin}}
             </td>
             <td class="num" data-label="Last 5 min"><span class="ok" data-test="delivered-5m">{{delivered5m}}</span> delivered<br><span class="bad">{{failed5m}}</span> failed</td>
             <td class="num" data-label="Last hour"><span class="ok" data-test="delivered-1h">{{delivered1h}}</span> delivered<br><span class="bad">{{failed1h}}</span> failed</td>

@@ -9,6 +9,7 @@
 ///   "maxBatchEvents": 500,
 ///   "allowPrivateAddresses": false,
 ///   "adminToken": {"env": "ROUTER_ADMIN_TOKEN"},
+///   "viewerToken": {"env": "ROUTER_VIEWER_TOKEN"},
 ///   "recordRetentionDays": 7,
 ///   "maxStoreBytes": 8589934592,
 ///   "maxBacklogEventsPerTenant": 50000000,
@@ -61,6 +62,9 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
     public var allowPrivateAddresses: Bool
     /// Where the admin bearer token comes from; nil keeps the admin routes closed.
     public var adminToken: SecretSource?
+    /// Where the viewer token comes from: it signs in to the console and reads the JSON API
+    /// with masked values and no rights to change anything; nil keeps the viewer role off.
+    public var viewerToken: SecretSource?
     /// How long delivered and dead events and their delivery records are kept. Default 7 days.
     public var recordRetentionDays: Double
     /// Ingest answers 503 once the store is this large. Default 8 GiB.
@@ -79,6 +83,7 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         maxBatchEvents: Int = 500,
         allowPrivateAddresses: Bool = false,
         adminToken: SecretSource? = nil,
+        viewerToken: SecretSource? = nil,
         recordRetentionDays: Double = 7,
         maxStoreBytes: Int64 = 8 << 30,
         maxBacklogEventsPerTenant: Int = 50_000_000,
@@ -91,6 +96,7 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         self.maxBatchEvents = maxBatchEvents
         self.allowPrivateAddresses = allowPrivateAddresses
         self.adminToken = adminToken
+        self.viewerToken = viewerToken
         self.recordRetentionDays = recordRetentionDays
         self.maxStoreBytes = maxStoreBytes
         self.maxBacklogEventsPerTenant = maxBacklogEventsPerTenant
@@ -99,7 +105,7 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listen, dataDirectory, tenantsDirectory, maxRequestBytes, maxBatchEvents, allowPrivateAddresses
-        case adminToken, recordRetentionDays, maxStoreBytes, maxBacklogEventsPerTenant, store
+        case adminToken, viewerToken, recordRetentionDays, maxStoreBytes, maxBacklogEventsPerTenant, store
     }
 
     public init(from decoder: any Decoder) throws {
@@ -113,6 +119,7 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         self.maxBatchEvents = try container.decodeIfPresent(Int.self, forKey: .maxBatchEvents) ?? defaults.maxBatchEvents
         self.allowPrivateAddresses = try container.decodeIfPresent(Bool.self, forKey: .allowPrivateAddresses) ?? defaults.allowPrivateAddresses
         self.adminToken = try container.decodeIfPresent(SecretSource.self, forKey: .adminToken)
+        self.viewerToken = try container.decodeIfPresent(SecretSource.self, forKey: .viewerToken)
         self.recordRetentionDays = try container.decodeIfPresent(Double.self, forKey: .recordRetentionDays) ?? defaults.recordRetentionDays
         self.maxStoreBytes = try container.decodeIfPresent(Int64.self, forKey: .maxStoreBytes) ?? defaults.maxStoreBytes
         self.maxBacklogEventsPerTenant =

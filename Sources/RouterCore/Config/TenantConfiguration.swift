@@ -43,6 +43,8 @@ public struct TenantConfiguration: Sendable {
     public var rateLimit: RateLimit?
     /// The file it was loaded from.
     public var file: String
+    /// The properties the console and the operator API show as `••••` (`console.maskProperties`).
+    public var mask: PropertyMask = .none
 
     /// Creates a tenant.
     public init(

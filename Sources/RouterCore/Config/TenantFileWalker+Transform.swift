@@ -83,7 +83,7 @@ extension TenantFileWalker {
         )
     }
 
-    private mutating func patterns(_ value: JSONValue, path: String) -> [PropertyPattern]? {
+    mutating func patterns(_ value: JSONValue, path: String) -> [PropertyPattern]? {
         guard case .array(let items) = value, !items.isEmpty else {
             self.fail(.wrongType, path, "expected a non-empty list of property names or patterns, e.g. [\"field.cancel.email\", \"survey.*\"]")
             return nil

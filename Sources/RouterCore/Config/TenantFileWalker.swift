@@ -28,7 +28,7 @@ struct TenantFileWalker {
             self.fail(.wrongType, "", "a tenant file holds one JSON object; found \(document.typeName)")
             return nil
         }
-        self.rejectUnknown(root, allowed: ["name", "description", "ingest", "destinations", "rateLimit"], path: "")
+        self.rejectUnknown(root, allowed: ["name", "description", "ingest", "destinations", "rateLimit", "console"], path: "")
         let name = self.name(root["name"], expectedName: expectedName)
         var description: String?
         switch root["description"] {
@@ -39,9 +39,10 @@ struct TenantFileWalker {
         let ingest = self.ingest(root["ingest"])
         let destinations = self.destinations(root["destinations"], tenant: name ?? expectedName ?? "tenant")
         let rateLimit = self.rateLimit(root["rateLimit"])
-        // A rateLimit error is recorded in `errors`, which fails the load on its own.
+        let mask = self.consoleMask(root["console"])
+        // A rateLimit or console error is recorded in `errors`, which fails the load on its own.
         guard let name, let ingest, let destinations else { return nil }
-        return TenantConfiguration(
+        var tenant = TenantConfiguration(
             name: name,
             description: description,
             ingest: ingest,
@@ -49,6 +50,20 @@ struct TenantFileWalker {
             rateLimit: rateLimit,
             file: self.file
         )
+        tenant.mask = mask
+        return tenant
+    }
+
+    /// The optional `console` block: `{"maskProperties": ["field.cancel.email", "survey.*"]}`.
+    private mutating func consoleMask(_ value: JSONValue?) -> PropertyMask {
+        guard let value, value != .null else { return .none }
+        guard case .object(let members) = value else {
+            self.fail(.wrongType, "console", "expected an object such as {\"maskProperties\": [\"field.cancel.email\"]}; found \(value.typeName)")
+            return .none
+        }
+        self.rejectUnknown(members, allowed: ["maskProperties"], path: "console")
+        guard let list = members["maskProperties"] else { return .none }
+        return PropertyMask(self.patterns(list, path: "console.maskProperties") ?? [])
     }
 
     /// The optional `rateLimit` block; nil when absent or invalid (then an error is recorded).

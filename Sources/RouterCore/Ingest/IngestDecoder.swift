@@ -22,6 +22,9 @@ public struct IngestDecoder: Sendable {
     ///   - tenant: the tenant the events belong to.
     ///   - receivedAt: when the request arrived.
     /// - Throws: `IngestError` naming the field and the reason.
+    /// The id prefix of the console's test sends, refused for accepted events.
+    public static let reservedTestPrefix = "rr-test-"
+
     public func decode(_ body: some Collection<UInt8>, tenant: String, receivedAt: Timestamp) throws(IngestError) -> [RetentionEvent] {
         // Properties are always kept as the text that was sent (a body in pieces is copied first),
         // so keys that are one `String` but two byte sequences both survive.
@@ -128,6 +131,16 @@ public struct IngestDecoder: Sendable {
             }
             guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
                 throw IngestError(kind: .invalid, code: .invalidField, field: path + "messageId", message: "must not contain control characters")
+            }
+            // Test sends from the console carry this prefix; a real event never may, so a
+            // receiver can tell the two apart by the id alone.
+            guard !value.hasPrefix(Self.reservedTestPrefix) else {
+                throw IngestError(
+                    kind: .invalid,
+                    code: .invalidField,
+                    field: path + "messageId",
+                    message: "must not start with \"\(Self.reservedTestPrefix)\": that prefix marks the console's test sends"
+                )
             }
             id = value
         case let other?:

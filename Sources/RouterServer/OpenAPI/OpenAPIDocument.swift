@@ -367,6 +367,9 @@ public enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "description": "No such tenant (`unknown_tenant`) or event (`unknown_event`, field `id`).",
             "content": {
@@ -381,6 +384,21 @@ public enum OpenAPIDocument {
         "security": [
           {
             "adminToken": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "reveal",
+            "in": "query",
+            "required": false,
+            "description": "`true` shows the values of the tenant's masked properties (`console.maskProperties`) instead of `••••`. Admin token only (the viewer token gets 403); recorded in the audit log.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "true",
+                "false"
+              ]
+            }
           }
         ]
       }
@@ -662,6 +680,9 @@ public enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "$ref": "#/components/responses/UnknownTenant"
           },
@@ -755,6 +776,9 @@ public enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "description": "No such tenant (`unknown_tenant`) or destination (`unknown_destination`).",
             "content": {
@@ -822,6 +846,9 @@ public enum OpenAPIDocument {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
           },
           "404": {
             "description": "No such tenant (`unknown_tenant`) or destination (`unknown_destination`).",
@@ -923,6 +950,9 @@ public enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "422": {
             "description": "The configuration was refused (`invalid_config`); `errors` lists every problem.",
             "content": {
@@ -975,6 +1005,9 @@ public enum OpenAPIDocument {
           "401": {
             "$ref": "#/components/responses/Unauthorized"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "413": {
             "$ref": "#/components/responses/TooLarge"
           },
@@ -1005,6 +1038,134 @@ public enum OpenAPIDocument {
             }
           }
         }
+      }
+    },
+    "/v1/tenants/{tenant}/destinations/{destination}/test": {
+      "parameters": [
+        {
+          "name": "tenant",
+          "in": "path",
+          "required": true,
+          "description": "Tenant name: 1 to 64 letters, digits, `-` or `_`.",
+          "schema": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]{1,64}$"
+          }
+        },
+        {
+          "name": "destination",
+          "in": "path",
+          "required": true,
+          "description": "Destination id within the tenant.",
+          "schema": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]{1,64}$"
+          }
+        }
+      ],
+      "post": {
+        "operationId": "testSend",
+        "summary": "Send a test event to one destination",
+        "description": "Sends a synthetic `page_loaded` (or the first type the destination takes) through the destination's real delivery code: its transform, encoder, signature and HTTP client or file. The event is marked as a test: its id starts with `rr-test-` (a prefix ingest refuses), its properties hold `\"rr_test\": true`, and its identity is `rr-test-account` / `rr-test-user`. It is not stored or queued; the answer says what the destination did, within 20 s.",
+        "tags": [
+          "operations"
+        ],
+        "responses": {
+          "200": {
+            "description": "What the destination answered.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/TestSendResult"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "No such tenant (`unknown_tenant`) or destination (`unknown_destination`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "security": [
+          {
+            "adminToken": []
+          }
+        ]
+      }
+    },
+    "/v1/admin/validate": {
+      "post": {
+        "operationId": "validateConfiguration",
+        "summary": "Check the tenants folder as it is on disk",
+        "description": "Runs the checks a reload (and `retention-router validate`) runs, and applies nothing.",
+        "tags": [
+          "admin"
+        ],
+        "responses": {
+          "200": {
+            "description": "Every problem, each with its file and JSON path; `valid` when there is none.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ValidationResult"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          }
+        },
+        "security": [
+          {
+            "adminToken": []
+          }
+        ]
+      }
+    },
+    "/v1/admin/config": {
+      "get": {
+        "operationId": "getConfiguration",
+        "summary": "The running configuration, secrets masked",
+        "description": "Every tenant and destination as loaded. Secrets are shown as `••••` with where they come from (`•••• (env NAME)` or `•••• (inline)`); values under secret-like names and every header value are masked, and a URL's user info.",
+        "tags": [
+          "admin"
+        ],
+        "responses": {
+          "200": {
+            "description": "The tenants.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ConfigurationView"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          }
+        },
+        "security": [
+          {
+            "adminToken": []
+          }
+        ]
       }
     },
     "/healthz": {
@@ -1115,7 +1276,7 @@ public enum OpenAPIDocument {
       "adminToken": {
         "type": "http",
         "scheme": "bearer",
-        "description": "The admin token from router.json `adminToken` (by default `$ROUTER_ADMIN_TOKEN`). Without one configured the admin routes answer 401 `admin_disabled`."
+        "description": "The admin token from router.json `adminToken` (by default `$ROUTER_ADMIN_TOKEN`) opens every route. The viewer token (`viewerToken`, by default `$ROUTER_VIEWER_TOKEN`) opens the routes that read (masked values) and gets 403 `viewer_read_only` elsewhere. Without either configured the routes answer 401 `admin_disabled`."
       },
       "hubSignature": {
         "type": "apiKey",
@@ -1148,6 +1309,16 @@ public enum OpenAPIDocument {
     "responses": {
       "Unauthorized": {
         "description": "Missing, malformed or wrong credentials (`missing_token`, `wrong_token`, `admin_disabled` when no admin token is configured; for ingest `missing_signature`, `signature_mismatch`, ... naming the header in `field`).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Forbidden": {
+        "description": "The viewer token on a route that changes something or reveals masked values (`viewer_read_only`, field `authorization`).",
         "content": {
           "application/json": {
             "schema": {
@@ -1314,7 +1485,10 @@ public enum OpenAPIDocument {
             "minLength": 1,
             "maxLength": 100,
             "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "description": "The event id, 1 to 100 characters, no control characters; a UUID is assigned when absent. An id the tenant already has is acknowledged and not routed twice."
+            "not": {
+              "pattern": "^rr-test-"
+            },
+            "description": "The event id, 1 to 100 characters, no control characters, not starting with `rr-test-` (the prefix of the console's test sends); a UUID is assigned when absent. An id the tenant already has is acknowledged and not routed twice."
           },
           "timestamp": {
             "type": "string",
@@ -1432,7 +1606,8 @@ public enum OpenAPIDocument {
         "required": [
           "event",
           "destinations",
-          "notRouted"
+          "notRouted",
+          "masked"
         ],
         "additionalProperties": false,
         "properties": {
@@ -1548,6 +1723,10 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "masked": {
+            "type": "boolean",
+            "description": "True when the tenant's masked properties (`console.maskProperties`) are shown as `••••` here, in the properties and in every response excerpt; `?reveal=true` (admin) shows them."
           }
         }
       },
@@ -2250,6 +2429,8 @@ public enum OpenAPIDocument {
         "required": [
           "status",
           "tenants",
+          "tenantsAdded",
+          "tenantsRemoved",
           "destinations",
           "removedBacklog"
         ],
@@ -2263,6 +2444,20 @@ public enum OpenAPIDocument {
           },
           "tenants": {
             "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "tenantsAdded": {
+            "type": "array",
+            "description": "Tenants that were not configured before this reload.",
+            "items": {
+              "type": "string"
+            }
+          },
+          "tenantsRemoved": {
+            "type": "array",
+            "description": "Tenants no longer configured; their events stay in the store.",
             "items": {
               "type": "string"
             }
@@ -2476,6 +2671,179 @@ public enum OpenAPIDocument {
               "ready",
               "shutting_down"
             ]
+          }
+        }
+      },
+      "TestSendResult": {
+        "type": "object",
+        "required": [
+          "outcome",
+          "eventId",
+          "type",
+          "latencyMs"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "outcome": {
+            "type": "string",
+            "enum": [
+              "delivered",
+              "failed",
+              "retry",
+              "timeout"
+            ],
+            "description": "`failed`: refused, real events like it would become dead letters; `retry`: a transient failure."
+          },
+          "eventId": {
+            "type": "string",
+            "pattern": "^rr-test-"
+          },
+          "type": {
+            "type": "string"
+          },
+          "latencyMs": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "status": {
+            "type": "integer",
+            "description": "The HTTP status the destination answered, when it answered one."
+          },
+          "code": {
+            "type": "string"
+          },
+          "response": {
+            "type": "string",
+            "description": "The destination's answer, first 1 KB."
+          },
+          "hint": {
+            "type": "string",
+            "description": "What to change, in plain language."
+          }
+        }
+      },
+      "ValidationResult": {
+        "type": "object",
+        "required": [
+          "valid",
+          "folder",
+          "errors"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "valid": {
+            "type": "boolean"
+          },
+          "folder": {
+            "type": "string"
+          },
+          "errors": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "file",
+                "path",
+                "code",
+                "message"
+              ],
+              "properties": {
+                "file": {
+                  "type": "string"
+                },
+                "path": {
+                  "type": "string"
+                },
+                "code": {
+                  "type": "string"
+                },
+                "message": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      },
+      "ConfigurationView": {
+        "type": "object",
+        "required": [
+          "tenants"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "tenants": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "name",
+                "file",
+                "scheme",
+                "secrets",
+                "maskProperties",
+                "destinations"
+              ],
+              "properties": {
+                "name": {
+                  "type": "string"
+                },
+                "description": {
+                  "type": "string"
+                },
+                "file": {
+                  "type": "string"
+                },
+                "scheme": {
+                  "type": "string"
+                },
+                "secrets": {
+                  "type": "array",
+                  "items": {
+                    "type": "string",
+                    "pattern": "^••••"
+                  }
+                },
+                "rateLimit": {
+                  "type": "string"
+                },
+                "maskProperties": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  }
+                },
+                "destinations": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "required": [
+                      "id",
+                      "type",
+                      "events",
+                      "settings"
+                    ],
+                    "properties": {
+                      "id": {
+                        "type": "string"
+                      },
+                      "type": {
+                        "type": "string"
+                      },
+                      "events": {
+                        "type": "string"
+                      },
+                      "settings": {
+                        "type": "object"
+                      },
+                      "transform": {
+                        "type": "array"
+                      }
+                    }
+                  }
+                }
+              }
+            }
           }
         }
       }

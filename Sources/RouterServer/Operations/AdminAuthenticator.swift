@@ -1,16 +1,29 @@
 import HTTPTypes
 import Hummingbird
+import RouterConsole
 import Signing
 
-/// Guards the admin and inspection routes with the bearer token from `router.json`.
+/// Guards the operator routes with the bearer tokens from `router.json`: the admin token opens
+/// every route, the viewer token only the ones that read (answered with masked values).
 ///
-/// Without a token the admin routes stay closed. The comparison is constant-time; a tenant's
-/// ingest secret never opens these routes.
+/// Without an admin token the routes stay closed to everyone but a viewer. The comparisons
+/// are constant-time; a tenant's ingest secret never opens these routes.
 struct AdminAuthenticator: Sendable {
-    let token: String?
+    let tokens: OperatorTokens
 
-    func authorize(_ request: Request) throws(APIError) {
-        guard let token = self.token else {
+    init(tokens: OperatorTokens) {
+        self.tokens = tokens
+    }
+
+    init(token: String?) {
+        self.init(tokens: OperatorTokens(admin: token, viewer: nil))
+    }
+
+    /// The caller's role when its bearer token grants `needs`; otherwise 401 (no or wrong
+    /// token) or 403 (the viewer token on a route that changes something or reveals values).
+    @discardableResult
+    func authorize(_ request: Request, needs: OperatorRole = .admin) throws(APIError) -> OperatorRole {
+        guard self.tokens.isOpen else {
             throw APIError(
                 .unauthorized,
                 code: "admin_disabled",
@@ -18,10 +31,19 @@ struct AdminAuthenticator: Sendable {
             )
         }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw APIError(.unauthorized, code: "missing_token", message: "send Authorization: Bearer <admin token>", field: "authorization")
+            throw APIError(.unauthorized, code: "missing_token", message: "send Authorization: Bearer <admin or viewer token>", field: "authorization")
         }
-        guard ConstantTime.equal(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8)) else {
-            throw APIError(.unauthorized, code: "wrong_token", message: "the admin token is wrong", field: "authorization")
+        guard let role = self.tokens.role(for: header.dropFirst("Bearer ".count)) else {
+            throw APIError(.unauthorized, code: "wrong_token", message: "the token is neither the admin nor the viewer token", field: "authorization")
         }
+        guard role.allows(needs) else {
+            throw APIError(
+                .forbidden,
+                code: "viewer_read_only",
+                message: "the viewer token may only read; this route needs the admin token",
+                field: "authorization"
+            )
+        }
+        return role
     }
 }

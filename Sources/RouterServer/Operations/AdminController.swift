@@ -7,11 +7,24 @@ import RouterCore
 struct AdminController: Sendable {
     let reloader: ConfigReloader
     let authenticator: AdminAuthenticator
+    let tenants: TenantDirectory
 
     func addRoutes(to router: Router<RouterRequestContext>) {
         router.post("/v1/admin/reload") { request, _ in
             try self.authenticator.authorize(request)
             return Self.answer(await self.reloader.reload())
+        }
+        router.post("/v1/admin/validate") { request, _ in
+            try self.authenticator.authorize(request)
+            let errors = await self.reloader.validate()
+            return JSONResponse.make(
+                status: .ok,
+                json: ["valid": .bool(errors.isEmpty), "folder": .string(self.reloader.folder), "errors": .array(errors.map(Self.error))]
+            )
+        }
+        router.get("/v1/admin/config") { request, _ in
+            try self.authenticator.authorize(request, needs: .viewer)
+            return JSONResponse.make(status: .ok, json: OperationsJSON.configuration(ConfigurationView(self.tenants.all())))
         }
         router.put("/v1/admin/tenants/:tenant") { request, context in
             try self.authenticator.authorize(request)
@@ -21,14 +34,16 @@ struct AdminController: Sendable {
         }
     }
 
+    static func error(_ error: ConfigError) -> JSONValue {
+        ["file": .string(error.file), "path": .string(error.path), "code": .string(error.code.description), "message": .string(error.message)]
+    }
+
     static func answer(_ result: Result<ConfigReloader.Summary, ConfigErrors>) -> Response {
         switch result {
         case .success(let summary):
             return JSONResponse.make(status: .ok, json: summary.json)
         case .failure(let errors):
-            let list = errors.errors.map { error -> JSONValue in
-                ["file": .string(error.file), "path": .string(error.path), "code": .string(error.code.description), "message": .string(error.message)]
-            }
+            let list = errors.errors.map(Self.error)
             return JSONResponse.make(
                 status: .unprocessableContent,
                 json: [

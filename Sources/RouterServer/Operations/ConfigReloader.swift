@@ -8,31 +8,7 @@ import RouterCore
 /// one stays.
 actor ConfigReloader {
     /// What a reload did, answered as JSON and logged.
-    struct Summary: Sendable {
-        var tenants: [String]
-        var changes: DeliverySupervisor.Changes
-        /// Backlog kept in the store for destinations that were removed.
-        var removedBacklog: [PartitionKey: Int]
-
-        var json: JSONValue {
-            func list(_ keys: [PartitionKey]) -> JSONValue {
-                .array(keys.sorted { $0.description < $1.description }.map { .string($0.description) })
-            }
-            return [
-                "status": "reloaded",
-                "tenants": .array(self.tenants.map { .string($0) }),
-                "destinations": [
-                    "added": list(self.changes.added),
-                    "changed": list(self.changes.changed),
-                    "removed": list(self.changes.removed),
-                    "unchanged": list(self.changes.unchanged),
-                ],
-                "removedBacklog": .object(
-                    Dictionary(uniqueKeysWithValues: self.removedBacklog.map { ($0.key.description, JSONValue.number(JSONNumber(Int64($0.value)))) })
-                ),
-            ]
-        }
-    }
+    typealias Summary = ReloadSummary
 
     private let loader: TenantLoader
     private let tenantsDirectory: String
@@ -123,7 +99,24 @@ actor ConfigReloader {
         return await self.reload()
     }
 
+    /// Checks the tenants folder as it is on disk now, exactly as a reload (and
+    /// `retention-router validate`) would, without applying anything.
+    func validate() async -> [ConfigError] {
+        let loader = self.loader
+        let directory = self.tenantsDirectory
+        do {
+            return try await NIOThreadPool.singleton.runIfActive { loader.loadDirectory(directory).errors }
+        } catch {
+            return [ConfigError(code: .unreadableFile, file: directory, path: "", message: "\(error)")]
+        }
+    }
+
+    /// The folder reloads read.
+    nonisolated var folder: String { self.tenantsDirectory }
+
     private func apply(_ loaded: [TenantConfiguration]) async -> Summary {
+        let before = Set(self.tenants.all().map(\.name))
+        let after = Set(loaded.map(\.name))
         self.tenants.replace(loaded)
         self.onApply(loaded)
         let changes = self.supervisor.apply(loaded)
@@ -133,7 +126,13 @@ actor ConfigReloader {
                 removedBacklog[partition] = statistics.partitions[partition]?.backlog ?? 0
             }
         }
-        let summary = Summary(tenants: loaded.map(\.name).sorted(), changes: changes, removedBacklog: removedBacklog)
+        let summary = Summary(
+            tenants: after.sorted(),
+            tenantsAdded: after.subtracting(before).sorted(),
+            tenantsRemoved: before.subtracting(after).sorted(),
+            changes: changes,
+            removedBacklog: removedBacklog
+        )
         self.logger.notice(
             "Configuration reloaded",
             metadata: [

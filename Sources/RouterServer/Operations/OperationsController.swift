@@ -14,23 +14,23 @@ struct OperationsController: Sendable {
 
     func addRoutes(to router: Router<RouterRequestContext>) {
         router.get("/v1/tenants") { request, _ in
-            try self.authenticator.authorize(request)
+            try self.authenticator.authorize(request, needs: .viewer)
             return JSONResponse.make(status: .ok, json: ["tenants": .array(self.tenants.all().map(OperationsJSON.tenant))])
         }
         router.get("/v1/tenants/:tenant/events") { request, context in
-            try self.authenticator.authorize(request)
+            try self.authenticator.authorize(request, needs: .viewer)
             let tenant = context.pathParameter("tenant")
             try await self.requireTenant(tenant)
             let query = try Self.input { () throws(OperatorInputError) in try OperatorFilters.eventQuery(Self.parameters(request)) }
             return JSONResponse.make(status: .ok, json: OperationsJSON.eventPage(try await self.service.events(tenant: tenant, query: query)))
         }
         router.get("/v1/destinations/health") { request, _ in
-            try self.authenticator.authorize(request)
+            try self.authenticator.authorize(request, needs: .viewer)
             let rows = try await self.service.overview(now: .now())
             return JSONResponse.make(status: .ok, json: ["destinations": .array(rows.map(OperationsJSON.overview))])
         }
         router.get("/v1/tenants/:tenant/dead-letters/count") { request, context in
-            try self.authenticator.authorize(request)
+            try self.authenticator.authorize(request, needs: .viewer)
             let tenant = context.pathParameter("tenant")
             try await self.requireTenant(tenant)
             let now = Timestamp.now()
@@ -50,6 +50,18 @@ struct OperationsController: Sendable {
             let count = try await self.service.retryNow(PartitionKey(tenant: tenant, destination: destination))
             return JSONResponse.make(status: .ok, json: ["retried": .number(JSONNumber(Int64(count)))])
         }
+        router.post("/v1/tenants/:tenant/destinations/:destination/test") { request, context in
+            try self.authenticator.authorize(request)
+            let name = context.pathParameter("tenant")
+            let id = context.pathParameter("destination")
+            guard let tenant = self.tenants.tenant(named: name) else {
+                throw APIError(.notFound, code: "unknown_tenant", message: "no tenant named \"\(name)\" is configured", field: "tenant")
+            }
+            guard let destination = tenant.destinations.first(where: { $0.id == id }) else {
+                throw APIError(.notFound, code: "unknown_destination", message: "tenant \(name) has no destination \"\(id)\"", field: "destination")
+            }
+            return JSONResponse.make(status: .ok, json: OperationsJSON.testSend(await self.service.testSend(tenant: tenant, destination: destination)))
+        }
         router.post("/v1/tenants/:tenant/destinations/:destination/preview") { request, context in
             try self.authenticator.authorize(request)
             return try await self.preview(
@@ -59,11 +71,13 @@ struct OperationsController: Sendable {
             )
         }
         router.get("/v1/tenants/:tenant/events/:id") { request, context in
-            try self.authenticator.authorize(request)
-            return try await self.status(tenant: context.pathParameter("tenant"), id: context.pathParameter("id"))
+            // `?reveal=true` shows masked properties: the admin's right, and logged.
+            let reveal = Self.parameters(request)["reveal"] == "true"
+            try self.authenticator.authorize(request, needs: reveal ? .admin : .viewer)
+            return try await self.status(tenant: context.pathParameter("tenant"), id: context.pathParameter("id"), reveal: reveal)
         }
         router.get("/v1/tenants/:tenant/dead-letters") { request, context in
-            try self.authenticator.authorize(request)
+            try self.authenticator.authorize(request, needs: .viewer)
             return try await self.deadLetters(tenant: context.pathParameter("tenant"), request: request)
         }
         router.post("/v1/tenants/:tenant/dead-letters/replay") { request, context in
@@ -127,20 +141,34 @@ struct OperationsController: Sendable {
         throw APIError(.notFound, code: "unknown_tenant", message: "no tenant named \"\(name)\" is configured or has events in the store", field: "tenant")
     }
 
-    func status(tenant: String, id: String) async throws -> Response {
+    func status(tenant: String, id: String, reveal: Bool) async throws -> Response {
         try await self.requireTenant(tenant)
-        guard let status = try await self.store.status(tenant: tenant, id: id) else {
+        guard let shown = try await self.service.maskedStatus(tenant: tenant, id: id, reveal: reveal) else {
             throw APIError(.notFound, code: "unknown_event", message: "tenant \(tenant) has no event with id \"\(id)\"", field: "id")
         }
-        let detail = EventDetail(status: status, tenant: self.tenants.tenant(named: tenant))
-        return JSONResponse.make(status: .ok, json: OperationsJSON.explainedStatus(status, detail: detail))
+        let detail = shown.detail(tenant: self.tenants.tenant(named: tenant))
+        var json = OperationsJSON.explainedStatus(shown.status, detail: detail)
+        if case .object(var members) = json {
+            members["masked"] = .bool(shown.isMasked)
+            json = .object(members)
+        }
+        return JSONResponse.make(status: .ok, json: json)
     }
 
     func deadLetters(tenant: String, request: Request) async throws -> Response {
         try await self.requireTenant(tenant)
         let filter = try Self.input { () throws(OperatorInputError) in try OperatorFilters.deadLetterQuery(Self.parameters(request)) }
         let page = try await self.store.deadLetters(tenant: tenant, query: filter)
-        var body: [String: JSONValue] = ["deadLetters": .array(page.map(OperationsJSON.deadLetter))]
+        let masked = self.service.masks(tenant: tenant)
+        var body: [String: JSONValue] = [
+            "deadLetters": .array(
+                page.map { record in
+                    var record = record
+                    record.reason = record.reason.listed(masked: masked)
+                    return OperationsJSON.deadLetter(record)
+                }
+            )
+        ]
         if page.count == filter.limit, let last = page.last {
             body["next"] = .string(DeadLetterCursor(sequence: last.sequence, destination: last.partition.destination).description)
         }

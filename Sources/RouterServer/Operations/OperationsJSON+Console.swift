@@ -93,4 +93,49 @@ extension OperationsJSON {
         )
         return .object(members)
     }
+
+    static func configuration(_ view: ConfigurationView) -> JSONValue {
+        [
+            "tenants": .array(
+                view.tenants.map { tenant in
+                    var members: [String: JSONValue] = [
+                        "name": .string(tenant.name),
+                        "file": .string(tenant.file),
+                        "scheme": .string(tenant.scheme),
+                        "secrets": .array(tenant.secrets.map { .string($0) }),
+                        "maskProperties": .array(tenant.maskProperties.map { .string($0) }),
+                        "destinations": .array(
+                            tenant.destinations.map { destination in
+                                var members: [String: JSONValue] = [
+                                    "id": .string(destination.id),
+                                    "type": .string(destination.type),
+                                    "events": .string(destination.events),
+                                    "settings": (try? JSONParser.parse(Array(destination.settings.utf8))) ?? .null,
+                                ]
+                                if let transform = destination.transform { members["transform"] = (try? JSONParser.parse(Array(transform.utf8))) ?? .null }
+                                return .object(members)
+                            }
+                        ),
+                    ]
+                    if let description = tenant.description { members["description"] = .string(description) }
+                    if let rateLimit = tenant.rateLimit { members["rateLimit"] = .string(rateLimit) }
+                    return .object(members)
+                }
+            )
+        ]
+    }
+
+    static func testSend(_ report: TestSendReport) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "outcome": .string(report.outcome),
+            "eventId": .string(report.eventID),
+            "type": .string(report.type),
+            "latencyMs": Self.number(report.latencyMilliseconds),
+        ]
+        if let status = report.status { members["status"] = Self.number(Int64(status)) }
+        if let code = report.code { members["code"] = .string(code) }
+        if let response = report.response { members["response"] = .string(response) }
+        if let hint = report.hint { members["hint"] = .string(hint) }
+        return .object(members)
+    }
 }
