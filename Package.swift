@@ -142,6 +142,7 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -289,6 +290,7 @@ let package = Package(
             name: "RouterServerTests",
             dependencies: [
                 "RouterServer",
+                "RouterConsole",
                 "RouterCore",
                 "RouterTesting",
                 "FileDestination",

@@ -62,6 +62,12 @@ public struct ConsoleController: Sendable {
         console.get("config") { request, _ in try await self.configurationPage(request) }
         console.post("config/validate") { request, context in try await self.validateConfiguration(request, address: Self.address(context)) }
         console.post("config/reload") { request, context in try await self.reloadConfiguration(request, address: Self.address(context)) }
+        console.get("tenants/:tenant/tail") { request, context in
+            try await self.tailPage(request, tenant: context.pathParameter("tenant"))
+        }
+        console.get("tenants/:tenant/tail/stream") { request, context in
+            try await self.tailStream(request, tenant: context.pathParameter("tenant"))
+        }
         console.get("tenants/:tenant/events") { request, context in
             try await self.eventsPage(request, tenant: context.pathParameter("tenant"))
         }

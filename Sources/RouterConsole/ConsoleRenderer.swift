@@ -21,7 +21,7 @@ struct ConsoleRenderer: Sendable {
 
     /// Which navigation entry is the current page.
     enum Section {
-        case overview, events, deadLetters, configuration, audit, other
+        case overview, events, deadLetters, tail, configuration, audit, other
     }
 
     private let library: MustacheLibrary
@@ -38,6 +38,7 @@ struct ConsoleRenderer: Sendable {
         try library.register(DeadLetterTemplate.page, named: "dead-letters")
         try library.register(ConfigurationTemplate.page, named: "configuration")
         try library.register(TestSendTemplate.page, named: "test-send")
+        try library.register(TailTemplate.page, named: "tail")
         self.library = library
     }
 
@@ -60,6 +61,7 @@ struct ConsoleRenderer: Sendable {
             "isEvents": frame.section == .events,
             "isDeadLetters": frame.section == .deadLetters,
             "isConfiguration": frame.section == .configuration,
+            "isTail": frame.section == .tail,
             "isAudit": frame.section == .audit,
         ]
         if let tenant = frame.tenant { chrome["tenant"] = tenant }

@@ -1,9 +1,9 @@
 import HTTPTypes
-import Hummingbird
-import RouterConsole
 import CoreMetrics
+import Hummingbird
 import Logging
 import NIOCore
+import RouterConsole
 import RouterCore
 import Signing
 
@@ -19,6 +19,8 @@ struct IngestController: Sendable {
     let admission: IngestAdmission
     let maxRequestBytes: Int
     let decoder: IngestDecoder
+    /// Wakes the console's live tails of the tenant (one atomic load when none is open).
+    let arrivals: ArrivalBroadcast
 
     func addRoutes(to router: Router<RouterRequestContext>) {
         router.post("/v1/tenants/:tenant/events") { request, context in
@@ -82,6 +84,7 @@ struct IngestController: Sendable {
             if !isNew { duplicates += 1 }
         }
         self.supervisor.notify(tenant: tenant.name, destinations: woken)
+        if duplicates < events.count { self.arrivals.notify(tenant: tenant.name) }
         self.metrics.ingested(tenant: tenant.name).increment(by: events.count - duplicates)
         if duplicates > 0 {
             self.metrics.counter("router_events_duplicate_total", [("tenant", tenant.name)]).increment(by: duplicates)

@@ -166,6 +166,7 @@ public struct RouterRuntime: Sendable {
         }
         let operatorTokens = OperatorTokens(admin: adminToken, viewer: viewerToken)
         let authenticator = AdminAuthenticator(tokens: operatorTokens)
+        let arrivals = ArrivalBroadcast()
         let router = Router(context: RouterRequestContext.self)
         HealthController().addRoutes(to: router)
         MetricsController(registry: prometheus, monitor: monitor).addRoutes(to: router)
@@ -176,13 +177,15 @@ public struct RouterRuntime: Sendable {
             metrics: metrics,
             admission: IngestAdmission(monitor: monitor, configuration: configuration),
             maxRequestBytes: configuration.maxRequestBytes,
-            decoder: IngestDecoder(limits: IngestLimits(maxBatchEvents: configuration.maxBatchEvents))
+            decoder: IngestDecoder(limits: IngestLimits(maxBatchEvents: configuration.maxBatchEvents)),
+            arrivals: arrivals
         ).addRoutes(to: router)
         let operations = OperatorService(
             store: store,
             tenants: { tenants.all() },
             wake: { supervisor.notify($0) },
             liftPause: { supervisor.retryNow($0) },
+            arrivals: arrivals,
             configuration: ConfigurationAccess(
                 folder: tenantsDirectory,
                 validate: { await reloader.validate() },
@@ -217,7 +220,7 @@ public struct RouterRuntime: Sendable {
                 serverName: "retention-router"
             ),
             services: [
-                HTTPClientService(client: httpClient, addressGuard: addressGuard), store, supervisor, ArrivalForwarder(store: store, supervisor: supervisor), monitor,
+                HTTPClientService(client: httpClient, addressGuard: addressGuard), store, supervisor, ArrivalForwarder(store: store, supervisor: supervisor, tails: arrivals), monitor,
                 ReloadSignalService(reloader: reloader, logger: logger),
             ],
             onServerRunning: { channel in

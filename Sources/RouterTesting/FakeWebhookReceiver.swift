@@ -16,6 +16,8 @@ public final class FakeWebhookReceiver: Sendable {
         case hang(Duration)
         /// Answer 307 pointing elsewhere.
         case redirect(to: String)
+        /// Answer a status with this body (a receiver that explains, or echoes, what it got).
+        case respond(Int, body: String)
     }
 
     /// One request as received.
@@ -92,6 +94,9 @@ public final class FakeWebhookReceiver: Sendable {
             case .redirect(let location):
                 record(307)
                 return Response(status: .temporaryRedirect, headers: [.location: location])
+            case .respond(let status, let text):
+                record(status)
+                return Response(status: .init(code: status), headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))
             }
         }
     }

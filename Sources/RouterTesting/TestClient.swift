@@ -11,6 +11,13 @@ public struct TestResponse: Sendable {
     public let headers: [(String, String)]
     public let body: [UInt8]
 
+    /// Creates a response as collected.
+    public init(status: Int, headers: [(String, String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
     /// The body as JSON, or nil.
     public var json: JSONValue? { try? JSONParser.parse(self.body) }
 

@@ -34,7 +34,7 @@ public enum FailureHint {
         switch reason.code {
         case "connection_refused", "connection_failed", "network_error", "connection_closed":
             let setting = type == "segment" ? "settings.endpoint" : "settings.url"
-            return "Could not reach \(service) (\(reason.code)): is the receiver running and reachable? Check `\(setting)` of \(place)."
+            return "Could not reach \(Self.midSentence(service)) (\(reason.code)): is the receiver running and reachable? Check `\(setting)` of \(place)."
         case "timeout":
             return "\(service) did not answer in time: check that it is up, or raise `settings.timeout` of \(place)."
         case "private_address":
@@ -52,6 +52,11 @@ public enum FailureHint {
         default:
             return "\(reason.code): \(reason.message)"
         }
+    }
+
+    /// A service name inside a sentence: "the webhook receiver", but "Segment".
+    private static func midSentence(_ service: String) -> String {
+        service.hasPrefix("The ") ? "the " + service.dropFirst(4) : service
     }
 
     private static func serviceName(_ type: String?) -> String {

@@ -13,6 +13,8 @@ public struct OperatorService: Sendable {
     public let liftPause: @Sendable (PartitionKey) -> Void
     /// Validate and reload the configuration on disk; nil where there is none to reload.
     public let configuration: ConfigurationAccess?
+    /// The live tails of tenants' events.
+    public let tail: LiveTail
 
     /// Creates the service.
     public init(
@@ -20,9 +22,11 @@ public struct OperatorService: Sendable {
         tenants: @escaping @Sendable () -> [TenantConfiguration],
         wake: @escaping @Sendable (Set<PartitionKey>) -> Void,
         liftPause: @escaping @Sendable (PartitionKey) -> Void,
+        arrivals: ArrivalBroadcast = ArrivalBroadcast(),
         configuration: ConfigurationAccess? = nil
     ) {
         self.configuration = configuration
+        self.tail = LiveTail(store: store, broadcast: arrivals)
         self.store = store
         self.tenants = tenants
         self.wake = wake

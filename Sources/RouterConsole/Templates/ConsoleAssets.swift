@@ -78,6 +78,8 @@ enum ConsoleAssets {
             document.addEventListener("focusin", () => { touched = true; });
             setInterval(() => { if (!touched && document.visibilityState === "visible") { location.reload(); } }, refresh * 1000);
           }
+          const tail = document.getElementById("tail");
+          if (tail) { startTail(tail); }
           const all = document.getElementById("select-all");
           if (all) {
             all.addEventListener("change", () => {
@@ -85,5 +87,75 @@ enum ConsoleAssets {
             });
           }
         });
+
+        // The live tail: rows are built with textContent only, so nothing from an event is ever
+        // read as HTML. Pause closes the stream; Resume opens it after the last event shown.
+        function startTail(tail) {
+          const rows = document.getElementById("tail-rows");
+          const status = document.getElementById("tail-status");
+          const toggle = document.getElementById("tail-toggle");
+          const maxRows = 200;
+          let after = tail.dataset.after || "0";
+          let shown = 0;
+          let source = null;
+          const say = (text) => { status.textContent = text; };
+          const cell = (row, text) => { const td = document.createElement("td"); td.textContent = text; row.appendChild(td); return td; };
+          const prepend = (row) => {
+            const empty = rows.querySelector(".tail-empty");
+            if (empty) { empty.remove(); }
+            rows.insertBefore(row, rows.firstChild);
+            while (rows.children.length > maxRows) { rows.removeChild(rows.lastChild); }
+          };
+          const open = () => {
+            source = new EventSource(tail.dataset.stream + "?after=" + encodeURIComponent(after));
+            source.addEventListener("open", () => say("Live · " + shown + " shown"));
+            source.addEventListener("error", () => say("Reconnecting…"));
+            source.addEventListener("arrival", (message) => {
+              const event = JSON.parse(message.data);
+              after = String(event.sequence);
+              shown += 1;
+              const row = document.createElement("tr");
+              row.dataset.eventId = event.id;
+              cell(row, event.receivedAt.replace("T", " ").replace("Z", " UTC"));
+              const link = document.createElement("a");
+              link.href = tail.dataset.events + encodeURIComponent(event.id);
+              link.textContent = event.id;
+              cell(row, "").appendChild(link);
+              cell(row, event.type);
+              const states = cell(row, "");
+              event.destinations.forEach((destination) => {
+                const badge = document.createElement("span");
+                badge.className = "badge badge-" + destination.state.replace(/[^a-z_]/g, "");
+                badge.textContent = destination.id + ": " + destination.state;
+                states.appendChild(badge);
+                states.appendChild(document.createTextNode(" "));
+              });
+              prepend(row);
+              say("Live · " + shown + " shown");
+            });
+            source.addEventListener("skipped", (message) => {
+              const skipped = JSON.parse(message.data);
+              const row = document.createElement("tr");
+              row.className = "tail-skipped";
+              const td = cell(row, (skipped.atLeast ? "At least " : "") + skipped.count + " more not shown (the tail shows at most " + tail.dataset.perSecond + " a second); the events list has them all.");
+              td.colSpan = 4;
+              prepend(row);
+            });
+          };
+          toggle.addEventListener("click", () => {
+            if (source) {
+              source.close();
+              source = null;
+              toggle.textContent = "Resume";
+              toggle.setAttribute("aria-pressed", "true");
+              say("Paused · " + shown + " shown");
+            } else {
+              toggle.textContent = "Pause";
+              toggle.setAttribute("aria-pressed", "false");
+              open();
+            }
+          });
+          open();
+        }
         """
 }

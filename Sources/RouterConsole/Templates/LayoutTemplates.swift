@@ -20,7 +20,7 @@ enum LayoutTemplates {
             <a href="/console/"{{#isOverview}} aria-current="page"{{/isOverview}}>Overview</a>
             <a href="/console/config"{{#isConfiguration}} aria-current="page"{{/isConfiguration}}>Configuration</a>
             {{#tenant}}
-            <a href="/console/tenants/{{tenant}}/tail">{{tenant}} live</a>
+            <a href="/console/tenants/{{tenant}}/tail"{{#isTail}} aria-current="page"{{/isTail}}>{{tenant}} live</a>
             <a href="/console/tenants/{{tenant}}/events"{{#isEvents}} aria-current="page"{{/isEvents}}>{{tenant}} events</a>
             <a href="/console/tenants/{{tenant}}/dead-letters"{{#isDeadLetters}} aria-current="page"{{/isDeadLetters}}>{{tenant}} dead letters</a>
             {{/tenant}}

@@ -1,4 +1,5 @@
 import Logging
+import RouterConsole
 import RouterCore
 import ServiceLifecycle
 
@@ -8,12 +9,15 @@ import ServiceLifecycle
 struct ArrivalForwarder: Service {
     let store: any EventStore
     let supervisor: DeliverySupervisor
+    /// The console's live tails, which show events other instances accepted too.
+    let tails: ArrivalBroadcast
 
     func run() async throws {
         let arrivals = self.store.remoteArrivals()
         await cancelWhenGracefulShutdown {
             for await tenant in arrivals {
                 self.supervisor.notify(tenant: tenant)
+                self.tails.notify(tenant: tenant)
             }
         }
         // A store that never announces (SQLite) ends its stream at once; a service that returns
