@@ -43,6 +43,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TOKEN = "console-test-admin-token"
+VIEWER_TOKEN = "console-test-viewer-token"
+MASKED_EMAIL = "masked-7f3a91@example.com"
 INGEST_SECRET = "demo-secret"
 XSS_SCRIPT = "<script>window.__xss = 1</script>"
 XSS_IMG = '"><img src=x onerror="window.__xss = 2">'
@@ -154,6 +156,7 @@ def write_config(directory, receiver_port, store):
         "tenantsDirectory": os.path.join(directory, "tenants"),
         "allowPrivateAddresses": True,
         "adminToken": {"env": "ROUTER_ADMIN_TOKEN"},
+        "viewerToken": {"env": "ROUTER_VIEWER_TOKEN"},
     }
     if store == "postgres":
         router["store"] = {"kind": "postgres", "url": {"env": "CONSOLE_TEST_DATABASE_URL"}, "leaseSeconds": 5}
@@ -172,6 +175,9 @@ def write_config(directory, receiver_port, store):
                 {"id": "alerts", "type": "webhook", "events": ["cancel"], "settings": hook(f"{name}/alerts")},
             ],
         }
+        if name == "other":
+            # Masked in the console for everyone until an admin reveals them (logged).
+            tenant["console"] = {"maskProperties": ["field.cancel.email", "field.cancel.account.*"]}
         with open(os.path.join(directory, "tenants", f"{name}.json"), "w") as handle:
             json.dump(tenant, handle)
     # A tenant whose receiver is down, with a 5-minute backoff: only "Retry now" brings it back soon.
@@ -185,7 +191,7 @@ class Router:
     def __init__(self, binary, directory, name, instance):
         self.port = free_port()
         self.log_path = os.path.join(directory, f"{name}.log")
-        environment = dict(os.environ, ROUTER_ADMIN_TOKEN=TOKEN)
+        environment = dict(os.environ, ROUTER_ADMIN_TOKEN=TOKEN, ROUTER_VIEWER_TOKEN=VIEWER_TOKEN)
         self.process = subprocess.Popen(
             [binary, "serve", "--config", os.path.join(directory, "router.json"), "--port", str(self.port),
              "--instance-id", instance, "--log-level", "info"],
@@ -337,7 +343,7 @@ def run(arguments):
               "console pages carry nosniff and Referrer-Policy: same-origin")
         console.shot("sign-in")
         console.sign_in("not-the-token")
-        check("not the admin token" in console.text(), "a wrong token shows the form again with an error")
+        check("neither the admin nor the viewer token" in console.text(), "a wrong token shows the form again with an error")
         check(console.session_cookie() is None, "a wrong token sets no session cookie")
         console.sign_in(TOKEN)
         check(driver.current_url.rstrip("/").endswith("/console"), "the admin token signs in and lands on the overview")
@@ -483,6 +489,8 @@ def run(arguments):
             status, body, _ = other.get("/console/tenants/demo/events?id=jane-cancel", {"cookie": f"rr_console={session}"})
             check(b"jane-cancel" in body, "instance b finds the event accepted through instance a")
 
+        part_two(console, routers, receiver, scratch)
+
         # Phone width.
         if console.screenshots:
             driver.set_window_size(420, 900)
@@ -525,6 +533,140 @@ def run(arguments):
             shutil.rmtree(scratch, ignore_errors=True)
         else:
             log(f"kept {scratch}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Console part two: live tail, test sends, configuration, masking, roles
+
+
+def wait_for(console, css, what, timeout=15):
+    return eventually(lambda: console.finds(css), what, timeout=timeout)
+
+
+def part_two(console, routers, receiver, scratch):
+    driver = console.driver
+    router = routers[0]
+    # Events accepted by the last instance (the other one, on PostgreSQL) still reach this tail.
+    sender = routers[-1]
+
+    # Live tail: an event sent after the page opened appears, newest on top; pause holds it back.
+    console.open("/console/tenants/demo/tail")
+    eventually(lambda: console.find("[data-test=tail-status]").text.startswith("Live"), "the tail connects")
+    sender.ingest("demo", [event("tail-1", "save")])
+    wait_for(console, "tr[data-event-id='tail-1']", "the tail shows tail-1, sent after the page opened")
+    sender.ingest("demo", [event("tail-2", "cancel")])
+    wait_for(console, "tr[data-event-id='tail-2']", "the tail shows tail-2")
+    rows = [row.get_attribute("data-event-id") for row in console.finds("#tail-rows tr[data-event-id]")]
+    check(rows[:2] == ["tail-2", "tail-1"], f"the newest event is on top ({rows[:3]})")
+    link = console.find("tr[data-event-id='tail-1'] a").get_attribute("href")
+    check(link.endswith("/console/tenants/demo/events/tail-1"), "each row links to the event's detail")
+    console.shot("tail")
+    console.find("[data-test=tail-toggle]").click()
+    eventually(lambda: console.find("[data-test=tail-status]").text.startswith("Paused"), "pause stops the tail")
+    sender.ingest("demo", [event("tail-3", "cancel")])
+    time.sleep(1.5)
+    check(not console.finds("tr[data-event-id='tail-3']"), "a paused tail shows nothing new")
+    console.find("[data-test=tail-toggle]").click()
+    wait_for(console, "tr[data-event-id='tail-3']", "resume shows what arrived while paused")
+    # A burst is capped: at most 50 rows a second, the rest counted.
+    sender.ingest("demo", [event(f"burst-{n}", "page_loaded") for n in range(120)])
+    wait_for(console, "tr.tail-skipped", "a burst of 120 shows a 'more not shown' row")
+    skipped = console.find("tr.tail-skipped").text
+    check("70 more not shown" in skipped, f"the burst row counts the 70 not shown ({skipped})")
+
+    # Test sends: the file sink takes it, the webhook receiver refuses it with 400.
+    receiver.refuse = True
+    console.open("/console/config")
+    console.submit("section[data-tenant=demo] section[data-destination=archive] [data-test=test-send]")
+    result = console.find("[data-test=test-result]")
+    check(result.get_attribute("data-outcome") == "delivered", f"a test send to the file sink is delivered ({result.text[:200]})")
+    test_id = console.find("[data-test=event-id]").text
+    check(test_id.startswith("rr-test-"), f"the test event's id is marked ({test_id})")
+    with open(os.path.join(scratch, "data", "demo.ndjson")) as handle:
+        last = json.loads(handle.read().strip().split("\n")[-1])
+    check(last["id"] == test_id and last["properties"]["rr_test"] is True, "the file sink got the marked test event")
+    console.shot("test-send")
+    console.open("/console/config")
+    console.submit("section[data-tenant=demo] section[data-destination=alerts] [data-test=test-send]")
+    result = console.find("[data-test=test-result]")
+    check(result.get_attribute("data-outcome") == "failed", "a test send to a receiver that answers 400 is refused")
+    check(console.find("[data-test=status]").text == "400", "the page shows the status 400")
+    check("customer_id is required" in console.find("[data-test=response]").text, "the page shows the response excerpt")
+    check("answered 400" in console.find("[data-test=hint]").text, "the page explains the failure in plain language")
+    check(f"{int(console.find('[data-test=latency]').text.split()[0])}" != "", "the page shows the latency")
+    console.shot("test-send-failed")
+    receiver.refuse = False
+
+    # Configuration: secrets masked; a broken file is shown by Validate and refused by Reload.
+    console.open("/console/config")
+    page = console.text()
+    check("hook-secret" not in page and INGEST_SECRET not in page, "no secret appears on the configuration page")
+    check("•••• (inline)" in page, "secrets are shown as •••• with where they come from")
+    console.shot("config")
+    broken = os.path.join(scratch, "tenants", "broken.json")
+    with open(broken, "w") as handle:
+        json.dump({"name": "broken", "ingest": {"scheme": "x-hub-signature", "secrets": ["s"]},
+                   "destinations": [{"id": "d", "type": "webhook", "settings": {"url": 42}}]}, handle)
+    console.submit("[data-test=validate]")
+    paths = [cell.text for cell in console.finds("[data-test=error-path]")]
+    check("destinations[0].settings.url" in paths, f"Validate shows the broken file's JSON path ({paths})")
+    check("broken.json" in console.find("[data-test=config-errors]").text, "Validate names the file")
+    console.shot("config-validate")
+    console.submit("[data-test=reload]")
+    check("Reload refused: nothing was applied" in console.text(), "Reload refuses the broken folder")
+    check(not console.finds("section[data-tenant=broken]"), "the running configuration has no tenant 'broken'")
+    router.ingest("demo", [event("after-refused-reload", "cancel")])
+    os.remove(broken)
+    console.submit("[data-test=reload]")
+    check(console.finds("[data-test=reload-summary]"), "with the file removed, Reload applies the folder")
+
+    # Masking: "other" masks the email and the account fields, for the admin until revealed.
+    router.ingest("other", [event("masked-1", "cancel", **{"field.cancel.email": MASKED_EMAIL})])
+    eventually(lambda: router.api("/v1/tenants/other/events/masked-1")[0] == 200, "the masked event is stored")
+    console.open("/console/tenants/other/events/masked-1")
+    page = console.text()
+    check(MASKED_EMAIL not in page and "••••" in page, "the admin sees the masked email as •••• before revealing")
+    check("acct-masked-1" not in page, "the account fields (a wildcard) are masked, also in previews")
+    console.shot("event-masked")
+    console.submit("[data-test=reveal]")
+    check(MASKED_EMAIL in console.text() and console.finds("[data-test=revealed]"), "Reveal shows the masked values")
+
+    # The viewer: masked views, no buttons, 403 on every POST route.
+    console.open("/console/?refresh=0")
+    console.submit("form.sign-out button")
+    console.sign_in(VIEWER_TOKEN)
+    check(console.finds("[data-test=role]"), "the viewer token signs in as a viewer")
+    console.open("/console/tenants/other/events/masked-1")
+    page = console.text()
+    check(MASKED_EMAIL not in page and "••••" in page, "the viewer sees the masked email as ••••")
+    check(not console.finds("[data-test=reveal]") and not console.finds("form[action$='/replay']"), "the viewer has no reveal or replay button")
+    console.open("/console/?refresh=0")
+    check(not console.finds("[data-test=test-send]") and not console.finds("form[action$='/retry-now']"), "the overview has no buttons for the viewer")
+    console.open("/console/config")
+    check(not console.finds("[data-test=validate]") and not console.finds("[data-test=reload]"), "the configuration page has no Validate or Reload for the viewer")
+    console.shot("viewer")
+    csrf = console.csrf()
+    session = console.session_cookie()
+    routes = ["/console/tenants/demo/events/jane-cancel/replay", "/console/tenants/other/events/masked-1/reveal",
+              "/console/tenants/demo/dead-letters/replay-selected", "/console/tenants/demo/dead-letters/replay-matching",
+              "/console/tenants/demo/destinations/crm/retry-now", "/console/tenants/demo/destinations/archive/test-send",
+              "/console/config/validate", "/console/config/reload"] + [route for route in VIEWER_EXTRA_ROUTES]
+    statuses = {}
+    for route in routes:
+        status, _, _ = router.request("POST", route, urllib.parse.urlencode({"csrf": csrf, "destination": "alerts", "select": "crm jane-cancel"}),
+                                      {"cookie": f"rr_console={session}", "content-type": "application/x-www-form-urlencoded"})
+        statuses[route] = status
+    check(all(status == 403 for status in statuses.values()), f"the viewer gets 403 on every POST route, with a valid CSRF token ({statuses})")
+    status, body, _ = router.request("POST", "/v1/admin/reload", None, {"authorization": f"Bearer {VIEWER_TOKEN}"})
+    check(status == 403 and b"viewer_read_only" in body, "the viewer token gets 403 on the JSON API's POST routes")
+    console.open("/console/?refresh=0")
+    console.submit("form.sign-out button")
+    console.sign_in(TOKEN)
+    check(not console.finds("[data-test=role]"), "signed in as admin again")
+
+
+# Console POST routes added with erasure and the audit log (checked for the viewer too).
+VIEWER_EXTRA_ROUTES = []
 
 
 def main():

@@ -104,6 +104,11 @@ struct ConsoleRolesEndToEndTests {
         let dead = try await Self.call(.GET, server, "/v1/tenants/acme/dead-letters", token: Self.viewerToken)
         #expect(dead.status == 200)
         #expect(String(decoding: dead.body, as: UTF8.self).contains("jane@example.com") == false)
+        // A search by value would confirm masked values one guess at a time: not for a viewer.
+        let search = try await Self.call(.GET, server, "/v1/tenants/acme/events?q=jane%40example.com", token: Self.viewerToken)
+        #expect(search.status == 403)
+        #expect(search.errorField == "q")
+        #expect(try await Self.call(.GET, server, "/v1/tenants/acme/events?q=jane%40example.com", token: Self.adminToken).json?["events"]?.arrayValue?.count == 1)
         for path in ["/v1/tenants", "/v1/tenants/acme/events", "/v1/destinations/health", "/v1/tenants/acme/dead-letters/count", "/v1/admin/config"] {
             #expect(try await Self.call(.GET, server, path, token: Self.viewerToken).status == 200, "\(path)")
         }

@@ -25,6 +25,11 @@ extension ConsoleController {
                 context["error"] = "\(error.field): \(error.message)"
                 return self.renderer.page("events", context, frame: frame, status: .unprocessableContent)
             }
+            // Which events match a value would tell a viewer the masked values one guess at a time.
+            if session.role == .viewer, query.text != nil, !configured.mask.isEmpty {
+                context["error"] = "q: this tenant masks properties, so searching property values needs the admin token."
+                return self.renderer.page("events", context, frame: frame, status: .forbidden)
+            }
             let page = try await self.service.events(tenant: tenant, query: query)
             context["entries"] = page.entries.map { entry -> [String: Any] in
                 [

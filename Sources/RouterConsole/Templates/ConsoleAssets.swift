@@ -56,6 +56,15 @@ enum ConsoleAssets {
         pre.excerpt { margin: 0; padding: 4px 6px; max-width: 48ch; max-height: 9em; overflow: auto; font-size: 12.5px; }
         dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; }
         dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
+        .role { font-size: 12.5px; font-weight: 700; color: var(--warn); border: 1px solid currentColor; border-radius: 10px; padding: 1px 9px; }
+        .masked-note { background: var(--panel); border-left: 4px solid var(--warn); padding: 4px 12px; margin: 10px 0; }
+        .result { background: var(--panel); border-radius: 6px; padding: 4px 14px 12px; margin: 12px 0; border-left: 4px solid var(--muted); }
+        .result-good { border-left-color: var(--ok); } .result-bad { border-left-color: var(--bad); }
+        .result pre.excerpt { max-width: none; }
+        .actions { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0; }
+        .tail-controls { display: flex; gap: 12px; align-items: center; margin: 8px 0 12px; }
+        tr.tail-skipped td { color: var(--warn); font-style: italic; }
+        ul.changes { padding-left: 20px; }
         section.destination { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; margin: 12px 0; }
         td.chart svg { display: block; }
         svg .delivered { fill: var(--ok); } svg .failed { fill: var(--bad); } svg .axis { stroke: var(--line); }

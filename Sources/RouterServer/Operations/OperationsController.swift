@@ -18,10 +18,19 @@ struct OperationsController: Sendable {
             return JSONResponse.make(status: .ok, json: ["tenants": .array(self.tenants.all().map(OperationsJSON.tenant))])
         }
         router.get("/v1/tenants/:tenant/events") { request, context in
-            try self.authenticator.authorize(request, needs: .viewer)
+            let role = try self.authenticator.authorize(request, needs: .viewer)
             let tenant = context.pathParameter("tenant")
             try await self.requireTenant(tenant)
             let query = try Self.input { () throws(OperatorInputError) in try OperatorFilters.eventQuery(Self.parameters(request)) }
+            // Which events match a value would tell a viewer the masked values one guess at a time.
+            if role == .viewer, query.text != nil, self.service.masks(tenant: tenant) {
+                throw APIError(
+                    .forbidden,
+                    code: "viewer_read_only",
+                    message: "tenant \(tenant) masks properties, so searching property values needs the admin token",
+                    field: "q"
+                )
+            }
             return JSONResponse.make(status: .ok, json: OperationsJSON.eventPage(try await self.service.events(tenant: tenant, query: query)))
         }
         router.get("/v1/destinations/health") { request, _ in
