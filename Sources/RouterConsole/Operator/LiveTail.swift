@@ -23,15 +23,32 @@ public final class LiveTail: Sendable {
     /// Most streams open at once on one instance.
     public static let maxStreams = 32
 
+    /// How far below the newest sequence the tail still looks for events it has not shown: on a
+    /// store several instances write, an event can become visible after one with a later
+    /// sequence (its commit landed later), and it must still appear.
+    public static let lateWindow: Int64 = 2_000
+
+    /// Where a stream stands: events at or below `floor` are never shown; `seen` holds the
+    /// sequences above it already shown or counted.
+    public struct Cursor: Sendable, Equatable {
+        public var floor: Int64
+        public var seen: Set<Int64> = []
+
+        /// A cursor that shows only events after `sequence`.
+        public init(after sequence: Int64) {
+            self.floor = sequence
+        }
+    }
+
     /// What one read found.
     public struct Batch: Sendable, Equatable {
         /// New events to show, oldest first, at most `maxEventsPerSecond`.
         public var shown: [EventPage.Entry]
-        /// Newer-than-the-watermark events not shown.
+        /// New events not shown.
         public var skipped: Int
         /// True when more events arrived than one read looks at: `skipped` is a lower bound.
         public var skippedAtLeast: Bool
-        /// The sequence to continue after.
+        /// The highest sequence shown or counted so far: where a resumed stream continues.
         public var watermark: Int64
     }
 
@@ -50,15 +67,20 @@ public final class LiveTail: Sendable {
         try await self.store.events(tenant: tenant, query: EventQuery(limit: 1, scanLimit: 1)).entries.first?.sequence ?? 0
     }
 
-    /// The tenant's events after `watermark`, capped.
-    public func read(tenant: String, after watermark: Int64) async throws -> Batch {
+    /// The tenant's events the cursor has not shown, capped; advances the cursor.
+    public func read(tenant: String, cursor: inout Cursor) async throws -> Batch {
         let page = try await self.store.events(tenant: tenant, query: EventQuery(limit: Self.readLimit, scanLimit: Self.readLimit))
-        let new = page.entries.filter { $0.sequence > watermark }
-        guard let newest = new.first else { return Batch(shown: [], skipped: 0, skippedAtLeast: false, watermark: watermark) }
+        let new = page.entries.filter { $0.sequence > cursor.floor && !cursor.seen.contains($0.sequence) }
         // The newest ones are shown; the older rest of this burst is counted.
         let shown = Array(new.prefix(Self.maxEventsPerSecond).reversed())
-        let saturated = new.count == page.entries.count && page.next != nil
-        return Batch(shown: shown, skipped: new.count - shown.count, skippedAtLeast: saturated, watermark: newest.sequence)
+        let saturated = !new.isEmpty && new.count == page.entries.count && page.next != nil
+        cursor.seen.formUnion(new.map(\.sequence))
+        if let newest = page.entries.first?.sequence {
+            cursor.floor = max(cursor.floor, newest - Self.lateWindow)
+            cursor.seen = cursor.seen.filter { $0 > cursor.floor }
+        }
+        let watermark = max(cursor.seen.max() ?? cursor.floor, new.first?.sequence ?? 0)
+        return Batch(shown: shown, skipped: new.count - shown.count, skippedAtLeast: saturated, watermark: watermark)
     }
 
     /// Reserves one of the instance's stream slots; false when all are taken.
@@ -95,7 +117,7 @@ public final class LiveTail: Sendable {
         defer { self.broadcast.cancel(subscription) }
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: Self.lifetime)
-        var watermark = after
+        var cursor = Cursor(after: after)
         var lastRead = clock.now.advanced(by: .seconds(-1))
         var lastWrite = clock.now
         try await write("retry: 2000\n: tail of \(tenant) after \(after)\n\n")
@@ -105,8 +127,8 @@ public final class LiveTail: Sendable {
                 let wait = lastRead.advanced(by: .seconds(1)) - clock.now
                 if wait > .zero { try await Task.sleep(for: wait) }
                 lastRead = clock.now
-                let batch = try await self.read(tenant: tenant, after: watermark)
-                watermark = batch.watermark
+                let batch = try await self.read(tenant: tenant, cursor: &cursor)
+                let watermark = batch.watermark
                 var text = ""
                 for entry in batch.shown {
                     text += "id: \(entry.sequence)\nevent: arrival\ndata: \(JSONWriter.serialize(Self.json(entry)).string)\n\n"
