@@ -38,10 +38,11 @@ struct LiveTailEndToEndTests {
 
         let received = Mutex("")
         let sender = Task {
-            try await Task.sleep(for: .milliseconds(500))
+            // Once the stream is open (its first line came), one event; once that one is shown,
+            // a burst of 120 in one batch: one read shows the newest 50 and counts 70.
+            #expect(try await eventually { !received.withLock { $0 }.isEmpty })
             _ = try await TestClient.ingest(server, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "after-open"))
-            try await Task.sleep(for: .milliseconds(1500))
-            // 120 in one batch: one read shows the newest 50 and counts 70.
+            #expect(try await eventually { received.withLock { $0 }.contains("after-open") })
             let burst = (0..<120).map { Fixtures.event(type: .pageLoaded, id: "burst-\($0)") }
             _ = try await TestClient.ingest(server, tenant: "acme", body: Fixtures.batchBody(burst))
         }
