@@ -177,16 +177,19 @@ public struct RouterRuntime: Sendable {
             store: store,
             tenants: { tenants.all() },
             wake: { supervisor.notify($0) },
-            liftPause: { supervisor.retryNow($0) }
+            liftPause: { supervisor.retryNow($0) },
+            logger: logger
         )
         OperationsController(tenants: tenants, store: store, authenticator: authenticator, service: operations)
             .addRoutes(to: router)
+        ErasureController(tenants: tenants, store: store, authenticator: authenticator, service: operations).addRoutes(to: router)
+        AuditController(authenticator: authenticator, service: operations).addRoutes(to: router)
         try ConsoleController(
             service: operations,
             configuration: .init(adminToken: adminToken, secureCookies: !Self.isLoopback(configuration.listen.host)),
             logger: logger
         ).addRoutes(to: router)
-        AdminController(reloader: reloader, authenticator: authenticator).addRoutes(to: router)
+        AdminController(reloader: reloader, authenticator: authenticator, service: operations).addRoutes(to: router)
         OpenAPIController().addRoutes(to: router)
         options.onRoutesRegistered(router.routes.map { RouteSignature($0) })
         // Last, so it wraps only the not-found responder.

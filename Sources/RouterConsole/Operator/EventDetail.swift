@@ -28,11 +28,15 @@ public struct EventDetail: Sendable, Equatable {
     /// Routed destinations (in the order of the tenant's file, removed ones last), then the
     /// configured ones it was not routed to.
     public var destinations: [Destination]
+    /// When its payload was erased; then `event.properties` is empty and must not be shown as
+    /// the event's, and no destination is replayable.
+    public var erasedAt: Timestamp?
 
     /// Explains `status` against the tenant's configuration as it is now.
     public init(status: EventStatus, tenant: TenantConfiguration?) {
         self.event = status.event
         self.sequence = status.sequence
+        self.erasedAt = status.erasedAt
         let configured = tenant?.destinations ?? []
         var rows: [Destination] = []
         let routed = Dictionary(status.destinations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -46,7 +50,12 @@ public struct EventDetail: Sendable, Equatable {
         for view in status.destinations where !configured.contains(where: { $0.id == view.id }) {
             rows.append(Self.routed(view, type: nil, file: nil, removed: true))
         }
-        self.destinations = rows
+        // An erased event is never sent again.
+        self.destinations = status.erasedAt == nil ? rows : rows.map { row in
+            var row = row
+            row.replayable = false
+            return row
+        }
     }
 
     private static func routed(_ view: EventStatus.Destination, type: String?, file: String?, removed: Bool) -> Destination {

@@ -7,17 +7,34 @@ import RouterCore
 struct AdminController: Sendable {
     let reloader: ConfigReloader
     let authenticator: AdminAuthenticator
+    /// Records each reload in the audit log.
+    let service: OperatorService
 
     func addRoutes(to router: Router<RouterRequestContext>) {
-        router.post("/v1/admin/reload") { request, _ in
+        router.post("/v1/admin/reload") { request, context in
             try self.authenticator.authorize(request)
-            return Self.answer(await self.reloader.reload())
+            let result = await self.reloader.reload()
+            await self.service.record(.admin(.reload, context: context, detail: Self.detail(result)))
+            return Self.answer(result)
         }
         router.put("/v1/admin/tenants/:tenant") { request, context in
             try self.authenticator.authorize(request)
             let body = try await request.collectBody(upTo: 1 << 20)
             let name = context.pathParameter("tenant")
-            return Self.answer(await self.reloader.put(tenant: name, json: Data(body.readableBytesView)))
+            let result = await self.reloader.put(tenant: name, json: Data(body.readableBytesView))
+            await self.service.record(.admin(.reload, context: context, tenant: name, detail: "tenant file put; " + Self.detail(result)))
+            return Self.answer(result)
+        }
+    }
+
+    /// What a reload did, in a few words for the audit log.
+    static func detail(_ result: Result<ConfigReloader.Summary, ConfigErrors>) -> String {
+        switch result {
+        case .success(let summary):
+            let changes = summary.changes
+            return "applied: \(summary.tenants.count) tenants; destinations +\(changes.added.count) ~\(changes.changed.count) -\(changes.removed.count)"
+        case .failure(let errors):
+            return "refused: \(errors.errors.count) error\(errors.errors.count == 1 ? "" : "s")"
         }
     }
 

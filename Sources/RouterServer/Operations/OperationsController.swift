@@ -69,7 +69,7 @@ struct OperationsController: Sendable {
         router.post("/v1/tenants/:tenant/dead-letters/replay") { request, context in
             try self.authenticator.authorize(request)
             let body = try await request.collectBody(upTo: 1 << 20)
-            return try await self.replay(tenant: context.pathParameter("tenant"), body: Array(body.readableBytesView))
+            return try await self.replay(tenant: context.pathParameter("tenant"), body: Array(body.readableBytesView), context: context)
         }
     }
 
@@ -118,13 +118,7 @@ struct OperationsController: Sendable {
     /// Configured tenants, and removed ones whose events the store still holds (so their
     /// backlog stays inspectable), are known; any other name answers 404 `unknown_tenant`.
     private func requireTenant(_ name: String) async throws {
-        guard Identifier.isValid(name) else {
-            throw APIError(.notFound, code: "unknown_tenant", message: "no tenant named \"\(name)\"", field: "tenant")
-        }
-        if self.tenants.tenant(named: name) != nil { return }
-        let stored = try await self.store.events(tenant: name, query: EventQuery(limit: 1, scanLimit: 1))
-        guard stored.entries.isEmpty else { return }
-        throw APIError(.notFound, code: "unknown_tenant", message: "no tenant named \"\(name)\" is configured or has events in the store", field: "tenant")
+        try await self.tenants.requireKnown(name, store: self.store)
     }
 
     func status(tenant: String, id: String) async throws -> Response {
@@ -147,7 +141,7 @@ struct OperationsController: Sendable {
         return JSONResponse.make(status: .ok, json: .object(body))
     }
 
-    func replay(tenant: String, body: [UInt8]) async throws -> Response {
+    func replay(tenant: String, body: [UInt8], context: RouterRequestContext) async throws -> Response {
         try await self.requireTenant(tenant)
         let document: JSONValue
         do {
@@ -157,6 +151,7 @@ struct OperationsController: Sendable {
         }
         let selection = try Self.selection(document)
         let result = try await self.service.replay(tenant: tenant, selection: selection)
+        await self.service.record(ReplayAudit.entry(result, selection: selection, tenant: tenant, context: context))
         let perDestination = Dictionary(uniqueKeysWithValues: result.replayed.map { ($0.key.destination, JSONValue.number(JSONNumber(Int64($0.value)))) })
         return JSONResponse.make(
             status: .ok,
@@ -164,6 +159,7 @@ struct OperationsController: Sendable {
                 "replayed": .number(JSONNumber(Int64(result.count))),
                 "destinations": .object(perDestination),
                 "notFound": .array(result.notFound.map { .string($0) }),
+                "erased": .array(result.erased.map { .string($0) }),
             ]
         )
     }
