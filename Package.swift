@@ -283,7 +283,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RouterConsoleTests",
-            dependencies: ["RouterConsole", "RouterCore"],
+            dependencies: ["RouterConsole", "RouterCore", "RouterTesting", "EventStoreSQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

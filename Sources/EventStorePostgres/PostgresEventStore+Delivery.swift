@@ -14,6 +14,7 @@ extension PostgresEventStore {
             let failure = rollup.lastFailure
             let minutes = rollup.minutes
             let latency = (0..<LatencyBuckets.count).map { bucket in minutes.map { $0.latency[bucket] } }
+            let kept = retries.map(\.sequence) + dead.map(\.sequence)
             // One statement, so it is atomic and one round trip. Every change is conditional on
             // `fence` (this instance holds the lease), and the answer says whether it did.
             let rows = try await self.client.query(
@@ -24,6 +25,14 @@ extension PostgresEventStore {
                     SELECT 1 FROM retention_router.leases
                     WHERE tenant = \(partition.tenant) AND destination = \(partition.destination) AND owner = \(self.instanceID)
                       AND expires_at > \(unescaped: PostgresSchema.nowMilliseconds)
+                    FOR SHARE
+                ), live AS MATERIALIZED (
+                    -- The events this commit retries or parks, but those whose payload was erased: a
+                    -- worker that read one before must not bring it back. FOR SHARE waits for an
+                    -- erasure holding the row and then sees its `erased_at`; one that comes later
+                    -- waits for this commit and finds what it wrote.
+                    SELECT seq FROM retention_router.events
+                    WHERE seq = ANY(\(kept)::int8[]) AND erased_at IS NULL
                     FOR SHARE
                 ), state AS (
                     -- The last failure is kept until a later commit records another.
@@ -56,7 +65,7 @@ extension PostgresEventStore {
                                 \(retries.map(\.firstFailure.millisecondsSince1970))::int8[], \(retries.map(\.reason.code))::text[],
                                 \(retries.map(\.reason.message))::text[], \(retries.map { $0.reason.status ?? -1 })::int8[])
                         AS r(seq, failures, next_at, first_at, code, message, status)
-                    WHERE EXISTS (SELECT 1 FROM fence)
+                    WHERE EXISTS (SELECT 1 FROM fence) AND r.seq IN (SELECT seq FROM live)
                     ON CONFLICT (tenant, destination, seq) DO UPDATE SET failures = excluded.failures,
                         next_attempt_at = excluded.next_attempt_at, first_failure_at = excluded.first_failure_at,
                         code = excluded.code, message = excluded.message, status = excluded.status
@@ -67,7 +76,7 @@ extension PostgresEventStore {
                                 \(dead.map(\.reason.code))::text[], \(dead.map(\.reason.message))::text[], \(dead.map { $0.reason.status ?? -1 })::int8[],
                                 \(dead.map(\.failedAt.millisecondsSince1970))::int8[])
                         AS d(seq, event_id, attempts, code, message, status, failed_at)
-                    WHERE EXISTS (SELECT 1 FROM fence)
+                    WHERE EXISTS (SELECT 1 FROM fence) AND d.seq IN (SELECT seq FROM live)
                     ON CONFLICT (tenant, destination, seq) DO UPDATE SET event_id = excluded.event_id, attempts = excluded.attempts,
                         code = excluded.code, message = excluded.message, status = excluded.status, failed_at = excluded.failed_at
                 ), recorded AS (

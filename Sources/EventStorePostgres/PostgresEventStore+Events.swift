@@ -39,6 +39,7 @@ struct PostgresEventListing {
         var occurredAt: Int64
         var states: [String]
         var properties: ByteBuffer?
+        var erasedAt: Int64?
     }
 
     /// What one chunk statement read.
@@ -177,7 +178,7 @@ struct PostgresEventListing {
                  WHERE \(path == "dead_letters") AND tenant = \(tenant) AND destination = \(destination)::text AND seq < \(before) AND seq >= \(floor)
                  ORDER BY seq DESC LIMIT \(count))
             ), filtered AS (
-                SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.destinations, e.properties,
+                SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.destinations, e.properties, e.erased_at,
                        row_number() OVER (ORDER BY e.seq DESC) AS position,
                        (\(self.query.type?.rawValue)::text IS NULL OR e.type = \(self.query.type?.rawValue)::text)
                        AND (\(self.query.from?.millisecondsSince1970)::int8 IS NULL OR e.received_at >= \(self.query.from?.millisecondsSince1970)::int8)
@@ -200,7 +201,7 @@ struct PostgresEventListing {
                                     ELSE true END) AS passes
                 FROM candidates c JOIN retention_router.events e ON e.seq = c.seq
             ), listed AS (
-                SELECT s.position, s.seq, s.received_at, s.id, s.type, s.occurred_at, s.states, s.properties,
+                SELECT s.position, s.seq, s.received_at, s.id, s.type, s.occurred_at, s.states, s.properties, s.erased_at,
                        s.passes AND (\(state)::text IS NULL OR EXISTS (
                            SELECT 1 FROM unnest(s.states) AS x
                            WHERE split_part(x, ':', 2) = \(state)::text AND (\(destination)::text IS NULL OR split_part(x, ':', 1) = \(destination)::text)
@@ -221,18 +222,18 @@ struct PostgresEventListing {
                     FROM filtered f OFFSET 0
                 ) s
             )
-            SELECT position, seq, received_at, id, type, occurred_at, states, CASE WHEN \(self.text != nil) THEN properties END
+            SELECT position, seq, received_at, id, type, occurred_at, states, CASE WHEN \(self.text != nil) THEN properties END, erased_at
             FROM listed WHERE matches
             UNION ALL
-            SELECT position, seq, received_at, NULL, NULL, NULL, NULL, NULL
+            SELECT position, seq, received_at, NULL, NULL, NULL, NULL, NULL, NULL
             FROM listed WHERE position = (SELECT max(position) FROM listed)
             ORDER BY 1, 4 NULLS LAST
             """,
             logger: self.logger
         )
         var chunk = Chunk()
-        for try await (position, sequence, received, id, type, occurred, states, properties) in rows.decode(
-            (Int64, Int64, Int64, String?, String?, Int64?, [String]?, ByteBuffer?).self
+        for try await (position, sequence, received, id, type, occurred, states, properties, erasedAt) in rows.decode(
+            (Int64, Int64, Int64, String?, String?, Int64?, [String]?, ByteBuffer?, Int64?).self
         ) {
             guard let id, let type, let occurred else {
                 chunk.examined = Int(position)
@@ -242,16 +243,17 @@ struct PostgresEventListing {
             chunk.rows.append(
                 Row(
                     position: Int(position), sequence: sequence, receivedAt: received, id: id, type: type, occurredAt: occurred,
-                    states: states ?? [], properties: properties
+                    states: states ?? [], properties: properties, erasedAt: erasedAt
                 )
             )
         }
         return chunk
     }
 
-    /// The row's entry, when its properties match the text.
+    /// The row's entry, when its properties match the text (an erased row's never do).
     private func entry(_ row: Row) throws -> EventPage.Entry? {
         if let text = self.text {
+            guard row.erasedAt == nil else { return nil }
             guard let properties = row.properties, text.matches(Array(properties.readableBytesView)) else { return nil }
         }
         guard let type = RetentionEventType(rawValue: row.type) else {
@@ -269,7 +271,8 @@ struct PostgresEventListing {
             type: type,
             occurredAt: Timestamp(millisecondsSince1970: row.occurredAt),
             receivedAt: Timestamp(millisecondsSince1970: row.receivedAt),
-            destinations: states
+            destinations: states,
+            erasedAt: row.erasedAt.map(Timestamp.init(millisecondsSince1970:))
         )
     }
 }

@@ -63,15 +63,17 @@ extension PostgresEventStore {
             let rows = try await connection.query(
                 """
                 WITH selected AS (
-                    SELECT d.destination, d.seq FROM retention_router.dead_letters d
+                    SELECT d.destination, d.seq, e.id, e.erased_at IS NOT NULL AS erased FROM retention_router.dead_letters d
+                    JOIN retention_router.events e ON e.seq = d.seq
                     WHERE d.tenant = \(tenant) AND (\(destination)::text IS NULL OR d.destination = \(destination)::text)
                       AND (\(since)::int8 IS NULL OR d.failed_at >= \(since)::int8)
                       AND (\(until)::int8 IS NULL OR d.failed_at < \(until)::int8)
                       AND (\(reason)::text IS NULL OR d.code = \(reason)::text)
                       AND (NOT \(byIDs) OR d.seq IN (SELECT e.seq FROM retention_router.events e WHERE e.tenant = \(tenant) AND e.id = ANY(\(ids)::text[])))
                 ), moved AS (
+                    -- An erased event is never sent again: its dead letters stay, and it is named.
                     DELETE FROM retention_router.dead_letters d USING selected s
-                    WHERE d.tenant = \(tenant) AND d.destination = s.destination AND d.seq = s.seq
+                    WHERE d.tenant = \(tenant) AND d.destination = s.destination AND d.seq = s.seq AND NOT s.erased
                     RETURNING d.destination, d.seq, d.event_id
                 ), scheduled AS (
                     INSERT INTO retention_router.retries (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
@@ -82,16 +84,22 @@ extension PostgresEventStore {
                         first_failure_at = excluded.first_failure_at, code = excluded.code, message = excluded.message, status = NULL
                 )
                 SELECT destination, event_id FROM moved
+                UNION ALL SELECT DISTINCT NULL::text, id FROM selected WHERE erased
                 """,
                 logger: self.logger
             )
             var replayed: [PartitionKey: Int] = [:]
             var found: Set<String> = []
-            for try await (destination, eventID) in rows.decode((String, String).self) {
-                replayed[PartitionKey(tenant: tenant, destination: destination), default: 0] += 1
+            var erased: [String] = []
+            for try await (destination, eventID) in rows.decode((String?, String).self) {
                 found.insert(eventID)
+                guard let destination else {
+                    erased.append(eventID)
+                    continue
+                }
+                replayed[PartitionKey(tenant: tenant, destination: destination), default: 0] += 1
             }
-            return ReplayResult(replayed: replayed, notFound: ids.filter { !found.contains($0) })
+            return ReplayResult(replayed: replayed, notFound: ids.filter { !found.contains($0) }, erased: erased)
             }
         }
     }
@@ -107,6 +115,10 @@ extension PostgresEventStore {
             )
             guard let stored = try await Self.storedEvents(rows, tenant: tenant, maxBytes: .max).first else { return nil }
             let sequence = stored.sequence
+            // An erased row's tombstone reads as no properties; `erasedAt` says why.
+            var erasedAt: Timestamp?
+            let erasure = try await self.client.query("SELECT erased_at FROM retention_router.events WHERE seq = \(sequence)", logger: self.logger)
+            for try await at in erasure.decode(Int64?.self) { erasedAt = at.map(Timestamp.init(millisecondsSince1970:)) }
             let perDestination = try await self.client.query(
                 """
                 SELECT d,
@@ -165,7 +177,7 @@ extension PostgresEventStore {
                 }
                 return .init(id: view.id, state: .delivered, attempts: record, deadReason: nil)
             }
-            return EventStatus(event: stored.event, sequence: sequence, destinations: destinations)
+            return EventStatus(event: stored.event, sequence: sequence, destinations: destinations, erasedAt: erasedAt)
         }
     }
 

@@ -12,7 +12,7 @@ enum PostgresSchema {
     /// The LISTEN/NOTIFY channel new events are announced on ("INSTANCE\tTENANT").
     static let arrivalChannel = "retention_router_events"
 
-    /// The advisory lock pruning and replay take, so they never interleave ("rr" + "mt").
+    /// The advisory lock pruning, replay and erasure take, so they never interleave ("rr" + "mt").
     static let maintenanceLock: Int64 = 0x7272_6D74
 
     /// Statements that bring the schema to version N, indexed by N.
@@ -139,6 +139,30 @@ enum PostgresSchema {
                 PRIMARY KEY (tenant, destination, minute_start_ms)
             );
             CREATE INDEX delivery_minutes_time ON retention_router.delivery_minutes (minute_start_ms);
+            """
+        ),
+        (
+            3,
+            // Erasure and the audit log: an erased event keeps its row with an empty `properties`
+            // (not a JSON object, so a reader that ignores `erased_at` finds it unreadable rather
+            // than empty) and the time; the audit log is append-only, newest first by `seq`,
+            // pruned by `at`.
+            """
+            ALTER TABLE retention_router.events ADD COLUMN erased_at BIGINT;
+            CREATE TABLE retention_router.audit (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                at BIGINT NOT NULL,
+                role TEXT NOT NULL,
+                address TEXT,
+                action TEXT NOT NULL,
+                tenant TEXT,
+                destination TEXT,
+                event_id TEXT,
+                detail TEXT
+            );
+            CREATE INDEX audit_at ON retention_router.audit (at);
+            CREATE INDEX audit_action ON retention_router.audit (action, seq);
+            CREATE INDEX audit_tenant ON retention_router.audit (tenant, seq);
             """
         ),
     ]

@@ -66,6 +66,12 @@ final class GroupCommitWriter: Sendable {
         }
     }
 
+    /// Runs `body` on the writer's connection between group transactions, outside any
+    /// transaction (a WAL checkpoint cannot run inside one).
+    func outsideTransaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await self.executor.run(body)
+    }
+
     private func enqueue<T: Sendable>(
         _ body: @escaping @Sendable (SQLiteConnection) throws -> T,
         deliver: @escaping @Sendable (Result<T, any Error>) -> Void,

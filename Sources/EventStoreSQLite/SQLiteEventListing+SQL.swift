@@ -44,7 +44,8 @@ enum SQLiteEventListingSQL {
         """
 
     private static let columns = """
-        e.seq, e.received_at, \(passes), e.id, e.type, e.occurred_at, e.destinations, CASE WHEN ?15 IS NOT NULL THEN e.properties END
+        e.seq, e.received_at, \(passes), e.id, e.type, e.occurred_at, e.destinations, CASE WHEN ?15 IS NOT NULL THEN e.properties END,
+        e.erased_at
         """
 
     static let byID = """

@@ -40,6 +40,7 @@ struct SQLiteEventListing {
         var type: String
         var occurredAt: Int64
         var destinations: String
+        var erasedAt: Int64?
     }
 
     /// What one chunk statement read.
@@ -159,7 +160,8 @@ struct SQLiteEventListing {
                     id: statement.string(3),
                     type: statement.string(4),
                     occurredAt: statement.int64(5),
-                    destinations: statement.string(6)
+                    destinations: statement.string(6),
+                    erasedAt: statement.optionalInt64(8)
                 )
             )
             if chunk.matches.count == wanted {
@@ -207,9 +209,11 @@ struct SQLiteEventListing {
         if self.text != nil { statement.bind(15, 1) }
     }
 
-    /// True when there is no text filter or the current row's properties match it.
+    /// True when there is no text filter or the current row's properties match it (an erased
+    /// row's never do).
     private func textMatches(_ statement: SQLiteStatement) throws -> Bool {
         guard let text = self.text else { return true }
+        if statement.optionalInt64(8) != nil { return false }
         do {
             return text.matches(try StoredProperties.decode(statement.blob(7)))
         } catch {
@@ -231,7 +235,8 @@ struct SQLiteEventListing {
             receivedAt: Timestamp(millisecondsSince1970: row.receivedAt),
             destinations: try destinations.map { destination in
                 EventPage.DestinationState(id: destination, state: try self.states.state(of: row.sequence, at: destination))
-            }
+            },
+            erasedAt: row.erasedAt.map(Timestamp.init(millisecondsSince1970:))
         )
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import RouterCore
+import Synchronization
 
 /// The operator's queries: event status, dead letters, replay, statistics and pruning.
 extension SQLiteEventStore {
@@ -41,7 +43,7 @@ extension SQLiteEventStore {
 
     public func replay(tenant: String, selection: ReplaySelection, now: Timestamp) async throws -> ReplayResult {
         try await self.writer.write { connection in
-            var targets: [(destination: String, sequence: Int64)] = []
+            var selected: [(destination: String, sequence: Int64)] = []
             var notFound: [String] = []
             switch selection {
             case .ids(let ids, let destination):
@@ -58,7 +60,7 @@ extension SQLiteEventStore {
                     lookup.bind(3, destination)
                     var found = false
                     while try lookup.step() {
-                        targets.append((lookup.string(0), lookup.int64(1)))
+                        selected.append((lookup.string(0), lookup.int64(1)))
                         found = true
                     }
                     if !found { notFound.append(id) }
@@ -70,13 +72,28 @@ extension SQLiteEventStore {
                 lookup.bind(1, tenant)
                 lookup.bind(2, destination)
                 lookup.bind(3, since?.millisecondsSince1970)
-                while try lookup.step() { targets.append((destination, lookup.int64(0))) }
+                while try lookup.step() { selected.append((destination, lookup.int64(0))) }
             case .matching(let query):
                 // The same condition `countDeadLetters` counts with.
                 let filter = DeadLetterFilter(tenant: tenant, query: query)
                 let lookup = try connection.statement("SELECT destination, seq FROM dead_letters WHERE \(filter.condition) ORDER BY seq")
                 filter.bind(lookup)
-                while try lookup.step() { targets.append((lookup.string(0), lookup.int64(1))) }
+                while try lookup.step() { selected.append((lookup.string(0), lookup.int64(1))) }
+            }
+            // An erased event is never sent again: its dead letters stay, and it is named.
+            let erasedQuery = try connection.statement("SELECT id FROM events WHERE seq = ?1 AND erased_at IS NOT NULL")
+            var isErased: [Int64: Bool] = [:]
+            var erased: [String] = []
+            var targets: [(destination: String, sequence: Int64)] = []
+            for target in selected {
+                if isErased[target.sequence] == nil {
+                    erasedQuery.reset()
+                    erasedQuery.bind(1, target.sequence)
+                    let found = try erasedQuery.step()
+                    if found { erased.append(erasedQuery.string(0)) }
+                    isErased[target.sequence] = found
+                }
+                if isErased[target.sequence] == false { targets.append(target) }
             }
             let schedule = try connection.statement(
                 """
@@ -100,25 +117,27 @@ extension SQLiteEventStore {
                 try remove.run()
                 replayed[PartitionKey(tenant: tenant, destination: target.destination), default: 0] += 1
             }
-            return ReplayResult(replayed: replayed, notFound: notFound)
+            return ReplayResult(replayed: replayed, notFound: notFound, erased: erased)
         }
     }
 
     public func status(tenant: String, id: String) async throws -> EventStatus? {
         try await self.reader.run { connection in
             let lookup = try connection.statement(
-                "SELECT seq, id, type, occurred_at, received_at, properties, destinations FROM events WHERE tenant = ?1 AND id = ?2"
+                "SELECT seq, id, type, occurred_at, received_at, properties, destinations, erased_at FROM events WHERE tenant = ?1 AND id = ?2"
             )
             lookup.bind(1, tenant)
             lookup.bind(2, id)
             guard try lookup.step() else { return nil }
+            // An erased row's tombstone reads as no properties; `erasedAt` says why.
             let stored = Self.storedEvent(lookup, tenant: tenant, failures: 0, firstFailure: nil)
+            let erasedAt = lookup.optionalInt64(7).map(Timestamp.init(millisecondsSince1970:))
             let destinations = lookup.string(6).split(separator: ",").map(String.init).sorted()
             var views: [EventStatus.Destination] = []
             for destination in destinations {
                 views.append(try Self.destinationStatus(connection, tenant: tenant, destination: destination, sequence: stored.sequence))
             }
-            return EventStatus(event: stored.event, sequence: stored.sequence, destinations: views)
+            return EventStatus(event: stored.event, sequence: stored.sequence, destinations: views, erasedAt: erasedAt)
         }
     }
 
@@ -209,6 +228,14 @@ extension SQLiteEventStore {
 
     public func prune(receivedBefore cutoff: Timestamp, after: Int64, limit: Int) async throws -> PruneProgress {
         let now = Timestamp.now()
+        // Once per scan: an erasure whose clean-up could not finish is cleaned up now.
+        if after == 0, self.remnantsPending.withLock({ $0 }) {
+            do {
+                try await self.purgeErasedRemnants()
+            } catch {
+                self.logger.error("Cleaning up after an erasure failed", metadata: ["error": "\(error)"])
+            }
+        }
         return try await self.writer.write { connection in
             // Once per scan (each starts after 0): per-minute totals older than two days go too.
             if after == 0 { try Self.pruneMinutes(before: now, on: connection) }

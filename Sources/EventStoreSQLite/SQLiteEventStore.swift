@@ -2,16 +2,25 @@ import Foundation
 import Logging
 import RouterCore
 import ServiceLifecycle
+import Synchronization
 
 /// The embedded default `EventStore`: one SQLite file in WAL mode with `synchronous=FULL`.
 ///
 /// Writes go through a `GroupCommitWriter`, so concurrent ingest requests share a transaction and
 /// an fsync; each request is still atomic (a failing one is rolled back alone). Reads use a second connection,
 /// which WAL lets run beside the writer.
+///
+/// The writer overwrites freed space with zeros (`secure_delete`), so an erased payload's bytes
+/// do not linger in free pages of the database file; `purgeErasedRemnants` then checkpoints the
+/// write-ahead log and truncates it, so they are not left there either.
 public final class SQLiteEventStore: EventStore, Service {
     let writer: GroupCommitWriter
     let reader: SQLiteExecutor
-    private let logger: Logger
+    let logger: Logger
+    /// True while an erasure's old bytes may still be in the write-ahead log (a checkpoint
+    /// after it could not finish); the next `prune` pass tries again. Set at opening: a process
+    /// that stopped without closing the store may have left them there.
+    let remnantsPending = Mutex(true)
     /// The database file.
     public let path: String
     /// How long `append` waits for its commit before throwing `DeadlineExceeded`.
@@ -130,13 +139,14 @@ public final class SQLiteEventStore: EventStore, Service {
     public func head(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> [StoredEvent] {
         try await self.reader.run { connection in
             // One writer hands out sequences in commit order, so the head is everything after
-            // the partition's cursor.
+            // the partition's cursor, but erased events (their deliveries are dead letters).
             let statement = try connection.statement(
                 """
                 SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties
                 FROM routes r JOIN events e ON e.seq = r.seq
                 WHERE r.tenant = ?1 AND r.destination = ?2
                   AND r.seq > coalesce((SELECT cursor FROM partitions WHERE tenant = ?1 AND destination = ?2), 0)
+                  AND e.erased_at IS NULL
                 ORDER BY r.seq LIMIT ?3
                 """
             )
@@ -153,7 +163,7 @@ public final class SQLiteEventStore: EventStore, Service {
                 """
                 SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties, r.failures, r.first_failure_at
                 FROM retries r JOIN events e ON e.seq = r.seq
-                WHERE r.tenant = ?1 AND r.destination = ?2 AND r.next_attempt_at <= ?3
+                WHERE r.tenant = ?1 AND r.destination = ?2 AND r.next_attempt_at <= ?3 AND e.erased_at IS NULL
                 ORDER BY r.seq LIMIT ?4
                 """
             )
@@ -258,11 +268,14 @@ public final class SQLiteEventStore: EventStore, Service {
                 deleteRetry.bind(3, sequence)
                 try deleteRetry.run()
             }
+            // A worker that read an event before its payload was erased must not bring it back:
+            // the erasure parked it as a dead letter `erased`, and that stays.
             let upsertRetry = try connection.statement(
                 """
                 INSERT OR REPLACE INTO retries
                     (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+                WHERE NOT EXISTS (SELECT 1 FROM events WHERE seq = ?3 AND erased_at IS NOT NULL)
                 """
             )
             for retry in commit.retries {
@@ -282,7 +295,8 @@ public final class SQLiteEventStore: EventStore, Service {
                 """
                 INSERT OR REPLACE INTO dead_letters
                     (tenant, destination, seq, event_id, attempts, code, message, status, failed_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+                WHERE NOT EXISTS (SELECT 1 FROM events WHERE seq = ?3 AND erased_at IS NOT NULL)
                 """
             )
             for dead in commit.deadLetters {

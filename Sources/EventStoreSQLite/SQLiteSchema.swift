@@ -6,9 +6,10 @@ enum SQLiteSchema {
         PRAGMA synchronous = FULL;
         PRAGMA temp_store = MEMORY;
         PRAGMA cache_size = -8000;
+        PRAGMA secure_delete = ON;
         """
 
-    static let version: Int64 = 4
+    static let version: Int64 = 5
 
     /// Statements that bring a store from version N-1 to N, indexed by N.
     static let migrations: [Int64: String] = [
@@ -69,6 +70,28 @@ enum SQLiteSchema {
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS delivery_minutes_time ON delivery_minutes (minute_start_ms);
             PRAGMA user_version = 4;
+            """,
+        // Erasure and the audit log: an erased event keeps its row with an empty `properties`
+        // blob (not a JSON object, so a reader that ignores `erased_at` finds it unreadable
+        // rather than empty) and the time; the audit log is append-only, newest first by `seq`
+        // (AUTOINCREMENT: never reused, also after pruning), pruned by `at`.
+        5: """
+            ALTER TABLE events ADD COLUMN erased_at INTEGER;
+            CREATE TABLE IF NOT EXISTS audit (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                at INTEGER NOT NULL,
+                role TEXT NOT NULL,
+                address TEXT,
+                action TEXT NOT NULL,
+                tenant TEXT,
+                destination TEXT,
+                event_id TEXT,
+                detail TEXT
+            );
+            CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+            CREATE INDEX IF NOT EXISTS audit_action ON audit (action, seq);
+            CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, seq);
+            PRAGMA user_version = 5;
             """,
     ]
 

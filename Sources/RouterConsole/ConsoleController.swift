@@ -60,6 +60,7 @@ public struct ConsoleController: Sendable {
         }
         console.get("") { request, _ in try await self.overview(request) }
         console.get("config") { request, _ in try await self.configurationPage(request) }
+        console.get("audit") { request, _ in try await self.auditPage(request) }
         console.post("config/validate") { request, context in try await self.validateConfiguration(request, address: Self.address(context)) }
         console.post("config/reload") { request, context in try await self.reloadConfiguration(request, address: Self.address(context)) }
         console.get("tenants/:tenant/tail") { request, context in
@@ -77,17 +78,20 @@ public struct ConsoleController: Sendable {
         console.post("tenants/:tenant/events/:id/reveal") { request, context in
             try await self.revealEvent(request, tenant: context.pathParameter("tenant"), id: context.pathParameter("id"), address: Self.address(context))
         }
+        console.post("tenants/:tenant/events/:id/erase") { request, context in
+            try await self.eraseEvent(request, tenant: context.pathParameter("tenant"), id: context.pathParameter("id"), address: Self.address(context))
+        }
         console.post("tenants/:tenant/events/:id/replay") { request, context in
-            try await self.replayEvent(request, tenant: context.pathParameter("tenant"), id: context.pathParameter("id"))
+            try await self.replayEvent(request, tenant: context.pathParameter("tenant"), id: context.pathParameter("id"), address: Self.address(context))
         }
         console.get("tenants/:tenant/dead-letters") { request, context in
             try await self.deadLettersPage(request, tenant: context.pathParameter("tenant"))
         }
         console.post("tenants/:tenant/dead-letters/replay-selected") { request, context in
-            try await self.replaySelected(request, tenant: context.pathParameter("tenant"))
+            try await self.replaySelected(request, tenant: context.pathParameter("tenant"), address: Self.address(context))
         }
         console.post("tenants/:tenant/dead-letters/replay-matching") { request, context in
-            try await self.replayMatching(request, tenant: context.pathParameter("tenant"))
+            try await self.replayMatching(request, tenant: context.pathParameter("tenant"), address: Self.address(context))
         }
         console.post("tenants/:tenant/destinations/:destination/test-send") { request, context in
             try await self.testSend(
@@ -98,7 +102,7 @@ public struct ConsoleController: Sendable {
             )
         }
         console.post("tenants/:tenant/destinations/:destination/retry-now") { request, context in
-            try await self.retryNow(request, tenant: context.pathParameter("tenant"), destination: context.pathParameter("destination"))
+            try await self.retryNow(request, tenant: context.pathParameter("tenant"), destination: context.pathParameter("destination"), address: Self.address(context))
         }
     }
 
@@ -209,6 +213,7 @@ public struct ConsoleController: Sendable {
         let next = Self.safeNext(form["next"])
         guard let given = form["token"], let role = self.configuration.tokens.role(for: given) else {
             self.logger.notice("Console sign-in refused: wrong token", metadata: ["address": "\(address)"])
+            await self.audit(.signInFailed, session: nil, address: address)
             return self.renderer.page(
                 "sign-in",
                 [
@@ -221,8 +226,10 @@ public struct ConsoleController: Sendable {
         }
         self.throttle.succeeded(address, now: now)
         self.logger.info("Console sign-in", metadata: ["address": "\(address)", "role": "\(role.rawValue)"])
+        let session = ConsoleSession.start(at: now, role: role)
+        await self.audit(.signIn, session: session, address: address)
         var response = Self.redirect(next)
-        response.setCookie(self.cookie(value: signer.encode(.start(at: now, role: role)), maxAge: Int(ConsoleSession.idleLimit)))
+        response.setCookie(self.cookie(value: signer.encode(session), maxAge: Int(ConsoleSession.idleLimit)))
         return response
     }
 
@@ -258,6 +265,7 @@ public struct ConsoleController: Sendable {
         let count = parts.count > 1 ? Int(parts[1]) : nil
         switch (parts.first ?? "", count) {
         case ("signed-out", _): return "You are signed out."
+        case ("erased", _): return "The event's payload is erased; the audit log records it."
         case ("replayed", let count?): return "Replayed \(count) dead letter\(count == 1 ? "" : "s"); they are being delivered again."
         case ("retry-now", let count?): return "Retrying now: the pause is lifted and \(count) waiting retr\(count == 1 ? "y is" : "ies are") due."
         default: return nil

@@ -39,6 +39,7 @@ struct ConsoleRenderer: Sendable {
         try library.register(ConfigurationTemplate.page, named: "configuration")
         try library.register(TestSendTemplate.page, named: "test-send")
         try library.register(TailTemplate.page, named: "tail")
+        try library.register(AuditTemplate.page, named: "audit")
         self.library = library
     }
 

@@ -190,16 +190,19 @@ public struct RouterRuntime: Sendable {
                 folder: tenantsDirectory,
                 validate: { await reloader.validate() },
                 reload: { await reloader.reload() }
-            )
+            ),
+            logger: logger
         )
         OperationsController(tenants: tenants, store: store, authenticator: authenticator, service: operations)
             .addRoutes(to: router)
+        ErasureController(tenants: tenants, store: store, authenticator: authenticator, service: operations).addRoutes(to: router)
+        AuditController(authenticator: authenticator, service: operations).addRoutes(to: router)
         try ConsoleController(
             service: operations,
             configuration: .init(tokens: operatorTokens, secureCookies: !Self.isLoopback(configuration.listen.host)),
             logger: logger
         ).addRoutes(to: router)
-        AdminController(reloader: reloader, authenticator: authenticator, tenants: tenants).addRoutes(to: router)
+        AdminController(reloader: reloader, authenticator: authenticator, tenants: tenants, service: operations).addRoutes(to: router)
         OpenAPIController().addRoutes(to: router)
         options.onRoutesRegistered(router.routes.map { RouteSignature($0) })
         // Last, so it wraps only the not-found responder.

@@ -11,7 +11,7 @@ struct PostgresSchemaTests {
         for column in PostgresSchema.latencyColumns {
             #expect(migration.contains("\(column) BIGINT NOT NULL DEFAULT 0"))
         }
-        #expect(PostgresSchema.latestVersion == 2)
+        #expect(PostgresSchema.latestVersion == 3)
     }
 
     @Test func theConsoleMigrationSplitsIntoWholeStatements() throws {
@@ -19,5 +19,13 @@ struct PostgresSchemaTests {
         let statements = PostgresMigrator.statements(migration)
         #expect(statements.count == 5)
         #expect(statements.allSatisfy { $0.hasPrefix("CREATE") || $0.hasPrefix("ALTER") })
+    }
+
+    @Test func theErasureAndAuditMigrationSplitsIntoWholeStatements() throws {
+        let migration = try #require(PostgresSchema.migrations.first { $0.version == 3 }?.sql)
+        let statements = PostgresMigrator.statements(migration)
+        #expect(statements.count == 5)
+        #expect(statements.first == "ALTER TABLE retention_router.events ADD COLUMN erased_at BIGINT")
+        #expect(statements.dropFirst().allSatisfy { $0.hasPrefix("CREATE") })
     }
 }

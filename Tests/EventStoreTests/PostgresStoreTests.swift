@@ -44,7 +44,7 @@ struct PostgresStoreTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(stores.count == 4)
-            #expect(try await PostgresMigrator.status(of: stores[0]) == .init(applied: 2, latest: 2))
+            #expect(try await PostgresMigrator.status(of: stores[0]) == .init(applied: 3, latest: 3))
             for store in stores { await store.close() }
         }
     }

@@ -28,11 +28,15 @@ public struct EventDetail: Sendable, Equatable {
     /// Routed destinations (in the order of the tenant's file, removed ones last), then the
     /// configured ones it was not routed to.
     public var destinations: [Destination]
+    /// When its payload was erased; then `event.properties` is empty and must not be shown as
+    /// the event's, and no destination is replayable.
+    public var erasedAt: Timestamp?
 
     /// Explains `status` against the tenant's configuration as it is now.
     public init(status: EventStatus, tenant: TenantConfiguration?) {
         self.event = status.event
         self.sequence = status.sequence
+        self.erasedAt = status.erasedAt
         let configured = tenant?.destinations ?? []
         var rows: [Destination] = []
         let routed = Dictionary(status.destinations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -40,13 +44,18 @@ public struct EventDetail: Sendable, Equatable {
             if let view = routed[destination.id] {
                 rows.append(Self.routed(view, type: destination.type, file: tenant?.file, removed: false))
             } else {
-                rows.append(Self.notRouted(destination, event: status.event))
+                rows.append(Self.notRouted(destination, event: status.event, erased: status.erasedAt != nil))
             }
         }
         for view in status.destinations where !configured.contains(where: { $0.id == view.id }) {
             rows.append(Self.routed(view, type: nil, file: nil, removed: true))
         }
-        self.destinations = rows
+        // An erased event is never sent again.
+        self.destinations = status.erasedAt == nil ? rows : rows.map { row in
+            var row = row
+            row.replayable = false
+            return row
+        }
     }
 
     private static func routed(_ view: EventStatus.Destination, type: String?, file: String?, removed: Bool) -> Destination {
@@ -78,10 +87,15 @@ public struct EventDetail: Sendable, Equatable {
         return Destination(id: view.id, type: type, state: view.state.name, why: why, hint: hint, attempts: view.attempts, replayable: view.state == .dead)
     }
 
-    private static func notRouted(_ destination: ConfiguredDestination, event: RetentionEvent) -> Destination {
+    private static func notRouted(_ destination: ConfiguredDestination, event: RetentionEvent, erased: Bool) -> Destination {
         let type = event.type
         let why: String
-        if let reason = destination.exclusionReason(for: event) {
+        if erased {
+            // The properties a `where` would read are gone; only the type can still be judged.
+            why = destination.accepts(type)
+                ? "Not routed (the payload is erased, so whether a transform's `where` excluded it can no longer be told)."
+                : "Not routed: the destination's `events` list does not include \(type.rawValue)."
+        } else if let reason = destination.exclusionReason(for: event) {
             why = "Not routed: \(reason)."
         } else {
             why = "Not routed: the destination was added (or started taking \(type.rawValue)) after this event arrived"

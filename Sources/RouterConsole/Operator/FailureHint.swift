@@ -49,6 +49,8 @@ public enum FailureHint {
             return "The stored event could not be read back; it is parked so the rest of the queue moves on."
         case "replayed":
             return "Replayed by an operator."
+        case "erased":
+            return "An operator erased the event's payload before it was delivered; it is not sent and cannot be replayed."
         default:
             return "\(reason.code): \(reason.message)"
         }

@@ -1,3 +1,4 @@
+import Logging
 import RouterCore
 
 /// What an operator can read and change, shared by the JSON API (`/v1/...`) and the console, so
@@ -15,6 +16,8 @@ public struct OperatorService: Sendable {
     public let configuration: ConfigurationAccess?
     /// The live tails of tenants' events.
     public let tail: LiveTail
+    /// Where erasures and failed audit writes are logged (ids and counts, never payloads).
+    public let logger: Logger
 
     /// Creates the service.
     public init(
@@ -23,7 +26,8 @@ public struct OperatorService: Sendable {
         wake: @escaping @Sendable (Set<PartitionKey>) -> Void,
         liftPause: @escaping @Sendable (PartitionKey) -> Void,
         arrivals: ArrivalBroadcast = ArrivalBroadcast(),
-        configuration: ConfigurationAccess? = nil
+        configuration: ConfigurationAccess? = nil,
+        logger: Logger = Logger(label: "retention-router.operator")
     ) {
         self.configuration = configuration
         self.tail = LiveTail(store: store, broadcast: arrivals)
@@ -31,6 +35,7 @@ public struct OperatorService: Sendable {
         self.tenants = tenants
         self.wake = wake
         self.liftPause = liftPause
+        self.logger = logger
     }
 
     /// The configured tenant named `name`.
@@ -95,5 +100,60 @@ public struct OperatorService: Sendable {
         self.liftPause(partition)
         self.wake([partition])
         return count
+    }
+
+    /// Erases one event's payload (`EventStore.erasePayload`) and wakes the workers whose
+    /// waiting delivery of it became a dead letter. The caller records it in the audit log.
+    ///
+    /// - Returns: what happened; nil when the tenant has no such event.
+    public func erase(tenant: String, id: String) async throws -> ErasureResult? {
+        guard let result = try await self.store.erasePayload(tenant: tenant, id: id, now: .now()) else { return nil }
+        if !result.alreadyErased {
+            self.logger.info(
+                "Event payload erased",
+                metadata: ["tenant.id": "\(tenant)", "event.id": "\(id)", "dead_lettered": "\(result.deadLettered.count)"]
+            )
+        }
+        self.wake(result.deadLettered)
+        return result
+    }
+
+    /// Erases the payload of every event of `tenant` whose top-level property `property` equals
+    /// `value` (see `PropertyValueMatch`), a bounded step at a time, or with `dryRun` only counts
+    /// them; wakes the workers whose waiting deliveries became dead letters. The caller records
+    /// it in the audit log (with the property's name and the count, never the value).
+    public func eraseMatching(tenant: String, property: String, value: String, dryRun: Bool) async throws -> BulkErasureResult {
+        let match = PropertyValueMatch(property: property, value: value)
+        let result = try await self.store.erasePayloads(tenant: tenant, matching: match, dryRun: dryRun, now: .now())
+        if !dryRun {
+            self.logger.info(
+                "Event payloads erased by property value",
+                metadata: ["tenant.id": "\(tenant)", "property": "\(property)", "event.count": "\(result.matched)"]
+            )
+        }
+        self.wake(Set(result.deadLettered.keys))
+        return result
+    }
+
+    /// Appends an entry to the audit log. Never throws: an action that was done stays done, so
+    /// a failed write is logged at error level (with the entry, which holds no payloads).
+    public func record(_ entry: AuditEntry) async {
+        do {
+            try await self.store.appendAudit(entry)
+        } catch {
+            self.logger.error(
+                "Audit entry could not be written",
+                metadata: [
+                    "audit.action": "\(entry.action)", "audit.role": "\(entry.role)", "audit.address": "\(entry.address ?? "unknown")",
+                    "tenant.id": "\(entry.tenant ?? "")", "event.id": "\(entry.eventID ?? "")", "audit.detail": "\(entry.detail ?? "")",
+                    "error": "\(error)",
+                ]
+            )
+        }
+    }
+
+    /// One page of the audit log, newest first.
+    public func audit(query: AuditQuery) async throws -> AuditPage {
+        try await self.store.audit(query: query)
     }
 }

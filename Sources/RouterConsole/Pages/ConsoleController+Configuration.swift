@@ -15,7 +15,7 @@ extension ConsoleController {
         try await self.withSession(request, form: true) { session, _ in
             guard let access = self.service.configuration else { return self.noConfiguration(request, session: session) }
             let errors = await access.validate()
-            self.audit(.validate, session: session, address: address, detail: errors.isEmpty ? "valid" : "\(errors.count) problems")
+            await self.audit(.validate, session: session, address: address, detail: errors.isEmpty ? "valid" : "\(errors.count) problems")
             var result: [String: Any] = [:]
             if errors.isEmpty {
                 let count = self.service.tenants().count
@@ -37,7 +37,7 @@ extension ConsoleController {
             guard let access = self.service.configuration else { return self.noConfiguration(request, session: session) }
             switch await access.reload() {
             case .success(let summary):
-                self.audit(
+                await self.audit(
                     .reload,
                     session: session,
                     address: address,
@@ -45,7 +45,7 @@ extension ConsoleController {
                 )
                 return self.renderConfiguration(request, session: session, result: ["summary": Self.summaryContext(summary)])
             case .failure(let errors):
-                self.audit(.reload, session: session, address: address, detail: "refused: \(errors.errors.count) problems")
+                await self.audit(.reload, session: session, address: address, detail: "refused: \(errors.errors.count) problems")
                 let result = Self.errorContext(
                     errors.errors,
                     heading: "Reload refused: nothing was applied",

@@ -60,7 +60,7 @@ extension ConsoleController {
         }
     }
 
-    func replaySelected(_ request: Request, tenant: String) async throws -> Response {
+    func replaySelected(_ request: Request, tenant: String, address: String) async throws -> Response {
         try await self.withSession(request, form: true) { session, form in
             guard self.configuredTenant(tenant) != nil else { return self.unknownTenant(tenant, session: session, request: request) }
             var byDestination: [String: [String]] = [:]
@@ -73,11 +73,12 @@ extension ConsoleController {
                 replayed += try await self.service.replay(tenant: tenant, selection: .ids(ids, destination: destination)).count
             }
             self.logger.notice("Replay of selected dead letters from the console", metadata: ["tenant.id": "\(tenant)", "event.count": "\(replayed)"])
+            await self.audit(.replay, session: session, address: address, tenant: tenant, detail: "replayed \(replayed) selected")
             return Self.redirect("/console/tenants/\(tenant)/dead-letters?notice=replayed:\(replayed)")
         }
     }
 
-    func replayMatching(_ request: Request, tenant: String) async throws -> Response {
+    func replayMatching(_ request: Request, tenant: String, address: String) async throws -> Response {
         try await self.withSession(request, form: true) { session, form in
             guard self.configuredTenant(tenant) != nil else { return self.unknownTenant(tenant, session: session, request: request) }
             var parameters: [String: String] = [:]
@@ -119,6 +120,14 @@ extension ConsoleController {
             self.logger.notice(
                 "Replay of all matching dead letters from the console",
                 metadata: ["tenant.id": "\(tenant)", "event.count": "\(result.count)", "expected": "\(form["expected"] ?? "")"]
+            )
+            await self.audit(
+                .replay,
+                session: session,
+                address: address,
+                tenant: tenant,
+                destination: query.destination,
+                detail: "replayed \(result.count) matching" + (query.reason.map { " reason \($0)" } ?? "")
             )
             var back = parameters
             back["notice"] = "replayed:\(result.count)"

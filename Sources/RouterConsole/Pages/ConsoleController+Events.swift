@@ -65,8 +65,43 @@ extension ConsoleController {
         try await self.withSession(request, form: true) { session, _ in
             guard self.configuredTenant(tenant) != nil else { return self.unknownTenant(tenant, session: session, request: request) }
             self.logger.notice("Masked properties revealed in the console", metadata: ["tenant.id": "\(tenant)", "address": "\(address)"])
-            self.audit(.reveal, session: session, address: address, tenant: tenant, target: id)
+            await self.audit(.reveal, session: session, address: address, tenant: tenant, target: id)
             return try await self.renderEvent(request, session: session, tenant: tenant, id: id, reveal: true)
+        }
+    }
+
+    /// Erases the event's payload (admin, with the confirmation ticked) and shows the event.
+    func eraseEvent(_ request: Request, tenant: String, id: String, address: String) async throws -> Response {
+        try await self.withSession(request, form: true) { session, form in
+            guard self.configuredTenant(tenant) != nil else { return self.unknownTenant(tenant, session: session, request: request) }
+            guard form["confirm"] == "yes" else {
+                return self.renderer.message(
+                    "Nothing erased",
+                    "Tick “I understand this cannot be undone” to erase the event's payload.",
+                    frame: self.frame("Nothing erased", session: session, tenant: tenant, request: request),
+                    status: .unprocessableContent
+                )
+            }
+            guard let result = try await self.service.erase(tenant: tenant, id: id) else {
+                return self.renderer.message(
+                    "Unknown event",
+                    "Tenant \(tenant) has no event with id \(id).",
+                    frame: self.frame("Unknown event", session: session, tenant: tenant, request: request),
+                    status: .notFound
+                )
+            }
+            if !result.alreadyErased {
+                let parked = result.deadLettered.map(\.destination).sorted()
+                await self.audit(
+                    .erase,
+                    session: session,
+                    address: address,
+                    tenant: tenant,
+                    target: id,
+                    detail: parked.isEmpty ? "nothing was waiting" : "waiting deliveries dead-lettered: \(parked.joined(separator: ", "))"
+                )
+            }
+            return Self.redirect("/console/tenants/\(tenant)/events/\(FormBody.encode(id))?notice=erased")
         }
     }
 
@@ -102,17 +137,28 @@ extension ConsoleController {
                 }
                 return context
             },
-            "json": Self.storedJSON(event),
+            "json": detail.erasedAt == nil ? Self.storedJSON(event) : Self.erasedJSON(event, at: detail.erasedAt ?? now),
         ]
-        return self.renderer.page("event", context, frame: frame)
+        var page = context
+        if let erasedAt = detail.erasedAt {
+            page["erased"] = "\(ConsoleTime.utc(erasedAt)) (\(ConsoleTime.relative(erasedAt, now: now)))"
+            page["masked"] = false
+            page["destinations"] = (context["destinations"] as? [[String: Any]] ?? []).map { destination in
+                var destination = destination
+                destination["preview"] = nil
+                return destination
+            }
+        }
+        return self.renderer.page("event", page, frame: frame)
     }
 
-    func replayEvent(_ request: Request, tenant: String, id: String) async throws -> Response {
+    func replayEvent(_ request: Request, tenant: String, id: String, address: String) async throws -> Response {
         try await self.withSession(request, form: true) { session, form in
             guard self.configuredTenant(tenant) != nil else { return self.unknownTenant(tenant, session: session, request: request) }
             let destination = form.nonEmpty("destination")
             let result = try await self.service.replay(tenant: tenant, selection: .ids([id], destination: destination))
             self.logger.notice("Replay from the console", metadata: ["tenant.id": "\(tenant)", "event.count": "\(result.count)"])
+            await self.audit(.replay, session: session, address: address, tenant: tenant, destination: destination, target: id, detail: "replayed \(result.count)")
             return Self.redirect("/console/tenants/\(tenant)/events/\(FormBody.encode(id))?notice=replayed:\(result.count)")
         }
     }
@@ -139,6 +185,19 @@ extension ConsoleController {
                 ]
             },
         ]
+    }
+
+    /// An erased event as stored: its row, and no properties.
+    static func erasedJSON(_ event: RetentionEvent, at erasedAt: Timestamp) -> String {
+        let head: [String: JSONValue] = [
+            "id": .string(event.id),
+            "type": .string(event.type.rawValue),
+            "tenant": .string(event.tenant),
+            "occurred_at": .string(event.occurredAt.iso8601),
+            "received_at": .string(event.receivedAt.iso8601),
+            "properties_erased_at": .string(erasedAt.iso8601),
+        ]
+        return PrettyJSON.format(JSONWriter.serialize(.object(head)))
     }
 
     /// The event as stored, indented, with its properties exactly as they were sent.

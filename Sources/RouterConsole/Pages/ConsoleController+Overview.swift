@@ -25,13 +25,14 @@ extension ConsoleController {
         }
     }
 
-    func retryNow(_ request: Request, tenant: String, destination: String) async throws -> Response {
+    func retryNow(_ request: Request, tenant: String, destination: String, address: String) async throws -> Response {
         try await self.withSession(request, form: true) { session, _ in
             guard let configured = self.configuredTenant(tenant), configured.destinations.contains(where: { $0.id == destination }) else {
                 return self.unknownTenant("\(tenant)/\(destination)", session: session, request: request)
             }
             let count = try await self.service.retryNow(PartitionKey(tenant: tenant, destination: destination))
             self.logger.notice("Retry now from the console", metadata: ["tenant.id": "\(tenant)", "destination.id": "\(destination)", "retry.count": "\(count)"])
+            await self.audit(.retryNow, session: session, address: address, tenant: tenant, destination: destination, detail: "\(count) retries due now")
             return Self.redirect("/console/?notice=retry-now:\(count)")
         }
     }

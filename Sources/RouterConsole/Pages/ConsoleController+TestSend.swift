@@ -11,7 +11,7 @@ extension ConsoleController {
                 return self.unknownTenant("\(tenant)/\(destination)", session: session, request: request)
             }
             let report = await self.service.testSend(tenant: configured, destination: target)
-            self.audit(
+            await self.audit(
                 .testSend,
                 session: session,
                 address: address,

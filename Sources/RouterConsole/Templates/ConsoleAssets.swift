@@ -65,6 +65,10 @@ enum ConsoleAssets {
         .tail-controls { display: flex; gap: 12px; align-items: center; margin: 8px 0 12px; }
         tr.tail-skipped td { color: var(--warn); font-style: italic; }
         ul.changes { padding-left: 20px; }
+        details.danger { margin: 14px 0; padding: 6px 12px; border: 1px solid var(--bad); border-radius: 6px; }
+        details.danger summary { color: var(--bad); font-weight: 600; cursor: pointer; }
+        button.danger { background: var(--bad); border-color: var(--bad); color: var(--on-accent); }
+        table.audit td { white-space: nowrap; } table.audit td.detail { white-space: normal; }
         section.destination { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; margin: 12px 0; }
         td.chart svg { display: block; }
         svg .delivered { fill: var(--ok); } svg .failed { fill: var(--bad); } svg .axis { stroke: var(--line); }

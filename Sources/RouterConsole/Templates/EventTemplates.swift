@@ -44,6 +44,7 @@ enum EventTemplates {
           <dt>Received</dt><dd>{{receivedUTC}} ({{receivedAgo}})</dd>
           <dt>Sequence</dt><dd>{{sequence}}</dd>
         </dl>
+        {{#erased}}<p class="error" role="status" data-test="erased">The payload of this event was erased at {{erased}}: its properties are gone from the store. Its delivery record stays; it is never sent or replayed again.</p>{{/erased}}
         {{#masked}}
         <div class="masked-note" data-test="masked-note">
           <p>Values of the properties this tenant masks ({{maskList}}) are shown as ••••, here and in every excerpt below.</p>
@@ -89,6 +90,16 @@ enum EventTemplates {
           {{/hasAttempts}}
         </section>
         {{/destinations}}
+        {{#isAdmin}}{{^erased}}
+        <details class="danger" data-test="erase-box"><summary>Erase this event's payload</summary>
+          <p>Replaces the event's properties in the store with nothing (the id, type and times stay), so the data is gone from the store's files; deliveries still waiting become dead letters <code>erased</code>, and the erasure is recorded in the audit log. Files and systems it was already delivered to keep their copies.</p>
+          <form method="post" action="/console/tenants/{{tenant}}/events/{{idPath}}/erase">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <label><input type="checkbox" name="confirm" value="yes" required data-test="erase-confirm"> I understand this cannot be undone</label>
+            <button type="submit" class="danger" data-test="erase">Erase the payload</button>
+          </form>
+        </details>
+        {{/erased}}{{/isAdmin}}
         <h2>As stored</h2>
         <pre class="json" data-test="json">{{json}}</pre>
         """

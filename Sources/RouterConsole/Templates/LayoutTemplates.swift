@@ -19,6 +19,7 @@ enum LayoutTemplates {
           <nav aria-label="Main">
             <a href="/console/"{{#isOverview}} aria-current="page"{{/isOverview}}>Overview</a>
             <a href="/console/config"{{#isConfiguration}} aria-current="page"{{/isConfiguration}}>Configuration</a>
+            <a href="/console/audit"{{#isAudit}} aria-current="page"{{/isAudit}}>Audit log</a>
             {{#tenant}}
             <a href="/console/tenants/{{tenant}}/tail"{{#isTail}} aria-current="page"{{/isTail}}>{{tenant}} live</a>
             <a href="/console/tenants/{{tenant}}/events"{{#isEvents}} aria-current="page"{{/isEvents}}>{{tenant}} events</a>

@@ -81,10 +81,14 @@ public struct ReplayResult: Sendable, Equatable {
     public var replayed: [PartitionKey: Int]
     /// Requested ids that had no dead letter.
     public var notFound: [String]
+    /// Ids of selected events whose payload was erased: their dead letters stay where they are,
+    /// because nothing is delivered with less than was accepted.
+    public var erased: [String]
 
-    public init(replayed: [PartitionKey: Int], notFound: [String]) {
+    public init(replayed: [PartitionKey: Int], notFound: [String], erased: [String] = []) {
         self.replayed = replayed
         self.notFound = notFound
+        self.erased = erased
     }
 
     /// The total replayed.

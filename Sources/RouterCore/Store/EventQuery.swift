@@ -84,15 +84,26 @@ public struct EventPage: Sendable, Equatable {
         public var receivedAt: Timestamp
         /// Its state at each destination it was routed to, sorted by destination id.
         public var destinations: [DestinationState]
+        /// When its payload was erased; nil while it is whole.
+        public var erasedAt: Timestamp?
 
         /// Creates an entry.
-        public init(sequence: Int64, id: String, type: RetentionEventType, occurredAt: Timestamp, receivedAt: Timestamp, destinations: [DestinationState]) {
+        public init(
+            sequence: Int64,
+            id: String,
+            type: RetentionEventType,
+            occurredAt: Timestamp,
+            receivedAt: Timestamp,
+            destinations: [DestinationState],
+            erasedAt: Timestamp? = nil
+        ) {
             self.sequence = sequence
             self.id = id
             self.type = type
             self.occurredAt = occurredAt
             self.receivedAt = receivedAt
             self.destinations = destinations
+            self.erasedAt = erasedAt
         }
     }
 

@@ -45,10 +45,14 @@ public struct EventStatus: Sendable, Equatable {
     public var sequence: Int64
     /// Per destination it was routed to, sorted by id.
     public var destinations: [Destination]
+    /// When its payload was erased (`EventStore.erasePayload`); nil while it is whole. An erased
+    /// event's `event.properties` is empty and must not be shown as the event's properties.
+    public var erasedAt: Timestamp?
 
-    public init(event: RetentionEvent, sequence: Int64, destinations: [Destination]) {
+    public init(event: RetentionEvent, sequence: Int64, destinations: [Destination], erasedAt: Timestamp? = nil) {
         self.event = event
         self.sequence = sequence
         self.destinations = destinations
+        self.erasedAt = erasedAt
     }
 }

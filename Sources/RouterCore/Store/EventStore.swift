@@ -76,6 +76,57 @@ public protocol EventStore: Sendable {
     /// - Returns: how many were deleted, and where to continue (nil when the scan is done).
     func prune(receivedBefore cutoff: Timestamp, after: Int64, limit: Int) async throws -> PruneProgress
 
+    /// Erases one event's payload: its properties are replaced by a tombstone (the stored text is
+    /// gone, not kept beside it) and the time is recorded; the row (id, type, times) and its
+    /// delivery record stay. In the same transaction, every delivery of it still waiting (at a
+    /// partition's head or as a retry) becomes a dead letter `FailureReason.erased`, because
+    /// nothing is delivered with less than was accepted. From then on:
+    /// - `head` and `dueRetries` never return it, and a `commit` made by a worker that read it
+    ///   before schedules no retry and parks no other dead letter for it;
+    /// - `replay` leaves its dead letters where they are and names it in `ReplayResult.erased`;
+    /// - `status` and `events` show it with `erasedAt`.
+    ///
+    /// When it returns, `purgeErasedRemnants` has run (or, when it could not finish, the store
+    /// runs it again at its next maintenance pass).
+    ///
+    /// - Returns: what happened; nil when the tenant has no such id. Erasing an erased event
+    ///   changes nothing and says `alreadyErased`.
+    func erasePayload(tenant: String, id: String, now: Timestamp) async throws -> ErasureResult?
+
+    /// One bounded step of erasing a tenant's events by a property value: looks at the tenant's
+    /// next `limit` events after sequence `after`, and erases each one `match` takes as
+    /// `erasePayload` does (in one transaction per step), or with `dryRun` only counts them.
+    /// Each step holds the store's writer only for its own events, so ingest and delivery go on
+    /// between steps. Does not run `purgeErasedRemnants`: the caller does once at the end.
+    ///
+    /// - Returns: what the step did, and where to continue (nil when the scan is done).
+    func erasePayloads(
+        tenant: String,
+        matching match: PropertyValueMatch,
+        after: Int64,
+        limit: Int,
+        dryRun: Bool,
+        now: Timestamp
+    ) async throws -> ErasureProgress
+
+    /// Removes the copies of erased payloads that the store's files may still hold outside the
+    /// live rows. SQLite (which overwrites freed space with zeros, `secure_delete`) checkpoints
+    /// its write-ahead log into the database and truncates it, so the old bytes are in neither
+    /// file. PostgreSQL keeps old row versions until vacuum, as it does for every update: this
+    /// does nothing there.
+    func purgeErasedRemnants() async throws
+
+    /// Appends an entry to the audit log; returns once it is durable.
+    func appendAudit(_ entry: AuditEntry) async throws
+
+    /// One page of the audit log, newest first, filtered as `query` says.
+    func audit(query: AuditQuery) async throws -> AuditPage
+
+    /// Deletes at most `limit` audit entries older than `cutoff`, oldest first.
+    ///
+    /// - Returns: how many were deleted; fewer than `limit` when none older remain.
+    func pruneAudit(before cutoff: Timestamp, limit: Int) async throws -> Int
+
     /// How router instances sharing this store divide the partitions.
     var coordination: StoreCoordination { get }
 
@@ -173,6 +224,44 @@ extension EventStore {
             total += progress.pruned
             guard let next = progress.next else { break }
             after = next
+        }
+        return total
+    }
+
+    /// Erases the payload of every event of `tenant` that `match` takes, one bounded step at a
+    /// time (`step` events each), then runs `purgeErasedRemnants` once; with `dryRun`, only
+    /// counts them.
+    ///
+    /// - Throws: `CancellationError` when cancelled between steps (the steps done stay done).
+    public func erasePayloads(
+        tenant: String,
+        matching match: PropertyValueMatch,
+        dryRun: Bool,
+        now: Timestamp,
+        step: Int = 1000
+    ) async throws -> BulkErasureResult {
+        var result = BulkErasureResult(dryRun: dryRun)
+        var after: Int64 = 0
+        while true {
+            try Task.checkCancellation()
+            let progress = try await self.erasePayloads(tenant: tenant, matching: match, after: after, limit: step, dryRun: dryRun, now: now)
+            result.add(progress)
+            guard let next = progress.next else { break }
+            after = next
+        }
+        if !dryRun, result.matched > 0 { try await self.purgeErasedRemnants() }
+        return result
+    }
+
+    /// Deletes every audit entry older than `cutoff`, `step` entries at a time.
+    ///
+    /// - Returns: how many were deleted.
+    public func pruneAudit(before cutoff: Timestamp, step: Int = 1000) async throws -> Int {
+        var total = 0
+        while !Task.isCancelled {
+            let deleted = try await self.pruneAudit(before: cutoff, limit: step)
+            total += deleted
+            if deleted < step { break }
         }
         return total
     }

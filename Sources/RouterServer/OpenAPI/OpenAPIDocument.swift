@@ -1279,6 +1279,229 @@ public enum OpenAPIDocument {
         },
         "security": []
       }
+    },
+    "/v1/tenants/{tenant}/events/{id}/payload": {
+      "parameters": [
+        {
+          "name": "tenant",
+          "in": "path",
+          "required": true,
+          "description": "Tenant name: 1 to 64 letters, digits, `-` or `_`.",
+          "schema": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]{1,64}$"
+          }
+        },
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "description": "Event id (the `messageId` sent, or the one assigned), percent-encoded.",
+          "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 100
+          }
+        }
+      ],
+      "delete": {
+        "operationId": "erasePayload",
+        "summary": "Erase an event's payload",
+        "description": "Replaces the event's properties by a tombstone in the store (SQLite: overwritten with zeros and, after the store's clean-up step, gone from the write-ahead log too; PostgreSQL: the row is updated, and the old row version stays until vacuum). The event's id, type, times and delivery record stay. Every delivery still waiting (at the head or as a retry) becomes a dead letter `erased` that is never replayed. Erasing again changes nothing (`alreadyErased`). Recorded in the audit log (`erase`).",
+        "tags": [
+          "operations"
+        ],
+        "responses": {
+          "200": {
+            "description": "What the erasure did.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErasureResult"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "No such tenant (`unknown_tenant`) or event (`unknown_event`, field `id`).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        },
+        "security": [
+          {
+            "adminToken": []
+          }
+        ]
+      }
+    },
+    "/v1/tenants/{tenant}/erasures": {
+      "parameters": [
+        {
+          "name": "tenant",
+          "in": "path",
+          "required": true,
+          "description": "Tenant name: 1 to 64 letters, digits, `-` or `_`.",
+          "schema": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]{1,64}$"
+          }
+        }
+      ],
+      "post": {
+        "operationId": "eraseMatching",
+        "summary": "Erase every event of a property value",
+        "description": "Erases, as `DELETE .../payload` does, every event of the tenant whose top-level property named exactly `property` (names may contain dots: `field.cancel.email` is one name) has the value `value`: a JSON string equal to it (exact Unicode scalars, no case folding), or a number written exactly so. With `dryRun: true` only counts (`matched`); do that first. The store is scanned 1,000 events at a time, so ingest and delivery go on meanwhile. Recorded in the audit log (`erase_matching`, with the property's name and the count, never the value).",
+        "tags": [
+          "operations"
+        ],
+        "responses": {
+          "200": {
+            "description": "The count (dry run) or what was erased.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/BulkErasureResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/MalformedJSON"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/UnknownTenant"
+          },
+          "413": {
+            "$ref": "#/components/responses/TooLarge"
+          },
+          "422": {
+            "$ref": "#/components/responses/InvalidField"
+          }
+        },
+        "security": [
+          {
+            "adminToken": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "description": "At most 64 KiB.",
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/BulkErasureRequest"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/audit": {
+      "get": {
+        "operationId": "listAudit",
+        "summary": "The audit log",
+        "description": "Who did what, when and from where (sign-ins, replays, test sends, reloads, reveals, erasures), newest first. Kept in the store, so it survives restarts and is shared by the instances of a PostgreSQL store; pruned with the other records (`recordRetentionDays`).",
+        "tags": [
+          "operations"
+        ],
+        "parameters": [
+          {
+            "name": "action",
+            "in": "query",
+            "required": false,
+            "description": "Only entries of this action.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "sign_in",
+                "sign_in_failed",
+                "replay",
+                "retry_now",
+                "test_send",
+                "validate",
+                "reload",
+                "reveal",
+                "erase",
+                "erase_matching"
+              ]
+            }
+          },
+          {
+            "name": "tenant",
+            "in": "query",
+            "required": false,
+            "description": "Only entries that touched this tenant.",
+            "schema": {
+              "type": "string",
+              "pattern": "^[A-Za-z0-9_-]{1,64}$"
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "Page size, 1 to 1000 (default 100).",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000,
+              "default": 100
+            }
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "required": false,
+            "description": "The `next` value of the previous page.",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 9223372036854775807
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "One page of entries.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/AuditPage"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "422": {
+            "$ref": "#/components/responses/InvalidField"
+          }
+        },
+        "security": [
+          {
+            "adminToken": []
+          }
+        ]
+      }
     }
   },
   "components": {
@@ -1628,8 +1851,7 @@ public enum OpenAPIDocument {
               "type",
               "tenant",
               "occurred_at",
-              "received_at",
-              "properties"
+              "received_at"
             ],
             "additionalProperties": false,
             "properties": {
@@ -1664,7 +1886,12 @@ public enum OpenAPIDocument {
               },
               "properties": {
                 "type": "object",
-                "additionalProperties": true
+                "additionalProperties": true,
+                "description": "The properties as accepted; absent once the payload is erased."
+              },
+              "erasedAt": {
+                "type": "string",
+                "description": "When the payload was erased (then `properties` is absent). ISO-8601 date-time (UTC), e.g. 2026-11-30T00:00:00Z"
               }
             }
           },
@@ -1790,6 +2017,10 @@ public enum OpenAPIDocument {
                 "received_at": {
                   "type": "string",
                   "description": "ISO-8601 date-time (UTC), e.g. 2026-11-30T00:00:00Z"
+                },
+                "erasedAt": {
+                  "type": "string",
+                  "description": "When the payload was erased. ISO-8601 date-time (UTC), e.g. 2026-11-30T00:00:00Z"
                 },
                 "destinations": {
                   "type": "object",
@@ -2044,7 +2275,8 @@ public enum OpenAPIDocument {
         "required": [
           "replayed",
           "destinations",
-          "notFound"
+          "notFound",
+          "erased"
         ],
         "additionalProperties": false,
         "properties": {
@@ -2064,6 +2296,13 @@ public enum OpenAPIDocument {
               "type": "string"
             },
             "description": "Ids that were not dead letters."
+          },
+          "erased": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Ids whose payload was erased: their dead letters stay and are never replayed."
           }
         }
       },
@@ -2854,6 +3093,172 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          }
+        }
+      },
+      "ErasureResult": {
+        "type": "object",
+        "required": [
+          "id",
+          "erasedAt",
+          "alreadyErased",
+          "deadLettered"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "erasedAt": {
+            "type": "string",
+            "description": "When the payload was erased: now, or earlier when `alreadyErased`. ISO-8601 date-time (UTC), e.g. 2026-11-30T00:00:00Z"
+          },
+          "alreadyErased": {
+            "type": "boolean",
+            "description": "It had been erased before; nothing changed."
+          },
+          "deadLettered": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Destinations where a waiting delivery became a dead letter `erased`."
+          }
+        }
+      },
+      "BulkErasureRequest": {
+        "type": "object",
+        "required": [
+          "property",
+          "value",
+          "dryRun"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "property": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200,
+            "description": "A top-level property's exact name, e.g. `user_id` or `field.cancel.email`."
+          },
+          "value": {
+            "oneOf": [
+              {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 1000
+              },
+              {
+                "type": "number"
+              }
+            ],
+            "description": "The value to erase: a string, or a number matched by its text."
+          },
+          "dryRun": {
+            "type": "boolean",
+            "description": "true: only count the matching events; false: erase them."
+          }
+        },
+        "example": {
+          "property": "user_id",
+          "value": "u_123",
+          "dryRun": true
+        }
+      },
+      "BulkErasureResult": {
+        "type": "object",
+        "required": [
+          "dryRun",
+          "scanned"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "dryRun": {
+            "type": "boolean"
+          },
+          "matched": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Dry run: the events that would be erased."
+          },
+          "erased": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "The events erased now."
+          },
+          "scanned": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "The tenant's events looked at."
+          },
+          "deadLettered": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "integer"
+            },
+            "description": "Per destination, waiting deliveries that became dead letters `erased`."
+          }
+        }
+      },
+      "AuditEntry": {
+        "type": "object",
+        "required": [
+          "at",
+          "role",
+          "action"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "sequence": {
+            "type": "integer"
+          },
+          "at": {
+            "type": "string",
+            "description": "ISO-8601 date-time (UTC), e.g. 2026-11-30T00:00:00Z"
+          },
+          "role": {
+            "type": "string",
+            "description": "`admin`, `viewer` or `anonymous`."
+          },
+          "address": {
+            "type": "string",
+            "description": "The caller's network address."
+          },
+          "action": {
+            "type": "string",
+            "description": "`sign_in`, `sign_in_failed`, `replay`, `test_send`, `reload`, `reveal`, `erase` or `erase_matching`."
+          },
+          "tenant": {
+            "type": "string"
+          },
+          "destination": {
+            "type": "string"
+          },
+          "eventId": {
+            "type": "string"
+          },
+          "detail": {
+            "type": "string",
+            "description": "A short detail such as a count; never a payload value."
+          }
+        }
+      },
+      "AuditPage": {
+        "type": "object",
+        "required": [
+          "entries"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "entries": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/AuditEntry"
+            }
+          },
+          "next": {
+            "type": "string",
+            "description": "Pass as `cursor` for the next (older) page."
           }
         }
       }

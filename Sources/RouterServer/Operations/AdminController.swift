@@ -8,15 +8,20 @@ struct AdminController: Sendable {
     let reloader: ConfigReloader
     let authenticator: AdminAuthenticator
     let tenants: TenantDirectory
+    /// Records each reload in the audit log.
+    let service: OperatorService
 
     func addRoutes(to router: Router<RouterRequestContext>) {
-        router.post("/v1/admin/reload") { request, _ in
+        router.post("/v1/admin/reload") { request, context in
             try self.authenticator.authorize(request)
-            return Self.answer(await self.reloader.reload())
+            let result = await self.reloader.reload()
+            await self.service.record(.admin(.reload, context: context, detail: Self.detail(result)))
+            return Self.answer(result)
         }
-        router.post("/v1/admin/validate") { request, _ in
+        router.post("/v1/admin/validate") { request, context in
             try self.authenticator.authorize(request)
             let errors = await self.reloader.validate()
+            await self.service.record(.admin(.validate, context: context, detail: errors.isEmpty ? "valid" : "\(errors.count) problems"))
             return JSONResponse.make(
                 status: .ok,
                 json: ["valid": .bool(errors.isEmpty), "folder": .string(self.reloader.folder), "errors": .array(errors.map(Self.error))]
@@ -30,7 +35,20 @@ struct AdminController: Sendable {
             try self.authenticator.authorize(request)
             let body = try await request.collectBody(upTo: 1 << 20)
             let name = context.pathParameter("tenant")
-            return Self.answer(await self.reloader.put(tenant: name, json: Data(body.readableBytesView)))
+            let result = await self.reloader.put(tenant: name, json: Data(body.readableBytesView))
+            await self.service.record(.admin(.reload, context: context, tenant: name, detail: "tenant file put; " + Self.detail(result)))
+            return Self.answer(result)
+        }
+    }
+
+    /// What a reload did, in a few words for the audit log.
+    static func detail(_ result: Result<ConfigReloader.Summary, ConfigErrors>) -> String {
+        switch result {
+        case .success(let summary):
+            let changes = summary.changes
+            return "applied: \(summary.tenants.count) tenants; destinations +\(changes.added.count) ~\(changes.changed.count) -\(changes.removed.count)"
+        case .failure(let errors):
+            return "refused: \(errors.errors.count) error\(errors.errors.count == 1 ? "" : "s")"
         }
     }
 

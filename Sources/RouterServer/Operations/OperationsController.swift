@@ -57,6 +57,7 @@ struct OperationsController: Sendable {
                 throw APIError(.notFound, code: "unknown_destination", message: "tenant \(tenant) has no destination \"\(destination)\"", field: "destination")
             }
             let count = try await self.service.retryNow(PartitionKey(tenant: tenant, destination: destination))
+            await self.service.record(.admin(.retryNow, context: context, tenant: tenant, destination: destination, detail: "\(count) retries due now"))
             return JSONResponse.make(status: .ok, json: ["retried": .number(JSONNumber(Int64(count)))])
         }
         router.post("/v1/tenants/:tenant/destinations/:destination/test") { request, context in
@@ -69,7 +70,10 @@ struct OperationsController: Sendable {
             guard let destination = tenant.destinations.first(where: { $0.id == id }) else {
                 throw APIError(.notFound, code: "unknown_destination", message: "tenant \(name) has no destination \"\(id)\"", field: "destination")
             }
-            return JSONResponse.make(status: .ok, json: OperationsJSON.testSend(await self.service.testSend(tenant: tenant, destination: destination)))
+            let report = await self.service.testSend(tenant: tenant, destination: destination)
+            let detail = report.outcome + (report.status.map { " \($0)" } ?? "") + " in \(report.latencyMilliseconds) ms"
+            await self.service.record(.admin(.testSend, context: context, tenant: name, destination: id, eventID: report.eventID, detail: detail))
+            return JSONResponse.make(status: .ok, json: OperationsJSON.testSend(report))
         }
         router.post("/v1/tenants/:tenant/destinations/:destination/preview") { request, context in
             try self.authenticator.authorize(request)
@@ -83,7 +87,13 @@ struct OperationsController: Sendable {
             // `?reveal=true` shows masked properties: the admin's right, and logged.
             let reveal = Self.parameters(request)["reveal"] == "true"
             try self.authenticator.authorize(request, needs: reveal ? .admin : .viewer)
-            return try await self.status(tenant: context.pathParameter("tenant"), id: context.pathParameter("id"), reveal: reveal)
+            let tenant = context.pathParameter("tenant")
+            let id = context.pathParameter("id")
+            let answer = try await self.status(tenant: tenant, id: id, reveal: reveal)
+            if reveal, self.service.masks(tenant: tenant) {
+                await self.service.record(.admin(.reveal, context: context, tenant: tenant, eventID: id))
+            }
+            return answer
         }
         router.get("/v1/tenants/:tenant/dead-letters") { request, context in
             try self.authenticator.authorize(request, needs: .viewer)
@@ -92,7 +102,7 @@ struct OperationsController: Sendable {
         router.post("/v1/tenants/:tenant/dead-letters/replay") { request, context in
             try self.authenticator.authorize(request)
             let body = try await request.collectBody(upTo: 1 << 20)
-            return try await self.replay(tenant: context.pathParameter("tenant"), body: Array(body.readableBytesView))
+            return try await self.replay(tenant: context.pathParameter("tenant"), body: Array(body.readableBytesView), context: context)
         }
     }
 
@@ -141,13 +151,7 @@ struct OperationsController: Sendable {
     /// Configured tenants, and removed ones whose events the store still holds (so their
     /// backlog stays inspectable), are known; any other name answers 404 `unknown_tenant`.
     private func requireTenant(_ name: String) async throws {
-        guard Identifier.isValid(name) else {
-            throw APIError(.notFound, code: "unknown_tenant", message: "no tenant named \"\(name)\"", field: "tenant")
-        }
-        if self.tenants.tenant(named: name) != nil { return }
-        let stored = try await self.store.events(tenant: name, query: EventQuery(limit: 1, scanLimit: 1))
-        guard stored.entries.isEmpty else { return }
-        throw APIError(.notFound, code: "unknown_tenant", message: "no tenant named \"\(name)\" is configured or has events in the store", field: "tenant")
+        try await self.tenants.requireKnown(name, store: self.store)
     }
 
     func status(tenant: String, id: String, reveal: Bool) async throws -> Response {
@@ -184,7 +188,7 @@ struct OperationsController: Sendable {
         return JSONResponse.make(status: .ok, json: .object(body))
     }
 
-    func replay(tenant: String, body: [UInt8]) async throws -> Response {
+    func replay(tenant: String, body: [UInt8], context: RouterRequestContext) async throws -> Response {
         try await self.requireTenant(tenant)
         let document: JSONValue
         do {
@@ -194,6 +198,7 @@ struct OperationsController: Sendable {
         }
         let selection = try Self.selection(document)
         let result = try await self.service.replay(tenant: tenant, selection: selection)
+        await self.service.record(ReplayAudit.entry(result, selection: selection, tenant: tenant, context: context))
         let perDestination = Dictionary(uniqueKeysWithValues: result.replayed.map { ($0.key.destination, JSONValue.number(JSONNumber(Int64($0.value)))) })
         return JSONResponse.make(
             status: .ok,
@@ -201,6 +206,7 @@ struct OperationsController: Sendable {
                 "replayed": .number(JSONNumber(Int64(result.count))),
                 "destinations": .object(perDestination),
                 "notFound": .array(result.notFound.map { .string($0) }),
+                "erased": .array(result.erased.map { .string($0) }),
             ]
         )
     }

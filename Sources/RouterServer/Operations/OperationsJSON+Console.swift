@@ -24,7 +24,7 @@ extension OperationsJSON {
         var members: [String: JSONValue] = [
             "events": .array(
                 page.entries.map { entry in
-                    [
+                    var members: [String: JSONValue] = [
                         "id": .string(entry.id),
                         "type": .string(entry.type.rawValue),
                         "sequence": Self.number(entry.sequence),
@@ -32,6 +32,8 @@ extension OperationsJSON {
                         "received_at": .string(entry.receivedAt.iso8601),
                         "destinations": .object(Dictionary(uniqueKeysWithValues: entry.destinations.map { ($0.id, JSONValue.string($0.state.rawValue)) })),
                     ]
+                    if let erasedAt = entry.erasedAt { members["erasedAt"] = .string(erasedAt.iso8601) }
+                    return .object(members)
                 }
             ),
             "scanned": Self.number(Int64(page.scanned)),

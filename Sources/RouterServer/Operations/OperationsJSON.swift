@@ -36,17 +36,20 @@ enum OperationsJSON {
             return .object(members)
         }
         let event = status.event
-        return [
-            "event": [
-                "id": .string(event.id),
-                "type": .string(event.type.rawValue),
-                "tenant": .string(event.tenant),
-                "occurred_at": .string(event.occurredAt.iso8601),
-                "received_at": .string(event.receivedAt.iso8601),
-                "properties": .object(event.properties),
-            ],
-            "destinations": .array(destinations),
+        var members: [String: JSONValue] = [
+            "id": .string(event.id),
+            "type": .string(event.type.rawValue),
+            "tenant": .string(event.tenant),
+            "occurred_at": .string(event.occurredAt.iso8601),
+            "received_at": .string(event.receivedAt.iso8601),
         ]
+        // An erased event has no properties to show: `properties` is left out, not `{}`.
+        if let erasedAt = status.erasedAt {
+            members["erasedAt"] = .string(erasedAt.iso8601)
+        } else {
+            members["properties"] = .object(event.properties)
+        }
+        return ["event": .object(members), "destinations": .array(destinations)]
     }
 
     static func deadLetter(_ record: DeadLetterRecord) -> JSONValue {

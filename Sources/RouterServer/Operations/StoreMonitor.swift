@@ -62,6 +62,11 @@ final class StoreMonitor: Service {
         if total > 0 {
             self.logger.info("Old events pruned", metadata: ["event.count": "\(total)"])
         }
+        // The audit log is kept as long as the events it speaks of, a bounded step at a time.
+        let entries = try await self.store.pruneAudit(before: cutoff)
+        if entries > 0 {
+            self.logger.info("Old audit entries pruned", metadata: ["audit.count": "\(entries)"])
+        }
     }
 }
 

@@ -50,6 +50,11 @@ public struct SQLiteHarness: EventStoreHarness {
         try SQLiteDamage.overwriteProperties(database: directory + "/events.sqlite3", tenant: tenant, id: id, with: bytes)
     }
 
+    /// Runs `sql` on the SQLite store in `directory` behind its back (to break it on purpose).
+    public static func execute(_ sql: String, inStoreAt directory: String) throws {
+        try SQLiteDamage.execute(database: directory + "/events.sqlite3", sql: sql)
+    }
+
     public func makeStorage() async throws -> any EventStoreStorage {
         SQLiteStorage(directory: try TemporaryDirectory())
     }

@@ -7,6 +7,20 @@ enum SQLiteDamage {
         let description: String
     }
 
+    /// Runs `sql` on the database through a connection of its own, waiting up to 5 s for the
+    /// store's writer.
+    static func execute(database: String, sql: String) throws {
+        var handle: OpaquePointer?
+        guard sqlite3_open_v2(database, &handle, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK, let handle else {
+            throw Failure(description: "cannot open \(database)")
+        }
+        defer { sqlite3_close_v2(handle) }
+        sqlite3_busy_timeout(handle, 5000)
+        guard sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK else {
+            throw Failure(description: "\(sql): \(String(cString: sqlite3_errmsg(handle)))")
+        }
+    }
+
     /// Sets `events.properties` of one event to `bytes` (a blob), waiting up to 5 s for the
     /// store's own writer.
     static func overwriteProperties(database: String, tenant: String, id: String, with bytes: [UInt8]) throws {
