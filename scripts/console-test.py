@@ -45,6 +45,7 @@ ROOT = os.path.dirname(HERE)
 TOKEN = "console-test-admin-token"
 VIEWER_TOKEN = "console-test-viewer-token"
 MASKED_EMAIL = "masked-7f3a91@example.com"
+ERASE_VALUE = f"erase-me-{os.getpid()}-{int(time.time())}@example.com"
 INGEST_SECRET = "demo-secret"
 XSS_SCRIPT = "<script>window.__xss = 1</script>"
 XSS_IMG = '"><img src=x onerror="window.__xss = 2">'
@@ -489,7 +490,7 @@ def run(arguments):
             status, body, _ = other.get("/console/tenants/demo/events?id=jane-cancel", {"cookie": f"rr_console={session}"})
             check(b"jane-cancel" in body, "instance b finds the event accepted through instance a")
 
-        part_two(console, routers, receiver, scratch)
+        part_two(console, routers, receiver, scratch, arguments.store)
 
         # Phone width.
         if console.screenshots:
@@ -543,7 +544,19 @@ def wait_for(console, css, what, timeout=15):
     return eventually(lambda: console.finds(css), what, timeout=timeout)
 
 
-def part_two(console, routers, receiver, scratch):
+def store_files_contain(scratch, text):
+    """True when the SQLite store's database or WAL file holds `text` (raw bytes)."""
+    needle = text.encode()
+    for name in ("events.sqlite3", "events.sqlite3-wal"):
+        path = os.path.join(scratch, "data", name)
+        if os.path.exists(path):
+            with open(path, "rb") as handle:
+                if needle in handle.read():
+                    return True
+    return False
+
+
+def part_two(console, routers, receiver, scratch, store):
     driver = console.driver
     router = routers[0]
     # Events accepted by the last instance (the other one, on PostgreSQL) still reach this tail.
@@ -631,6 +644,41 @@ def part_two(console, routers, receiver, scratch):
     console.submit("[data-test=reveal]")
     check(MASKED_EMAIL in console.text() and console.finds("[data-test=revealed]"), "Reveal shows the masked values")
 
+    # Erasure: an event waiting for a receiver that is down; erased from the console, its
+    # delivery becomes a dead letter "erased", and its payload leaves the page, the API and the store.
+    receiver.unavailable = True
+    router.ingest("slow", [event("erase-me", "cancel", **{"field.cancel.email": ERASE_VALUE})])
+    eventually(lambda: router.state("slow", "erase-me", "hook") == "retrying", "erase-me waits for a retry at the down receiver")
+    if store == "sqlite":
+        eventually(lambda: store_files_contain(scratch, ERASE_VALUE), "before erasure the store's files hold the value (so the check below can fail)")
+    console.open("/console/tenants/slow/events/erase-me")
+    check(ERASE_VALUE in console.find("[data-test=json]").text, "before erasure the page shows the value")
+    console.find("[data-test=erase-box] summary").click()
+    console.find("[data-test=erase-confirm]").click()
+    console.submit("[data-test=erase]")
+    check(console.finds("[data-test=erased]"), "the event page says its payload is erased")
+    check(ERASE_VALUE not in console.text(), "the erased value is gone from the page")
+    check(console.find("section[data-destination=hook] [data-test=state]").text == "dead", "the waiting delivery became a dead letter")
+    check("erased" in console.find("section[data-destination=hook] [data-test=why]").text, "its reason is erased")
+    check(not console.finds("form[action$='/replay']"), "an erased event offers no replay")
+    console.shot("event-erased")
+    status, body = router.api("/v1/tenants/slow/events/erase-me")
+    check(status == 200 and "erasedAt" in body["event"] and "properties" not in body["event"] and ERASE_VALUE not in json.dumps(body),
+          "the API shows the event erased, without the value")
+    if store == "sqlite":
+        check(not store_files_contain(scratch, ERASE_VALUE), "the value is in neither the SQLite database file nor its WAL after the store's clean-up")
+    receiver.unavailable = False
+
+    # The audit log lists what was done, with role and address.
+    console.open("/console/audit")
+    actions = [row.get_attribute("data-action") for row in console.finds("[data-test=audit-row]")]
+    for action in ("sign_in", "sign_in_failed", "test_send", "validate", "reload", "reveal", "erase", "replay", "retry_now"):
+        check(action in actions, f"the audit log lists {action}")
+    reveal_row = next(row for row in console.finds("[data-test=audit-row]") if row.get_attribute("data-action") == "reveal")
+    check("masked-1" in reveal_row.text and "admin" in reveal_row.text and "127.0.0.1" in reveal_row.text,
+          f"the reveal is logged with the event, the role and the address ({reveal_row.text})")
+    console.shot("audit")
+
     # The viewer: masked views, no buttons, 403 on every POST route.
     console.open("/console/?refresh=0")
     console.submit("form.sign-out button")
@@ -639,12 +687,15 @@ def part_two(console, routers, receiver, scratch):
     console.open("/console/tenants/other/events/masked-1")
     page = console.text()
     check(MASKED_EMAIL not in page and "••••" in page, "the viewer sees the masked email as ••••")
-    check(not console.finds("[data-test=reveal]") and not console.finds("form[action$='/replay']"), "the viewer has no reveal or replay button")
+    console.shot("viewer")
+    check(not console.finds("[data-test=reveal]") and not console.finds("form[action$='/replay']") and not console.finds("[data-test=erase]"),
+          "the viewer has no reveal, replay or erase button")
+    console.open("/console/audit")
+    check(console.finds("[data-test=audit-row]"), "the viewer can read the audit log")
     console.open("/console/?refresh=0")
     check(not console.finds("[data-test=test-send]") and not console.finds("form[action$='/retry-now']"), "the overview has no buttons for the viewer")
     console.open("/console/config")
     check(not console.finds("[data-test=validate]") and not console.finds("[data-test=reload]"), "the configuration page has no Validate or Reload for the viewer")
-    console.shot("viewer")
     csrf = console.csrf()
     session = console.session_cookie()
     routes = ["/console/tenants/demo/events/jane-cancel/replay", "/console/tenants/other/events/masked-1/reveal",
@@ -666,7 +717,7 @@ def part_two(console, routers, receiver, scratch):
 
 
 # Console POST routes added with erasure and the audit log (checked for the viewer too).
-VIEWER_EXTRA_ROUTES = []
+VIEWER_EXTRA_ROUTES = ["/console/tenants/demo/events/jane-cancel/erase"]
 
 
 def main():

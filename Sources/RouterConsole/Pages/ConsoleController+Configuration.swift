@@ -15,7 +15,7 @@ extension ConsoleController {
         try await self.withSession(request, form: true) { session, _ in
             guard let access = self.service.configuration else { return self.noConfiguration(request, session: session) }
             let errors = await access.validate()
-            await self.audit(.validate, session: session, address: address, detail: errors.isEmpty ? "valid" : "\(errors.count) problems")
+            await self.audit(.validate, session: session, address: address, detail: errors.isEmpty ? "valid" : "\(errors.count) problem\(errors.count == 1 ? "" : "s")")
             var result: [String: Any] = [:]
             if errors.isEmpty {
                 let count = self.service.tenants().count
@@ -45,7 +45,7 @@ extension ConsoleController {
                 )
                 return self.renderConfiguration(request, session: session, result: ["summary": Self.summaryContext(summary)])
             case .failure(let errors):
-                await self.audit(.reload, session: session, address: address, detail: "refused: \(errors.errors.count) problems")
+                await self.audit(.reload, session: session, address: address, detail: "refused: \(errors.errors.count) problem\(errors.errors.count == 1 ? "" : "s")")
                 let result = Self.errorContext(
                     errors.errors,
                     heading: "Reload refused: nothing was applied",

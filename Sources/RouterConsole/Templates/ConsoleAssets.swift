@@ -67,6 +67,7 @@ enum ConsoleAssets {
         ul.changes { padding-left: 20px; }
         details.danger { margin: 14px 0; padding: 6px 12px; border: 1px solid var(--bad); border-radius: 6px; }
         details.danger summary { color: var(--bad); font-weight: 600; cursor: pointer; }
+        button.secondary { background: transparent; color: var(--accent); font-weight: 500; font-size: 13px; padding: 2px 8px; }
         button.danger { background: var(--bad); border-color: var(--bad); color: var(--on-accent); }
         table.audit td { white-space: nowrap; } table.audit td.detail { white-space: normal; }
         section.destination { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; margin: 12px 0; }

@@ -34,7 +34,7 @@ enum OverviewTemplate {
               {{/canRetryNow}}{{#canTestSend}}
               <form method="post" action="/console/tenants/{{tenant}}/destinations/{{destination}}/test-send" class="inline">
                 <input type="hidden" name="csrf" value="{{csrf}}">
-                <button type="submit" data-test="test-send">Send test event</button>
+                <button type="submit" class="secondary" data-test="test-send">Send test event</button>
               </form>
               {{/canTestSend}}{{/isAdmin}}
             </td>

@@ -21,7 +21,7 @@ struct AdminController: Sendable {
         router.post("/v1/admin/validate") { request, context in
             try self.authenticator.authorize(request)
             let errors = await self.reloader.validate()
-            await self.service.record(.admin(.validate, context: context, detail: errors.isEmpty ? "valid" : "\(errors.count) problems"))
+            await self.service.record(.admin(.validate, context: context, detail: errors.isEmpty ? "valid" : "\(errors.count) problem\(errors.count == 1 ? "" : "s")"))
             return JSONResponse.make(
                 status: .ok,
                 json: ["valid": .bool(errors.isEmpty), "folder": .string(self.reloader.folder), "errors": .array(errors.map(Self.error))]
