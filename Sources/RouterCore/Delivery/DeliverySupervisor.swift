@@ -150,6 +150,12 @@ public final class DeliverySupervisor: Service {
             }
         }
         guard !state.shuttingDown else { return (toStart, toStop) }
+        let starts = self.startContinuation
+        // A parked worker is launched again the way it was first: as a task of `run`'s group.
+        let launcher: DeliveryWorker.Launcher = { worker in
+            if case .terminated = starts.yield(worker) { return false }
+            return true
+        }
         for (partition, wanted) in state.desired
         where state.held.contains(partition) && !state.handingOff.contains(partition) && state.entries[partition] == nil {
             let worker = DeliveryWorker(
@@ -159,7 +165,8 @@ public final class DeliverySupervisor: Service {
                 store: self.store,
                 metrics: self.metrics,
                 logger: self.logger,
-                predecessor: state.retiring[partition]
+                predecessor: state.retiring[partition],
+                launcher: launcher
             )
             state.retiring[partition] = nil
             state.entries[partition] = Entry(worker: worker, fingerprint: wanted.fingerprint)
@@ -191,10 +198,10 @@ public final class DeliverySupervisor: Service {
         for worker in woken { worker.signal() }
     }
 
-    /// Wakes the workers of the given partitions (after a replay).
+    /// Wakes the workers of the given partitions after a replay: retries may be due.
     public func notify(_ partitions: some Sequence<PartitionKey>) {
         let woken = self.state.withLock { state in partitions.compactMap { state.entries[$0]?.worker } }
-        for worker in woken { worker.signal() }
+        for worker in woken { worker.retriesMayBeDue() }
     }
 
     /// Ends the backoff pause of `partition`'s worker on this instance and wakes it ("retry now").
