@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import Signing
+import Synchronization
 
 /// Reads and validates tenant files, collecting every error instead of stopping at the first.
 public struct TenantLoader: Sendable {
@@ -12,6 +14,9 @@ public struct TenantLoader: Sendable {
     public var environment: [String: String]
     /// Supplies each destination's context.
     public var context: ContextProvider
+    /// When set, `loadDirectory` reuses the tenants of files whose bytes did not change since
+    /// its last load instead of building them again (the server's reloads).
+    public var cache: TenantFileCache?
 
     /// Creates a loader.
     public init(registry: DestinationRegistry, environment: [String: String], context: @escaping ContextProvider) {
@@ -21,7 +26,8 @@ public struct TenantLoader: Sendable {
     }
 
     /// Loads every `*.json` file in `directory`, sorted by name, and checks what spans tenants:
-    /// no two destinations write one file (`sharedFileErrors`).
+    /// no two destinations write one file (`sharedFileErrors`). Files are read and built on
+    /// every processor at once; with a `cache`, unchanged files are not built again.
     ///
     /// - Returns: the valid tenants and the errors of the invalid ones.
     public func loadDirectory(_ directory: String) -> (tenants: [TenantConfiguration], errors: [ConfigError]) {
@@ -31,17 +37,58 @@ public struct TenantLoader: Sendable {
         } catch {
             return ([], [ConfigError(code: .unreadableFile, file: directory, path: "", message: "cannot list the tenants folder: \(Self.reason(error))")])
         }
+        let files = names.map { directory.hasSuffix("/") ? directory + $0 : directory + "/" + $0 }
+        let results = Self.concurrentMap(files) { file in self.loadFileCaching(file) }
         var tenants: [TenantConfiguration] = []
         var errors: [ConfigError] = []
-        for name in names {
-            let file = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-            switch self.loadFile(file) {
-            case .success(let tenant): tenants.append(tenant)
-            case .failure(let failure): errors.append(contentsOf: failure.errors)
+        var kept: [String: TenantFileCache.Entry] = [:]
+        for (file, (result, bytes)) in zip(files, results) {
+            switch result {
+            case .success(let tenant):
+                tenants.append(tenant)
+                if let bytes { kept[file] = TenantFileCache.Entry(bytes: bytes, tenant: tenant) }
+            case .failure(let failure):
+                errors.append(contentsOf: failure.errors)
             }
         }
+        self.cache?.replace(with: kept)
         errors.append(contentsOf: Self.sharedFileErrors(tenants))
         return (tenants, errors)
+    }
+
+    /// `loadFile`, answered from the cache when the bytes are the ones it was built from; also
+    /// returns the bytes read (nil when unreadable).
+    private func loadFileCaching(_ file: String) -> (Result<TenantConfiguration, ConfigErrors>, Data?) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            return (.failure(ConfigErrors([ConfigError(code: .unreadableFile, file: file, path: "", message: "cannot read the file: \(Self.reason(error))")])), nil)
+        }
+        if let cached = self.cache?.tenant(file: file, bytes: data) { return (.success(cached), data) }
+        let expected = String((file as NSString).lastPathComponent.dropLast(".json".count))
+        return (self.load(data, file: file, expectedName: expected), data)
+    }
+
+    /// `items.map(transform)`, run on every processor at once when there are enough items.
+    static func concurrentMap<Element: Sendable, Mapped: Sendable>(
+        _ items: [Element],
+        _ transform: @escaping @Sendable (Element) -> Mapped
+    ) -> [Mapped] {
+        let lanes = min(ProcessInfo.processInfo.activeProcessorCount, items.count / 32)
+        guard lanes > 1 else { return items.map(transform) }
+        let results = Mutex<[[(Int, Mapped)]]>([])
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            var mine: [(Int, Mapped)] = []
+            mine.reserveCapacity(items.count / lanes + 1)
+            for index in stride(from: lane, to: items.count, by: lanes) {
+                mine.append((index, transform(items[index])))
+            }
+            results.withLock { $0.append(mine) }
+        }
+        var ordered = [Mapped?](repeating: nil, count: items.count)
+        for (index, mapped) in results.withLock({ $0 }).joined() { ordered[index] = mapped }
+        return ordered.compactMap { $0 }
     }
 
     /// Loads one tenant file. The tenant's `name` must match the file name without `.json`
