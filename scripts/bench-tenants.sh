@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# Many-tenant benchmark: does the router stay as fast with N tenants, each with its own file
+# destination, as with one? Prints, for 1 tenant and for N (release build, loopback only):
+#
+#   - ingest with nothing routed (tenants without destinations): requests/s
+#   - ingest with delivery to each tenant's file: requests/s, and end to end: events/s from wrk's
+#     first request until every ingested event is a line in its tenant's file
+#   - peak RSS (VmHWM) under that load
+#   - start to healthy (exec until GET /healthz answers 200), reload (POST /v1/admin/reload)
+#     with every file unchanged and with every file changed, and `retention-router validate`
+#   - idle RSS with TENANTS_IDLE configured tenants (no traffic)
+#
+#   scripts/bench-tenants.sh            # release binary (.build-release or .build/release)
+#
+# The load is wrk (-t1, 64 connections) sending single signed events, each body once, spread
+# round-robin over the tenants (scripts/rrtool.py gen-bodies --tenants N; scripts/bench-ingest.lua
+# sends each line to its own path). Every phase starts a fresh router on a fresh data directory.
+#
+# Knobs: TENANTS (5000), TENANTS_IDLE (20000; 0 skips that phase), BENCH_DURATION (10 s),
+# BENCH_CONNECTIONS (64), BENCH_BODIES (250000), BENCH_RELOADS (3).
+source "$(dirname "$0")/lib.sh"
+rr_init bench-tenants
+rr_ensure_apt wrk
+case "$RR_BIN" in
+  */debug/*) rr_log "WARNING: $RR_BIN is a debug build; the numbers will not mean much" ;;
+esac
+
+N="${TENANTS:-5000}"
+IDLE_N="${TENANTS_IDLE:-20000}"
+DURATION="${BENCH_DURATION:-10}"
+CONNS="${BENCH_CONNECTIONS:-64}"
+BODIES="${BENCH_BODIES:-250000}"
+RELOADS="${BENCH_RELOADS:-3}"
+SECRET="bench-secret"
+export BENCH_ADMIN_TOKEN="bench-admin-token"
+LUA="$RR_SCRIPTS/bench-ingest.lua"
+WRK_OPTS="-t1 -c$CONNS -d${DURATION}s --timeout 10s"
+RESULTS="$RR_DIR/results.tsv"
+: >"$RESULTS"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# result KEY VALUE: one measured value for the table.
+result() { printf '%s\t%s\n' "$1" "$2" >>"$RESULTS"; }
+
+rr_log "generating $BODIES signed single-event bodies for 1 tenant and for $N tenants (distinct ids)"
+python3 "$RR_TOOL" gen-bodies --count "$BODIES" --secret "$SECRET" --prefix one --tenants 1 \
+  --out "$RR_DIR/one.bodies" >/dev/null
+python3 "$RR_TOOL" gen-bodies --count "$BODIES" --secret "$SECRET" --prefix many --tenants "$N" \
+  --out "$RR_DIR/many.bodies" >/dev/null
+
+FILE_DESTINATION='{"id": "archive", "type": "file", "settings": {"path": "out/{tenant}/events.ndjson"}}'
+
+# phase_setup NAME COUNT [DESTINATION_JSON]: a folder with router.json and COUNT tenant files.
+phase_setup() {
+  local name="$1" count="$2" destination="${3:-}"
+  PHASE_DIR="$RR_DIR/$name"
+  rm -rf "$PHASE_DIR"
+  mkdir -p "$PHASE_DIR/tenants" "$PHASE_DIR/data" "$PHASE_DIR/out"
+  cat >"$PHASE_DIR/router.json" <<EOF
+{
+  "listen": {"host": "127.0.0.1", "port": 0},
+  "dataDirectory": "$PHASE_DIR/data",
+  "tenantsDirectory": "$PHASE_DIR/tenants",
+  "adminToken": {"env": "BENCH_ADMIN_TOKEN"}
+}
+EOF
+  python3 "$RR_TOOL" gen-tenants --count "$count" --secret "$SECRET" --out-dir "$PHASE_DIR/tenants" \
+    ${destination:+--destination "$destination"} >/dev/null
+}
+
+# phase_start NAME: starts the router in $PHASE_DIR on a free port; records start to healthy.
+phase_start() {
+  local name="$1" since
+  RR_PORT=$(free_port)
+  RR_ROUTER_LOG="$PHASE_DIR/router.log"
+  since=$(rr_now)
+  (cd "$PHASE_DIR" && exec "$RR_BIN" serve --config "$PHASE_DIR/router.json" --port "$RR_PORT" \
+    --log-level "${RR_LOG_LEVEL:-notice}" >"$RR_ROUTER_LOG" 2>&1) &
+  RR_PID=$!
+  rr_track "$RR_PID"
+  python3 "$RR_TOOL" wait-healthy --port "$RR_PORT" --since "$since" >"$PHASE_DIR/healthy.json" \
+    || rr_die "$name: the router did not become healthy: $(tail -n 5 "$RR_ROUTER_LOG")"
+  result "$name.start" "$(rr_json "$PHASE_DIR/healthy.json" 'j["seconds"]')"
+  rr_log "$name: pid $RR_PID healthy on :$RR_PORT after $(rr_json "$PHASE_DIR/healthy.json" 'j["seconds"]')s"
+}
+
+# phase_stop NAME: graceful stop; records the peak RSS; removes the phase's data.
+phase_stop() {
+  local name="$1"
+  result "$name.peak_kb" "$(rr_hwm_kb "$RR_PID")"
+  local errors
+  errors=$(rr_errors_in_log "$RR_ROUTER_LOG")
+  rr_stop_router 30
+  [ -z "$errors" ] || { rr_log "$name: router error lines:"; echo "$errors" >&2; }
+  [ "$RR_STOP_STATUS" = 0 ] || rr_log "$name: WARNING: graceful stop exit=$RR_STOP_STATUS"
+  rm -rf "$PHASE_DIR/data" "$PHASE_DIR/out"
+}
+
+# run_wrk NAME BODIES: wrk over the bodies (each once); records requests/s and the first send.
+run_wrk() {
+  local name="$1" bodies="$2" out="$PHASE_DIR/wrk.txt" line
+  rr_log "$name: wrk $WRK_OPTS -s scripts/bench-ingest.lua http://127.0.0.1:$RR_PORT/ -- $(basename "$bodies") once"
+  wrk $WRK_OPTS -s "$LUA" "http://127.0.0.1:$RR_PORT/" -- "$bodies" once >"$out" 2>&1 || rr_die "wrk failed: $(tail -n 5 "$out")"
+  line="$(grep '^RESULT ' "$out" | tail -n 1)"
+  [ -n "$line" ] || rr_die "wrk printed no RESULT line: $(tail -n 5 "$out")"
+  WRK_RPS=$(python3 -c 'import sys; print(sys.argv[1].split("rps=")[1].split()[0])' "$line")
+  WRK_FIRST=$(python3 -c 'import sys; print(sys.argv[1].split("first_wall=")[1].split()[0])' "$line")
+  WRK_ERRORS=$(python3 -c 'import sys; kv=dict(p.split("=",1) for p in sys.argv[1].split()[1:]); print(sum(int(kv[k]) for k in ("status_errors","connect","read","write","timeout")))' "$line")
+  result "$name.rps" "$WRK_RPS"
+  result "$name.errors" "$WRK_ERRORS"
+}
+
+# ---- idle: TENANTS_IDLE configured tenants, no traffic ----------------------------------------
+if [ "$IDLE_N" != 0 ]; then
+  phase_setup idle "$IDLE_N" "$FILE_DESTINATION"
+  phase_start idle
+  sleep 3
+  result idle.rss_kb "$(rr_rss_kb "$RR_PID")"
+  phase_stop idle
+fi
+
+# ---- ingest with nothing routed ---------------------------------------------------------------
+for count in 1 "$N"; do
+  bodies="$RR_DIR/many.bodies"
+  [ "$count" = 1 ] && bodies="$RR_DIR/one.bodies"
+  phase_setup "none-$count" "$count"
+  phase_start "none-$count"
+  run_wrk "none-$count" "$bodies"
+  phase_stop "none-$count"
+done
+
+# ---- ingest with delivery to each tenant's file -----------------------------------------------
+for count in 1 "$N"; do
+  bodies="$RR_DIR/many.bodies"
+  [ "$count" = 1 ] && bodies="$RR_DIR/one.bodies"
+  name="file-$count"
+  phase_setup "$name" "$count" "$FILE_DESTINATION"
+  phase_start "$name"
+  rr_sample_rss "$RR_PID" "$PHASE_DIR/rss.txt" 0.25
+  run_wrk "$name" "$bodies"
+  ingested=$(rr_metric router_events_ingested_total)
+  python3 "$RR_TOOL" wait-lines --file "$PHASE_DIR/out/*/events.ndjson" --count "$ingested" --timeout 300 \
+    --interval 0.05 >"$PHASE_DIR/lines.json"
+  reached=$(rr_json "$PHASE_DIR/lines.json" 'j["reached_at"]')
+  [ "$reached" != None ] || rr_die "$name: only $(rr_json "$PHASE_DIR/lines.json" 'j["lines"]') of $ingested lines arrived"
+  result "$name.ingested" "$ingested"
+  result "$name.e2e" "$(rr_calc "$ingested / ($reached - $WRK_FIRST)")"
+  result "$name.files" "$(rr_json "$PHASE_DIR/lines.json" 'j["files"]')"
+  if [ "$count" = "$N" ]; then
+    # Reloads: the same files, then every file changed (a new description).
+    for round in $(seq 1 "$RELOADS"); do
+      curl -s -o "$PHASE_DIR/reload.json" -w '%{time_total}\n' -X POST -H "authorization: Bearer $BENCH_ADMIN_TOKEN" \
+        "http://127.0.0.1:$RR_PORT/v1/admin/reload" >>"$PHASE_DIR/reload-same.txt"
+      grep -q '"tenants"' "$PHASE_DIR/reload.json" || rr_die "reload failed: $(head -c 300 "$PHASE_DIR/reload.json")"
+    done
+    for round in $(seq 1 "$RELOADS"); do
+      python3 "$RR_TOOL" gen-tenants --count "$count" --secret "$SECRET" --out-dir "$PHASE_DIR/tenants" \
+        --destination "$FILE_DESTINATION" --description "changed in round $round" >/dev/null
+      curl -s -o "$PHASE_DIR/reload.json" -w '%{time_total}\n' -X POST -H "authorization: Bearer $BENCH_ADMIN_TOKEN" \
+        "http://127.0.0.1:$RR_PORT/v1/admin/reload" >>"$PHASE_DIR/reload-changed.txt"
+      grep -q '"tenants"' "$PHASE_DIR/reload.json" || rr_die "reload failed: $(head -c 300 "$PHASE_DIR/reload.json")"
+    done
+    result reload.same "$(python3 "$RR_TOOL" summarize "$PHASE_DIR/reload-same.txt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["p50"])')"
+    result reload.changed "$(python3 "$RR_TOOL" summarize "$PHASE_DIR/reload-changed.txt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["p50"])')"
+    started=$(rr_now)
+    (cd "$PHASE_DIR" && "$RR_BIN" validate --config "$PHASE_DIR/router.json" >"$PHASE_DIR/validate.txt" 2>&1) \
+      || rr_die "validate failed: $(tail -n 3 "$PHASE_DIR/validate.txt")"
+    result validate "$(rr_calc "$(rr_now) - $started")"
+  fi
+  phase_stop "$name"
+done
+
+# ---- the table --------------------------------------------------------------------------------
+python3 - "$RESULTS" <<EOF
+import sys
+r = {}
+for line in open(sys.argv[1]):
+    key, value = line.rstrip("\n").split("\t")
+    r[key] = float(value)
+n = $N
+def rate(key): return f"{r[key]:,.0f}" if key in r else "—"
+def ms(key): return f"{r[key] * 1000:,.0f} ms" if key in r else "—"
+def mib(key): return f"{r[key] / 1024:,.0f} MiB" if key in r else "—"
+print()
+print("bench-tenants: binary=$RR_BIN, $(nproc) cores shared (noisy: compare ratios within a run)")
+print("load: wrk -t1 -c$CONNS, single signed events (2.3 KB), each body once, round-robin over the tenants")
+print()
+print(f"| | 1 tenant | {n:,} tenants | {n:,} / 1 |")
+print("|---|---|---|---|")
+def row(label, one, many, ratio=True):
+    cell = f"{r[many] / r[one]:.0%}" if ratio and one in r and many in r and r[one] else ""
+    fmt = {"rps": rate, "e2e": rate, "peak_kb": mib, "start": ms}[one.split(".")[1]]
+    print(f"| {label} | {fmt(one)} | {fmt(many)} | {cell} |")
+row("ingest, nothing routed (requests/s)", "none-1.rps", f"none-{n}.rps")
+row("ingest with delivery to each tenant's file (requests/s)", "file-1.rps", f"file-{n}.rps")
+row("**end to end into the files (events/s)**", "file-1.e2e", f"file-{n}.e2e")
+row("peak RSS under that load", "file-1.peak_kb", f"file-{n}.peak_kb", ratio=False)
+row("start to healthy", "file-1.start", f"file-{n}.start", ratio=False)
+print(f"| reload, every file unchanged (median of $RELOADS) | | {ms('reload.same')} | |")
+print(f"| reload, every file changed (median of $RELOADS) | | {ms('reload.changed')} | |")
+print(f"| retention-router validate | | {ms('validate')} | |")
+if "idle.rss_kb" in r:
+    print(f"| idle RSS with {int($IDLE_N):,} tenants (start to healthy {ms('idle.start')}) | | {mib('idle.rss_kb')} | |")
+errors = sum(v for k, v in r.items() if k.endswith(".errors"))
+print()
+print(f"wrk errors (non-2xx or socket) over all runs: {errors:.0f}; events delivered: 1 tenant {r.get('file-1.ingested', 0):,.0f}, "
+      f"{n:,} tenants {r.get(f'file-{n}.ingested', 0):,.0f} into {r.get(f'file-{n}.files', 0):,.0f} files")
+if f"file-{n}.e2e" in r and "file-1.e2e" in r:
+    ratio = r[f"file-{n}.e2e"] / r["file-1.e2e"]
+    print(f"target: {n:,} tenants end to end >= 80% of 1 tenant: {ratio:.0%} ({'met' if ratio >= 0.8 else 'NOT met'})")
+EOF
+echo
+echo "command: TENANTS=$N TENANTS_IDLE=$IDLE_N scripts/bench-tenants.sh"
