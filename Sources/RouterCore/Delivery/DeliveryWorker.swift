@@ -260,7 +260,7 @@ public final class DeliveryWorker: Sendable {
     var metrics: DeliveryMetrics {
         self.madeMetrics.withLock { made in
             if let made { return made }
-            let metrics = DeliveryMetrics(partition: self.partition, metrics: self.metricsSource)
+            let metrics = DeliveryMetrics(partition: self.partition, type: self.type, metrics: self.metricsSource)
             made = metrics
             return metrics
         }
