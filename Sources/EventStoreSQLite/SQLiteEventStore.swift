@@ -128,6 +128,10 @@ public final class SQLiteEventStore: EventStore, Service {
     }
 
     public func head(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> [StoredEvent] {
+        try await self.headBatch(of: partition, limit: limit, maxBytes: maxBytes).events
+    }
+
+    public func headBatch(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> HeadBatch {
         try await self.reader.run { connection in
             // One writer hands out sequences in commit order, so the head is everything after
             // the partition's cursor.
@@ -142,8 +146,11 @@ public final class SQLiteEventStore: EventStore, Service {
             )
             statement.bind(1, partition.tenant)
             statement.bind(2, partition.destination)
-            statement.bind(3, Int64(limit))
-            return try Self.batch(statement, tenant: partition.tenant, maxBytes: maxBytes) { _ in (0, nil) }
+            // One row past the limit tells whether the head held more than the batch.
+            statement.bind(3, Int64(min(limit, Int(Int32.max))) + 1)
+            var cut = false
+            let events = try Self.batch(statement, tenant: partition.tenant, limit: limit, maxBytes: maxBytes, cut: &cut) { _ in (0, nil) }
+            return HeadBatch(events: events, drained: !cut)
         }
     }
 
@@ -161,7 +168,8 @@ public final class SQLiteEventStore: EventStore, Service {
             statement.bind(2, partition.destination)
             statement.bind(3, now.millisecondsSince1970)
             statement.bind(4, Int64(limit))
-            return try Self.batch(statement, tenant: partition.tenant, maxBytes: maxBytes) { row in
+            var cut = false
+            return try Self.batch(statement, tenant: partition.tenant, limit: limit, maxBytes: maxBytes, cut: &cut) { row in
                 (Int(row.int64(6)), Timestamp(millisecondsSince1970: row.int64(7)))
             }
         }
@@ -169,18 +177,28 @@ public final class SQLiteEventStore: EventStore, Service {
 
     /// Reads rows of (seq, id, type, occurred, received, properties, …) into a batch, stopping
     /// before the properties exceed `maxBytes` (but keeping at least one), so rows the
-    /// destination would not take are never parsed. `history` reads an event's failures so far.
+    /// destination would not take are never parsed. `history` reads an event's failures so far;
+    /// `cut` is set when a row was left for `limit` or `maxBytes`.
     private static func batch(
         _ statement: SQLiteStatement,
         tenant: String,
+        limit: Int,
         maxBytes: Int,
+        cut: inout Bool,
         history: (SQLiteStatement) -> (failures: Int, firstFailure: Timestamp?)
     ) throws -> [StoredEvent] {
         var events: [StoredEvent] = []
         var bytes = 0
         while try statement.step() {
+            if events.count == limit {
+                cut = true
+                break
+            }
             bytes += StoredProperties.textSize(statement.blob(5))
-            if !events.isEmpty, bytes > maxBytes { break }
+            if !events.isEmpty, bytes > maxBytes {
+                cut = true
+                break
+            }
             let (failures, firstFailure) = history(statement)
             events.append(Self.storedEvent(statement, tenant: tenant, failures: failures, firstFailure: firstFailure))
         }

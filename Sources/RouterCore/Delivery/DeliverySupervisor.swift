@@ -266,8 +266,11 @@ public final class DeliverySupervisor: Service {
     private func keepLeases() async {
         let coordination = self.store.coordination
         // Often enough to renew well before expiry, and to pick up partitions another instance
-        // released or lost within about a second.
-        let renewEvery = min(coordination.leaseDuration / 3, .seconds(1))
+        // released or lost within about a second. A store one process owns grants every lease
+        // at once and no other instance takes any (`apply` asks at once for new partitions):
+        // the pass over every partition is then only a safety net, and with thousands of them
+        // not worth making every second.
+        let renewEvery = coordination == .exclusive ? coordination.leaseDuration / 3 : min(coordination.leaseDuration / 3, .seconds(1))
         var lastRenewal: ContinuousClock.Instant?
         var failures = 0
         var nextExpiry: Duration?

@@ -1,4 +1,3 @@
-import CoreMetrics
 import Logging
 import Synchronization
 
@@ -27,20 +26,16 @@ extension DeliveryWorker {
             if batch.isEmpty, memory.retries != .unknown { memory.retries = .unknown }
         }
         let fromRetries = !batch.isEmpty
+        var drained: Bool?
         if !fromRetries {
-            batch = try await self.store.head(of: self.partition, limit: limits.maxEvents, maxBytes: limits.maxBytes)
+            // With a store this process owns, every arrival signals after it is stored: one
+            // taken from here on may have come after this read, and keeps the worker going.
+            if exclusive { _ = self.wakeup.takeSignal() }
+            let head = try await self.store.headBatch(of: self.partition, limit: limits.maxEvents, maxBytes: limits.maxBytes)
+            batch = head.events
+            drained = exclusive ? head.drained : nil
         }
-        guard !batch.isEmpty else {
-            if memory.retries == .unknown {
-                memory.retries = try await self.store.nextRetry(in: self.partition).map { .at($0) } ?? RetryHorizon.none
-            }
-            var deadline = memory.retries.due.map { Self.instant(at: $0, now: now) }
-            // Other instances sharing the store do not signal this one: look again after a while.
-            if let poll = self.store.coordination.pollInterval {
-                deadline = min(deadline ?? .now + poll, .now + poll)
-            }
-            return .wait(until: deadline)
-        }
+        guard !batch.isEmpty else { return try await self.idle(&memory, now: now) }
         if !fromRetries, limits.maxWait > .zero, batch.count < limits.maxEvents, state.headFailures == 0 {
             let due = batch[0].event.receivedAt.adding(limits.maxWait)
             if now < due {
@@ -59,8 +54,28 @@ extension DeliveryWorker {
         }
         if let pause = plan.pause {
             await self.wakeup.pause(until: .now + pause, shouldEnd: self.pauseLiftedElsewhere)
+            return .again
+        }
+        // The head held nothing more when it was read and nothing arrived since: idle without
+        // reading it again to find it empty.
+        if drained == true, !memory.retries.mayBeDue(at: Timestamp.now()), !self.wakeup.takeSignal() {
+            return try await self.idle(&memory, now: Timestamp.now())
         }
         return .again
+    }
+
+    /// Nothing to send: when to look again (the next retry, or the poll of a shared store; nil
+    /// for only when signalled).
+    private func idle(_ memory: inout Memory, now: Timestamp) async throws -> Turn {
+        if memory.retries == .unknown {
+            memory.retries = try await self.store.nextRetry(in: self.partition).map { .at($0) } ?? RetryHorizon.none
+        }
+        var deadline = memory.retries.due.map { Self.instant(at: $0, now: now) }
+        // Other instances sharing the store do not signal this one: look again after a while.
+        if let poll = self.store.coordination.pollInterval {
+            deadline = min(deadline ?? .now + poll, .now + poll)
+        }
+        return .wait(until: deadline)
     }
 
     /// Sends `batch` and commits the outcome; nil when the call was aborted or cancelled (the
@@ -70,7 +85,7 @@ extension DeliveryWorker {
         // letter (`unreadable_event`) and the rest of the batch goes on.
         let readable = batch.indices.filter { batch[$0].unreadable == nil }
         for stored in batch where stored.unreadable != nil {
-            self.metrics.unreadable.increment()
+            self.metrics.countUnreadable()
             self.logger.error(
                 "Stored event cannot be read; dead-lettered",
                 metadata: self.stamped([

@@ -30,6 +30,11 @@ public protocol EventStore: Sendable {
     /// as the destination will take it.
     func head(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> [StoredEvent]
 
+    /// `head(of:limit:maxBytes:)`, saying whether the batch is everything that was waiting when
+    /// it was read, so a worker that delivered it need not read the head again to find it empty
+    /// (events stored later come with a signal). A store that cannot tell answers nil.
+    func headBatch(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> HeadBatch
+
     /// Retries of `partition` that are due at `now`, oldest first.
     /// Bounded by `limit` and `maxBytes` as `head(of:limit:maxBytes:)` is.
     func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int, maxBytes: Int) async throws -> [StoredEvent]
@@ -95,6 +100,21 @@ public protocol EventStore: Sendable {
     /// (rebalancing, removed destinations); with `leaving`, the instance also stops counting
     /// among the live ones (graceful shutdown), so the others' fair shares grow at once.
     func releaseLeases(_ partitions: Set<PartitionKey>, leaving: Bool) async throws
+}
+
+/// Events at a partition's head, and whether they were all that waited.
+public struct HeadBatch: Sendable {
+    /// The events, oldest first.
+    public var events: [StoredEvent]
+    /// True when no event was left behind the batch at the read (neither limit cut it short);
+    /// false when one may have been; nil when the store cannot tell.
+    public var drained: Bool?
+
+    /// Creates a batch.
+    public init(events: [StoredEvent], drained: Bool?) {
+        self.events = events
+        self.drained = drained
+    }
 }
 
 /// What `EventStore.lease` granted.
@@ -175,6 +195,11 @@ extension EventStore {
             after = next
         }
         return total
+    }
+
+    /// The head as `head(of:limit:maxBytes:)` reads it, not knowing whether more waited.
+    public func headBatch(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> HeadBatch {
+        HeadBatch(events: try await self.head(of: partition, limit: limit, maxBytes: maxBytes), drained: nil)
     }
 
     /// Events at the head, bounded by count only.
