@@ -40,6 +40,17 @@ extension TenantLoader {
     /// resolved (symbolic links are not followed), as `URL.standardizedFileURL` does.
     static func standardized(_ path: String, in workingDirectory: String) -> String {
         let absolute = path.hasPrefix("/") ? path : workingDirectory + "/" + path
+        // Most paths have no `.` component and no doubled or trailing slash: nothing to resolve.
+        var previous: UInt8 = 0
+        var clean = true
+        for byte in absolute.utf8 {
+            if (byte == UInt8(ascii: "/") && previous == UInt8(ascii: "/")) || (byte == UInt8(ascii: ".") && previous == UInt8(ascii: "/")) {
+                clean = false
+                break
+            }
+            previous = byte
+        }
+        if clean, previous != UInt8(ascii: "/") { return absolute }
         var parts: [Substring] = []
         for part in absolute.split(separator: "/", omittingEmptySubsequences: true) {
             switch part {
