@@ -154,6 +154,28 @@ public final class SQLiteEventStore: EventStore, Service {
         }
     }
 
+    public func partitionsWithWork(among partitions: Set<PartitionKey>) async throws -> Set<PartitionKey>? {
+        try await self.reader.run { connection in
+            // One probe per partition, each stopping at its first row: no count, no decoding.
+            let statement = try connection.statement(
+                """
+                SELECT EXISTS (SELECT 1 FROM partitions WHERE tenant = ?1 AND destination = ?2 AND (head_failures > 0 OR paused_until IS NOT NULL))
+                    OR EXISTS (SELECT 1 FROM retries WHERE tenant = ?1 AND destination = ?2)
+                    OR EXISTS (SELECT 1 FROM routes WHERE tenant = ?1 AND destination = ?2
+                        AND seq > coalesce((SELECT cursor FROM partitions WHERE tenant = ?1 AND destination = ?2), 0))
+                """
+            )
+            var found: Set<PartitionKey> = []
+            for partition in partitions {
+                statement.reset()
+                statement.bind(1, partition.tenant)
+                statement.bind(2, partition.destination)
+                if try statement.step(), statement.int64(0) != 0 { found.insert(partition) }
+            }
+            return found
+        }
+    }
+
     public func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int, maxBytes: Int) async throws -> [StoredEvent] {
         try await self.reader.run { connection in
             let statement = try connection.statement(

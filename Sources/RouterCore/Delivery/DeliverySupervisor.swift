@@ -25,14 +25,30 @@ public final class DeliverySupervisor: Service {
         let transform: JSONValue?
     }
 
-    private struct Desired {
+    /// A configured partition. A class, so the maps of thousands of partitions hold a pointer
+    /// per slot rather than the whole configuration (dictionaries keep spare slots).
+    private final class Desired: Sendable {
         let configured: ConfiguredDestination
-        let fingerprint: Fingerprint
+
+        init(configured: ConfiguredDestination) {
+            self.configured = configured
+        }
+
+        var fingerprint: Fingerprint {
+            Fingerprint(
+                type: self.configured.type,
+                settings: self.configured.settings,
+                events: self.configured.events,
+                transform: self.configured.transform?.source
+            )
+        }
     }
 
     private struct Entry {
         let worker: DeliveryWorker
-        let fingerprint: Fingerprint
+        /// What the worker was made for (or an equal configuration applied since).
+        var desired: Desired
+        var fingerprint: Fingerprint { self.desired.fingerprint }
     }
 
     private struct State {
@@ -67,6 +83,9 @@ public final class DeliverySupervisor: Service {
     private let leaseWakeup = Wakeup()
     private let starts: AsyncStream<DeliveryWorker>
     private let startContinuation: AsyncStream<DeliveryWorker>.Continuation
+    /// What every worker shares; its launcher runs a parked worker again the way it was first
+    /// run: as a task of `run`'s group.
+    private let workerEnvironment: DeliveryWorker.Environment
 
     /// How long deliveries in flight may finish after shutdown is asked for; then they are
     /// cancelled and their events stay pending for the next start. Together with releasing the
@@ -87,6 +106,11 @@ public final class DeliverySupervisor: Service {
         self.metrics = metrics
         self.logger = logger
         (self.starts, self.startContinuation) = AsyncStream.makeStream()
+        let starts = self.startContinuation
+        self.workerEnvironment = DeliveryWorker.Environment(store: store, logger: logger, metrics: metrics) { worker in
+            if case .terminated = starts.yield(worker) { return false }
+            return true
+        }
         _ = self.apply(tenants)
     }
 
@@ -98,13 +122,7 @@ public final class DeliverySupervisor: Service {
         var desired: [PartitionKey: Desired] = [:]
         for tenant in tenants {
             for configured in tenant.destinations {
-                let fingerprint = Fingerprint(
-                    type: configured.type,
-                    settings: configured.settings,
-                    events: configured.events,
-                    transform: configured.transform?.source
-                )
-                desired[PartitionKey(tenant: tenant.name, destination: configured.id)] = Desired(configured: configured, fingerprint: fingerprint)
+                desired[PartitionKey(tenant: tenant.name, destination: configured.id)] = Desired(configured: configured)
             }
         }
         var changes = Changes()
@@ -141,8 +159,13 @@ public final class DeliverySupervisor: Service {
         var toStop: [DeliveryWorker] = []
         for (partition, entry) in state.entries {
             let wanted = state.desired[partition]
-            let keep = wanted?.fingerprint == entry.fingerprint && state.held.contains(partition)
+            let same = wanted.map { $0 === entry.desired || $0.fingerprint == entry.fingerprint } ?? false
+            let keep = same && state.held.contains(partition)
                 && !state.handingOff.contains(partition) && !entry.worker.isFinished
+            if keep, let wanted, wanted !== entry.desired {
+                // The same configuration reloaded: keep the worker, let the old copy go.
+                state.entries[partition]?.desired = wanted
+            }
             if !keep {
                 toStop.append(entry.worker)
                 state.retiring[partition] = entry.worker
@@ -150,36 +173,40 @@ public final class DeliverySupervisor: Service {
             }
         }
         guard !state.shuttingDown else { return (toStart, toStop) }
-        let starts = self.startContinuation
-        // A parked worker is launched again the way it was first: as a task of `run`'s group.
-        let launcher: DeliveryWorker.Launcher = { worker in
-            if case .terminated = starts.yield(worker) { return false }
-            return true
-        }
         for (partition, wanted) in state.desired
         where state.held.contains(partition) && !state.handingOff.contains(partition) && state.entries[partition] == nil {
             let worker = DeliveryWorker(
                 partition: partition,
                 destination: wanted.configured.destination,
                 type: wanted.configured.type,
-                store: self.store,
-                metrics: self.metrics,
-                logger: self.logger,
-                predecessor: state.retiring[partition],
-                launcher: launcher
+                environment: self.workerEnvironment,
+                predecessor: state.retiring[partition]
             )
             state.retiring[partition] = nil
-            state.entries[partition] = Entry(worker: worker, fingerprint: wanted.fingerprint)
+            state.entries[partition] = Entry(worker: worker, desired: wanted)
             toStart.append(worker)
         }
         return (toStart, toStop)
     }
 
+    /// Stops `toStop` and sets every worker of `toStart` (made parked) going.
     private func launch(_ toStart: [DeliveryWorker], stopping toStop: [DeliveryWorker], abort: Bool = false) {
         for worker in toStop {
             if abort { worker.abort() } else { worker.stop() }
         }
-        for worker in toStart { self.startContinuation.yield(worker) }
+        for worker in toStart { worker.signal() }
+    }
+
+    /// Sets going the workers of `toStart` whose partition may have work, as the store tells in
+    /// one query; the others stay parked until their first event signals them. A worker that
+    /// replaces another always looks (its predecessor may have left a batch at the head). The
+    /// workers exist before the query, so an event stored after it signals its worker.
+    private func start(_ toStart: [DeliveryWorker]) async {
+        let fresh = Set(toStart.lazy.filter { !$0.replacesAnother }.map(\.partition))
+        let withWork = fresh.isEmpty ? nil : (try? await self.store.partitionsWithWork(among: fresh)) ?? nil
+        for worker in toStart where worker.replacesAnother || withWork?.contains(worker.partition) ?? true {
+            worker.signal()
+        }
     }
 
     /// Wakes the workers of `tenant` for the given destinations.
@@ -311,7 +338,8 @@ public final class DeliverySupervisor: Service {
                     let (start, stop) = self.reconcile(&state)
                     return (releasable, start, stop)
                 }
-                self.launch(toStart, stopping: toStop)
+                self.launch([], stopping: toStop)
+                await self.start(toStart)
                 if !released.isEmpty {
                     do {
                         try await self.store.releaseLeases(released, leaving: false)

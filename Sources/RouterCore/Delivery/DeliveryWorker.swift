@@ -20,24 +20,39 @@ public final class DeliveryWorker: Sendable {
     /// it cannot any more (the supervisor is stopping), and the worker then counts as finished.
     public typealias Launcher = @Sendable (DeliveryWorker) -> Bool
 
+    /// What every worker of a supervisor shares, held once: the store, the server's logger, the
+    /// metrics and the launcher.
+    final class Environment: Sendable {
+        let store: any EventStore
+        /// The worker's own metadata is added per message (`stamped`), only when the level is
+        /// on, so an idle worker keeps no logger of its own.
+        let logger: Logger
+        let metrics: RouterMetrics
+        let launcher: Launcher?
+
+        init(store: any EventStore, logger: Logger, metrics: RouterMetrics, launcher: Launcher?) {
+            self.store = store
+            self.logger = logger
+            self.metrics = metrics
+            self.launcher = launcher
+        }
+    }
+
     /// The queue this worker drains.
     public let partition: PartitionKey
     let destination: any Destination
     let type: String
-    let store: any EventStore
+    private let environment: Environment
     let wakeup = Wakeup()
-    /// The server's logger; the worker's own metadata is added per message (`stamped`), only
-    /// when the level is on, so an idle worker keeps no logger of its own.
-    let logger: Logger
-    private let metricsSource: RouterMetrics
     /// Made on the first delivery: partitions that never deliver register no metrics.
     private let madeMetrics = Mutex<DeliveryMetrics?>(nil)
-    private let launcher: Launcher?
+    var store: any EventStore { self.environment.store }
+    var logger: Logger { self.environment.logger }
+    private var launcher: Launcher? { self.environment.launcher }
     /// The worker this one replaces, until it has finished; then dropped, so retired workers do
     /// not pile up in a chain across reloads.
     private let predecessor: Mutex<DeliveryWorker?>
-    private let finished = Wakeup()
-    private let life = Mutex(Life())
+    private let life: Mutex<Life>
     /// Set when an operator action may have made retries due (a replay, "retry now").
     let retriesChanged = Atomic<Bool>(false)
     /// The destination call in flight, so `abort` can cancel it.
@@ -56,6 +71,9 @@ public final class DeliveryWorker: Sendable {
         var phase = Phase.running
         var started = false
         var finished = false
+        /// Tasks waiting for the worker to finish (a successor, shutdown); no allocation while
+        /// empty, as it is for nearly every worker.
+        var finishWaiters: [CheckedContinuation<Void, Never>] = []
         /// What a parked worker carries over to its next run.
         var memory = Memory()
     }
@@ -83,10 +101,12 @@ public final class DeliveryWorker: Sendable {
     /// How many workers have a task at work now (not parked).
     public static var busyCount: Int { Self.busy.load(ordering: .relaxed) }
 
-    /// Creates a worker; it does nothing until `run` is called.
+    /// Creates a worker; it does nothing until `run` is called. With a launcher it starts parked
+    /// and its first `signal` launches it (the supervisor signals those whose partition may have
+    /// work; the others wait for their first event).
     ///
     /// - Parameter launcher: runs the worker again after it parked; nil to never park.
-    public init(
+    public convenience init(
         partition: PartitionKey,
         destination: any Destination,
         type: String,
@@ -96,15 +116,26 @@ public final class DeliveryWorker: Sendable {
         predecessor: DeliveryWorker? = nil,
         launcher: Launcher? = nil
     ) {
+        self.init(
+            partition: partition,
+            destination: destination,
+            type: type,
+            environment: Environment(store: store, logger: logger, metrics: metrics, launcher: launcher),
+            predecessor: predecessor
+        )
+    }
+
+    /// Creates a worker sharing `environment` with the other workers of its supervisor.
+    init(partition: PartitionKey, destination: any Destination, type: String, environment: Environment, predecessor: DeliveryWorker?) {
+        let launcher = environment.launcher
         self.predecessor = Mutex(predecessor)
         self.partition = partition
         self.destination = destination
         self.type = type
-        self.store = store
-        self.logger = logger
-        self.metricsSource = metrics
-        self.launcher = launcher
+        self.environment = environment
+        self.life = Mutex(Life(phase: launcher == nil ? .running : .parked, started: launcher != nil))
         Self.alive.add(1, ordering: .relaxed)
+        if launcher != nil { Self.running.add(1, ordering: .relaxed) }
     }
 
     deinit {
@@ -165,15 +196,23 @@ public final class DeliveryWorker: Sendable {
     }
 
     /// True once the worker has stopped for good (a parked worker has not).
-    public var isFinished: Bool { self.finished.isStopped }
+    public var isFinished: Bool { self.life.withLock { $0.finished } }
+
+    /// True when it replaces a worker of the same partition (a reload changed its destination),
+    /// which may have left a batch at the head: it must look, whatever the store says.
+    public var replacesAnother: Bool { self.predecessor.withLock { $0 != nil } }
 
     /// True while the worker is parked: no task, nothing to do.
     public var isParked: Bool { self.life.withLock { $0.phase == .parked } }
 
     /// Waits until the worker has stopped for good.
     public func waitUntilFinished() async {
-        while !self.finished.isStopped {
-            await self.finished.wait(until: nil)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let finished = self.life.withLock { life in
+                if !life.finished { life.finishWaiters.append(continuation) }
+                return life.finished
+            }
+            if finished { continuation.resume() }
         }
     }
 
@@ -183,6 +222,8 @@ public final class DeliveryWorker: Sendable {
         Self.busy.add(1, ordering: .relaxed)
         defer { Self.busy.subtract(1, ordering: .relaxed) }
         var memory = self.life.withLock { life in
+            // Run directly rather than by a signal: it is running now.
+            if life.phase == .parked { life.phase = .running }
             if !life.started {
                 life.started = true
                 Self.running.add(1, ordering: .relaxed)
@@ -247,20 +288,23 @@ public final class DeliveryWorker: Sendable {
     }
 
     private func markFinished() {
-        let counted = self.life.withLock { life in
+        let (counted, waiters) = self.life.withLock { life in
             life.phase = .stopped
-            defer { life.finished = true }
-            return life.started && !life.finished
+            defer {
+                life.finished = true
+                life.finishWaiters = []
+            }
+            return (life.started && !life.finished, life.finishWaiters)
         }
         if counted { Self.running.subtract(1, ordering: .relaxed) }
-        self.finished.stop()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// The metric handles of this partition, made on first use.
     var metrics: DeliveryMetrics {
         self.madeMetrics.withLock { made in
             if let made { return made }
-            let metrics = DeliveryMetrics(partition: self.partition, type: self.type, metrics: self.metricsSource)
+            let metrics = DeliveryMetrics(partition: self.partition, type: self.type, metrics: self.environment.metrics)
             made = metrics
             return metrics
         }

@@ -35,6 +35,12 @@ public protocol EventStore: Sendable {
     /// (events stored later come with a signal). A store that cannot tell answers nil.
     func headBatch(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> HeadBatch
 
+    /// Of `partitions`, those that may have something to deliver, now or later: events at the
+    /// head, scheduled retries, or a failing head's backoff. A delivery worker for any other
+    /// starts idle, without a look of its own, so thousands of quiet tenants cost one query at
+    /// start instead of a few each. Nil when the store cannot tell (every worker then looks).
+    func partitionsWithWork(among partitions: Set<PartitionKey>) async throws -> Set<PartitionKey>?
+
     /// Retries of `partition` that are due at `now`, oldest first.
     /// Bounded by `limit` and `maxBytes` as `head(of:limit:maxBytes:)` is.
     func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int, maxBytes: Int) async throws -> [StoredEvent]
@@ -195,6 +201,11 @@ extension EventStore {
             after = next
         }
         return total
+    }
+
+    /// Not known: every worker looks for itself.
+    public func partitionsWithWork(among partitions: Set<PartitionKey>) async throws -> Set<PartitionKey>? {
+        nil
     }
 
     /// The head as `head(of:limit:maxBytes:)` reads it, not knowing whether more waited.
