@@ -42,16 +42,34 @@ public struct TenantLoader: Sendable {
         } catch {
             return ([], [ConfigError(code: .unreadableFile, file: directory, path: "", message: "cannot list the tenants folder: \(Self.reason(error))")])
         }
-        let files = names.map { directory.hasSuffix("/") ? directory + $0 : directory + "/" + $0 }
-        let results = Self.concurrentMap(files) { file in self.loadFileCaching(file) }
+        let files = names.map { Self.joined(directory, $0) }
+        // Tenants made from one template share their destinations' settings: keep one copy.
+        let settings = Mutex<[JSONValue: JSONValue]>([:])
+        let results = Self.concurrentMap(files) { file in
+            var (result, digest) = self.loadFileCaching(file)
+            if case .success(var tenant) = result {
+                for index in tenant.destinations.indices {
+                    let value = tenant.destinations[index].settings
+                    let shared = settings.withLock { table in
+                        if let shared = table[value] { return shared }
+                        table[value] = value
+                        return value
+                    }
+                    tenant.destinations[index].settings = shared
+                }
+                result = .success(tenant)
+            }
+            return (result, digest)
+        }
         var tenants: [TenantConfiguration] = []
+        tenants.reserveCapacity(results.count)
         var errors: [ConfigError] = []
         var kept: [String: TenantFileCache.Entry] = [:]
-        for (file, (result, bytes)) in zip(files, results) {
+        for (file, (result, digest)) in zip(files, results) {
             switch result {
             case .success(let tenant):
                 tenants.append(tenant)
-                if let bytes { kept[file] = TenantFileCache.Entry(bytes: bytes, tenant: tenant) }
+                if let digest { kept[file] = TenantFileCache.Entry(digest: digest, tenant: tenant) }
             case .failure(let failure):
                 errors.append(contentsOf: failure.errors)
             }
@@ -61,18 +79,32 @@ public struct TenantLoader: Sendable {
         return (tenants, errors)
     }
 
+    /// `directory/name`, its storage the exact size (thousands of these are kept).
+    static func joined(_ directory: String, _ name: String) -> String {
+        var bytes = Array(directory.utf8)
+        if bytes.last != UInt8(ascii: "/") { bytes.append(UInt8(ascii: "/")) }
+        bytes.append(contentsOf: name.utf8)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// `loadFile`, answered from the cache when the bytes are the ones it was built from; also
-    /// returns the bytes read (nil when unreadable).
-    private func loadFileCaching(_ file: String) -> (Result<TenantConfiguration, ConfigErrors>, Data?) {
+    /// returns the digest of the bytes read (nil when unreadable), not the bytes, so a load of
+    /// thousands of files never holds them all at once.
+    private func loadFileCaching(_ file: String) -> (Result<TenantConfiguration, ConfigErrors>, [UInt8]?) {
         let data: Data
         do {
             data = try Self.readFile(file)
         } catch {
             return (.failure(ConfigErrors([ConfigError(code: .unreadableFile, file: file, path: "", message: "cannot read the file: \(Self.reason(error))")])), nil)
         }
-        if let cached = self.cache?.tenant(file: file, bytes: data) { return (.success(cached), data) }
+        guard let cache = self.cache else {
+            let expected = String((file as NSString).lastPathComponent.dropLast(".json".count))
+            return (self.load(data, file: file, expectedName: expected), nil)
+        }
+        let digest = TenantFileCache.digest(data)
+        if let cached = cache.tenant(file: file, digest: digest) { return (.success(cached), digest) }
         let expected = String((file as NSString).lastPathComponent.dropLast(".json".count))
-        return (self.load(data, file: file, expectedName: expected), data)
+        return (self.load(data, file: file, expectedName: expected), digest)
     }
 
     /// A small file's bytes: one open, one read, no URL (thousands of tenant files per load);
@@ -81,7 +113,10 @@ public struct TenantLoader: Sendable {
         let descriptor = open(file, O_RDONLY | O_CLOEXEC)
         if descriptor >= 0 {
             defer { close(descriptor) }
-            var bytes = [UInt8](repeating: 0, count: 16 * 1024)
+            var info = stat()
+            // Room for the whole file and one byte more, to see the end in one read.
+            let size = fstat(descriptor, &info) == 0 ? max(Int(info.st_size), 0) + 1 : 4096
+            var bytes = [UInt8](repeating: 0, count: size)
             var count = 0
             while true {
                 if count == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
@@ -91,7 +126,8 @@ public struct TenantLoader: Sendable {
                 if got > 0 {
                     count += got
                 } else if got == 0 {
-                    return Data(bytes[0..<count])
+                    bytes.removeLast(bytes.count - count)
+                    return Data(bytes)
                 } else if errno != EINTR {
                     break
                 }
@@ -107,18 +143,16 @@ public struct TenantLoader: Sendable {
     ) -> [Mapped] {
         let lanes = min(ProcessInfo.processInfo.activeProcessorCount, items.count / 32)
         guard lanes > 1 else { return items.map(transform) }
-        let results = Mutex<[[(Int, Mapped)]]>([])
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            var mine: [(Int, Mapped)] = []
-            mine.reserveCapacity(items.count / lanes + 1)
-            for index in stride(from: lane, to: items.count, by: lanes) {
-                mine.append((index, transform(items[index])))
+        var results = [Mapped?](repeating: nil, count: items.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let slots = ResultSlots(buffer: buffer)
+            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+                for index in stride(from: lane, to: items.count, by: lanes) {
+                    slots.store(transform(items[index]), at: index)
+                }
             }
-            results.withLock { $0.append(mine) }
         }
-        var ordered = [Mapped?](repeating: nil, count: items.count)
-        for (index, mapped) in results.withLock({ $0 }).joined() { ordered[index] = mapped }
-        return ordered.compactMap { $0 }
+        return results.compactMap { $0 }
     }
 
     /// Loads one tenant file. The tenant's `name` must match the file name without `.json`
@@ -168,5 +202,18 @@ public struct TenantLoader: Sendable {
             return underlying.localizedDescription
         }
         return (error as NSError).localizedDescription
+    }
+}
+
+/// The result buffer of `TenantLoader.concurrentMap`, written from several threads.
+///
+/// `@unchecked Sendable`: each index is written by exactly one lane (lane `l` writes indices
+/// `l, l + lanes, ...`), the buffer outlives `concurrentPerform`, which returns only after every
+/// lane has finished, and nothing reads it before then.
+private struct ResultSlots<Mapped>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Mapped?>
+
+    func store(_ value: Mapped, at index: Int) {
+        self.buffer[index] = value
     }
 }
