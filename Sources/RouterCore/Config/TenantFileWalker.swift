@@ -272,7 +272,8 @@ struct TenantFileWalker {
                 type: type,
                 settings: settings,
                 environment: self.loader.environment,
-                context: self.loader.context(tenant, id)
+                context: self.loader.context(tenant, id),
+                memo: self.loader.settingsMemo
             )
             return ConfiguredDestination(
                 id: id,

@@ -22,6 +22,8 @@ public struct TenantLoader: Sendable {
     /// When set, `loadDirectory` reuses the tenants of files whose bytes did not change since
     /// its last load instead of building them again (the server's reloads).
     public var cache: TenantFileCache?
+    /// Settings decoded so far in the load in progress (`loadDirectory` sets it).
+    var settingsMemo: SettingsMemo?
 
     /// Creates a loader.
     public init(registry: DestinationRegistry, environment: [String: String], context: @escaping ContextProvider) {
@@ -43,10 +45,13 @@ public struct TenantLoader: Sendable {
             return ([], [ConfigError(code: .unreadableFile, file: directory, path: "", message: "cannot list the tenants folder: \(Self.reason(error))")])
         }
         let files = names.map { Self.joined(directory, $0) }
+        var memoized = self
+        memoized.settingsMemo = SettingsMemo()
+        let loader = memoized
         // Tenants made from one template share their destinations' settings: keep one copy.
         let settings = Mutex<[JSONValue: JSONValue]>([:])
-        let results = Self.concurrentMap(files) { file in
-            var (result, digest) = self.loadFileCaching(file)
+        let results = Self.concurrentMap(Array(zip(files, names))) { file, name in
+            var (result, digest) = loader.loadFileCaching(file, expectedName: String(name.dropLast(".json".count)))
             if case .success(var tenant) = result {
                 for index in tenant.destinations.indices {
                     let value = tenant.destinations[index].settings
@@ -90,20 +95,16 @@ public struct TenantLoader: Sendable {
     /// `loadFile`, answered from the cache when the bytes are the ones it was built from; also
     /// returns the digest of the bytes read (nil when unreadable), not the bytes, so a load of
     /// thousands of files never holds them all at once.
-    private func loadFileCaching(_ file: String) -> (Result<TenantConfiguration, ConfigErrors>, [UInt8]?) {
+    private func loadFileCaching(_ file: String, expectedName expected: String) -> (Result<TenantConfiguration, ConfigErrors>, [UInt8]?) {
         let data: Data
         do {
             data = try Self.readFile(file)
         } catch {
             return (.failure(ConfigErrors([ConfigError(code: .unreadableFile, file: file, path: "", message: "cannot read the file: \(Self.reason(error))")])), nil)
         }
-        guard let cache = self.cache else {
-            let expected = String((file as NSString).lastPathComponent.dropLast(".json".count))
-            return (self.load(data, file: file, expectedName: expected), nil)
-        }
+        guard let cache = self.cache else { return (self.load(data, file: file, expectedName: expected), nil) }
         let digest = TenantFileCache.digest(data)
         if let cached = cache.tenant(file: file, digest: digest) { return (.success(cached), digest) }
-        let expected = String((file as NSString).lastPathComponent.dropLast(".json".count))
         return (self.load(data, file: file, expectedName: expected), digest)
     }
 
