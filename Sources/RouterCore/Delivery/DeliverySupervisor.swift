@@ -204,8 +204,12 @@ public final class DeliverySupervisor: Service {
     private func start(_ toStart: [DeliveryWorker]) async {
         let fresh = Set(toStart.lazy.filter { !$0.replacesAnother }.map(\.partition))
         let withWork = fresh.isEmpty ? nil : (try? await self.store.partitionsWithWork(among: fresh)) ?? nil
-        for worker in toStart where worker.replacesAnother || withWork?.contains(worker.partition) ?? true {
-            worker.signal()
+        for worker in toStart {
+            if worker.replacesAnother || withWork?.contains(worker.partition) ?? true {
+                worker.signal()
+            } else {
+                worker.startsIdle()
+            }
         }
     }
 

@@ -70,6 +70,7 @@ public final class DeliveryWorker: Sendable {
     private struct Life {
         var phase = Phase.running
         var started = false
+        var ran = false
         var finished = false
         /// Tasks waiting for the worker to finish (a successor, shutdown); no allocation while
         /// empty, as it is for nearly every worker.
@@ -198,6 +199,16 @@ public final class DeliveryWorker: Sendable {
     /// True once the worker has stopped for good (a parked worker has not).
     public var isFinished: Bool { self.life.withLock { $0.finished } }
 
+    /// Tells a worker that has not run yet that its partition has nothing waiting, as the store
+    /// said (`EventStore.partitionsWithWork`): its first run then reads only the head, not the
+    /// state and the retries again. A worker that has run knows better and ignores it.
+    func startsIdle() {
+        self.life.withLock { life in
+            guard !life.ran else { return }
+            life.memory = Memory(state: PartitionState(), retries: .none)
+        }
+    }
+
     /// True when it replaces a worker of the same partition (a reload changed its destination),
     /// which may have left a batch at the head: it must look, whatever the store says.
     public var replacesAnother: Bool { self.predecessor.withLock { $0 != nil } }
@@ -224,6 +235,7 @@ public final class DeliveryWorker: Sendable {
         var memory = self.life.withLock { life in
             // Run directly rather than by a signal: it is running now.
             if life.phase == .parked { life.phase = .running }
+            life.ran = true
             if !life.started {
                 life.started = true
                 Self.running.add(1, ordering: .relaxed)

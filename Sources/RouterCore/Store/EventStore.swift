@@ -36,9 +36,10 @@ public protocol EventStore: Sendable {
     func headBatch(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> HeadBatch
 
     /// Of `partitions`, those that may have something to deliver, now or later: events at the
-    /// head, scheduled retries, or a failing head's backoff. A delivery worker for any other
-    /// starts idle, without a look of its own, so thousands of quiet tenants cost one query at
-    /// start instead of a few each. Nil when the store cannot tell (every worker then looks).
+    /// head, scheduled retries, or a failing head's state (failures, backoff). A delivery worker
+    /// for any other starts idle with a fresh `PartitionState` and no retries, without a look of
+    /// its own, so thousands of quiet tenants cost one query at start instead of a few reads
+    /// each. Nil when the store cannot tell (every worker then looks).
     func partitionsWithWork(among partitions: Set<PartitionKey>) async throws -> Set<PartitionKey>?
 
     /// Retries of `partition` that are due at `now`, oldest first.
