@@ -19,8 +19,12 @@
 # event creates the tenant's file and metric series, which a running router has long done; the
 # table shows how long it took (`first event to every tenant`). Then the timed run.
 #
+# The 1-tenant and N-tenant runs alternate, BENCH_ROUNDS times (1, N, 1, N, ...), so that the
+# machine's drift (other builds on the same 2 cores) hits both alike; the table shows the median
+# of the rounds, and the ratio is of the medians, with every round's ratio listed below it.
+#
 # Knobs: TENANTS (5000), TENANTS_IDLE (20000; 0 skips that phase), BENCH_DURATION (10 s),
-# BENCH_CONNECTIONS (64), BENCH_BODIES (250000), BENCH_RELOADS (3).
+# BENCH_CONNECTIONS (64), BENCH_BODIES (250000), BENCH_RELOADS (3), BENCH_ROUNDS (3).
 source "$(dirname "$0")/lib.sh"
 rr_init bench-tenants
 rr_ensure_apt wrk
@@ -34,6 +38,7 @@ DURATION="${BENCH_DURATION:-10}"
 CONNS="${BENCH_CONNECTIONS:-64}"
 BODIES="${BENCH_BODIES:-250000}"
 RELOADS="${BENCH_RELOADS:-3}"
+ROUNDS="${BENCH_ROUNDS:-3}"
 SECRET="bench-secret"
 export BENCH_ADMIN_TOKEN="bench-admin-token"
 LUA="$RR_SCRIPTS/bench-ingest.lua"
@@ -140,99 +145,115 @@ if [ "$IDLE_N" != 0 ]; then
   phase_stop idle
 fi
 
-# ---- ingest with nothing routed ---------------------------------------------------------------
-for count in 1 "$N"; do
-  bodies="$RR_DIR/many.bodies"
-  [ "$count" = 1 ] && bodies="$RR_DIR/one.bodies"
-  phase_setup "none-$count" "$count"
-  phase_start "none-$count"
-  warm_up "none-$count" "$count"
-  run_wrk "none-$count" "$bodies"
-  phase_stop "none-$count"
-done
-
-# ---- ingest with delivery to each tenant's file -----------------------------------------------
-for count in 1 "$N"; do
-  bodies="$RR_DIR/many.bodies"
-  [ "$count" = 1 ] && bodies="$RR_DIR/one.bodies"
-  name="file-$count"
-  phase_setup "$name" "$count" "$FILE_DESTINATION"
-  phase_start "$name"
-  rr_sample_rss "$RR_PID" "$PHASE_DIR/rss.txt" 0.25
-  warm_up "$name" "$count" files
-  run_wrk "$name" "$bodies"
-  total=$(rr_metric router_events_ingested_total)
-  ingested=$((total - WARM_INGESTED))
-  python3 "$RR_TOOL" wait-lines --file "$PHASE_DIR/out/*/events.ndjson" --count "$total" --timeout 300 \
-    --interval 0.05 >"$PHASE_DIR/lines.json"
-  reached=$(rr_json "$PHASE_DIR/lines.json" 'j["reached_at"]')
-  [ "$reached" != None ] || rr_die "$name: only $(rr_json "$PHASE_DIR/lines.json" 'j["lines"]') of $total lines arrived"
-  result "$name.ingested" "$ingested"
-  result "$name.e2e" "$(rr_calc "$ingested / ($reached - $WRK_FIRST)")"
-  result "$name.files" "$(rr_json "$PHASE_DIR/lines.json" 'j["files"]')"
-  if [ "$count" = "$N" ]; then
-    # Reloads: the same files, then every file changed (a new description).
-    for round in $(seq 1 "$RELOADS"); do
-      curl -s -o "$PHASE_DIR/reload.json" -w '%{time_total}\n' -X POST -H "authorization: Bearer $BENCH_ADMIN_TOKEN" \
-        "http://127.0.0.1:$RR_PORT/v1/admin/reload" >>"$PHASE_DIR/reload-same.txt"
-      grep -q '"tenants"' "$PHASE_DIR/reload.json" || rr_die "reload failed: $(head -c 300 "$PHASE_DIR/reload.json")"
-    done
-    for round in $(seq 1 "$RELOADS"); do
-      python3 "$RR_TOOL" gen-tenants --count "$count" --secret "$SECRET" --out-dir "$PHASE_DIR/tenants" \
-        --destination "$FILE_DESTINATION" --description "changed in round $round" >/dev/null
-      curl -s -o "$PHASE_DIR/reload.json" -w '%{time_total}\n' -X POST -H "authorization: Bearer $BENCH_ADMIN_TOKEN" \
-        "http://127.0.0.1:$RR_PORT/v1/admin/reload" >>"$PHASE_DIR/reload-changed.txt"
-      grep -q '"tenants"' "$PHASE_DIR/reload.json" || rr_die "reload failed: $(head -c 300 "$PHASE_DIR/reload.json")"
-    done
-    result reload.same "$(python3 "$RR_TOOL" summarize "$PHASE_DIR/reload-same.txt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["p50"])')"
-    result reload.changed "$(python3 "$RR_TOOL" summarize "$PHASE_DIR/reload-changed.txt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["p50"])')"
-    started=$(rr_now)
-    (cd "$PHASE_DIR" && "$RR_BIN" validate --config "$PHASE_DIR/router.json" >"$PHASE_DIR/validate.txt" 2>&1) \
-      || rr_die "validate failed: $(tail -n 3 "$PHASE_DIR/validate.txt")"
-    result validate "$(rr_calc "$(rr_now) - $started")"
-  fi
-  phase_stop "$name"
+# ---- ingest with nothing routed, then with delivery to each tenant's file; 1, N, 1, N ... -----
+for round in $(seq 1 "$ROUNDS"); do
+  for count in 1 "$N"; do
+    bodies="$RR_DIR/many.bodies"
+    [ "$count" = 1 ] && bodies="$RR_DIR/one.bodies"
+    name="none-$count"
+    phase_setup "$name" "$count"
+    phase_start "$name"
+    warm_up "$name" "$count"
+    run_wrk "$name" "$bodies"
+    phase_stop "$name"
+  done
+  for count in 1 "$N"; do
+    bodies="$RR_DIR/many.bodies"
+    [ "$count" = 1 ] && bodies="$RR_DIR/one.bodies"
+    name="file-$count"
+    phase_setup "$name" "$count" "$FILE_DESTINATION"
+    phase_start "$name"
+    rr_sample_rss "$RR_PID" "$PHASE_DIR/rss.txt" 0.25
+    warm_up "$name" "$count" files
+    run_wrk "$name" "$bodies"
+    total=$(rr_metric router_events_ingested_total)
+    ingested=$((total - WARM_INGESTED))
+    python3 "$RR_TOOL" wait-lines --file "$PHASE_DIR/out/*/events.ndjson" --count "$total" --timeout 300 \
+      --interval 0.05 >"$PHASE_DIR/lines.json"
+    reached=$(rr_json "$PHASE_DIR/lines.json" 'j["reached_at"]')
+    [ "$reached" != None ] || rr_die "$name: only $(rr_json "$PHASE_DIR/lines.json" 'j["lines"]') of $total lines arrived"
+    result "$name.ingested" "$ingested"
+    result "$name.e2e" "$(rr_calc "$ingested / ($reached - $WRK_FIRST)")"
+    result "$name.files" "$(rr_json "$PHASE_DIR/lines.json" 'j["files"]')"
+    if [ "$count" = "$N" ] && [ "$round" = "$ROUNDS" ]; then
+      # Reloads: the same files, then every file changed (a new description).
+      for reload in $(seq 1 "$RELOADS"); do
+        curl -s -o "$PHASE_DIR/reload.json" -w '%{time_total}\n' -X POST -H "authorization: Bearer $BENCH_ADMIN_TOKEN" \
+          "http://127.0.0.1:$RR_PORT/v1/admin/reload" >>"$PHASE_DIR/reload-same.txt"
+        grep -q '"tenants"' "$PHASE_DIR/reload.json" || rr_die "reload failed: $(head -c 300 "$PHASE_DIR/reload.json")"
+      done
+      for reload in $(seq 1 "$RELOADS"); do
+        python3 "$RR_TOOL" gen-tenants --count "$count" --secret "$SECRET" --out-dir "$PHASE_DIR/tenants" \
+          --destination "$FILE_DESTINATION" --description "changed in round $reload" >/dev/null
+        curl -s -o "$PHASE_DIR/reload.json" -w '%{time_total}\n' -X POST -H "authorization: Bearer $BENCH_ADMIN_TOKEN" \
+          "http://127.0.0.1:$RR_PORT/v1/admin/reload" >>"$PHASE_DIR/reload-changed.txt"
+        grep -q '"tenants"' "$PHASE_DIR/reload.json" || rr_die "reload failed: $(head -c 300 "$PHASE_DIR/reload.json")"
+      done
+      while read -r seconds; do result reload.same "$seconds"; done <"$PHASE_DIR/reload-same.txt"
+      while read -r seconds; do result reload.changed "$seconds"; done <"$PHASE_DIR/reload-changed.txt"
+      for check in $(seq 1 "$RELOADS"); do
+        started=$(rr_now)
+        (cd "$PHASE_DIR" && "$RR_BIN" validate --config "$PHASE_DIR/router.json" >"$PHASE_DIR/validate.txt" 2>&1) \
+          || rr_die "validate failed: $(tail -n 3 "$PHASE_DIR/validate.txt")"
+        result validate "$(rr_calc "$(rr_now) - $started")"
+      done
+    fi
+    phase_stop "$name"
+  done
 done
 
 # ---- the table --------------------------------------------------------------------------------
 python3 - "$RESULTS" <<EOF
-import sys
+import statistics, sys
 r = {}
 for line in open(sys.argv[1]):
     key, value = line.rstrip("\n").split("\t")
-    r[key] = float(value)
+    r.setdefault(key, []).append(float(value))
 n = $N
-def rate(key): return f"{r[key]:,.0f}" if key in r else "—"
-def ms(key): return f"{r[key] * 1000:,.0f} ms" if key in r else "—"
-def mib(key): return f"{r[key] / 1024:,.0f} MiB" if key in r else "—"
+def med(key): return statistics.median(r[key]) if key in r else None
+def rate(v): return f"{v:,.0f}"
+def ms(v): return f"{v * 1000:,.0f} ms"
+def mib(v): return f"{v / 1024:,.0f} MiB"
+def cell(key, fmt): return fmt(med(key)) if key in r else "—"
 print()
 print("bench-tenants: binary=$RR_BIN, $(nproc) cores shared (noisy: compare ratios within a run)")
-print("load: wrk -t1 -c$CONNS, single signed events (2.3 KB), each body once, round-robin over the tenants")
+print("load: wrk -t1 -c$CONNS -d${DURATION}s, single signed events (2.3 KB), each body once, round-robin over the tenants; "
+      "medians of $ROUNDS alternated rounds")
 print()
 print(f"| | 1 tenant | {n:,} tenants | {n:,} / 1 |")
 print("|---|---|---|---|")
-def row(label, one, many, ratio=True):
-    cell = f"{r[many] / r[one]:.0%}" if ratio and one in r and many in r and r[one] else ""
-    fmt = {"rps": rate, "e2e": rate, "peak_kb": mib, "start": ms, "warm": ms}[one.split(".")[1]]
-    print(f"| {label} | {fmt(one)} | {fmt(many)} | {cell} |")
-row("ingest, nothing routed (requests/s)", "none-1.rps", f"none-{n}.rps")
-row("ingest with delivery to each tenant's file (requests/s)", "file-1.rps", f"file-{n}.rps")
-row("**end to end into the files (events/s)**", "file-1.e2e", f"file-{n}.e2e")
-row("peak RSS under that load", "file-1.peak_kb", f"file-{n}.peak_kb", ratio=False)
-row("start to healthy", "file-1.start", f"file-{n}.start", ratio=False)
-row("first event to every tenant, delivered (untimed warm-up: creates the files)", "file-1.warm", f"file-{n}.warm", ratio=False)
-print(f"| reload, every file unchanged (median of $RELOADS) | | {ms('reload.same')} | |")
-print(f"| reload, every file changed (median of $RELOADS) | | {ms('reload.changed')} | |")
-print(f"| retention-router validate | | {ms('validate')} | |")
+def row(label, one, many, fmt, ratio=True):
+    share = f"{med(many) / med(one):.0%}" if ratio and one in r and many in r and med(one) else ""
+    print(f"| {label} | {cell(one, fmt)} | {cell(many, fmt)} | {share} |")
+row("ingest, nothing routed (requests/s)", "none-1.rps", f"none-{n}.rps", rate)
+row("ingest with delivery to each tenant's file (requests/s)", "file-1.rps", f"file-{n}.rps", rate)
+row("**end to end into the files (events/s)**", "file-1.e2e", f"file-{n}.e2e", rate)
+row("peak RSS under that load", "file-1.peak_kb", f"file-{n}.peak_kb", mib, ratio=False)
+row("start to healthy", "file-1.start", f"file-{n}.start", ms, ratio=False)
+row("first event to every tenant, delivered (untimed warm-up: creates the files)", "file-1.warm", f"file-{n}.warm", ms, ratio=False)
+print(f"| reload, every file unchanged (median of $RELOADS) | | {cell('reload.same', ms)} | |")
+print(f"| reload, every file changed (median of $RELOADS) | | {cell('reload.changed', ms)} | |")
+print(f"| retention-router validate (median of $RELOADS) | | {cell('validate', ms)} | |")
 if "idle.rss_kb" in r:
-    print(f"| idle RSS with {int($IDLE_N):,} tenants (start to healthy {ms('idle.start')}) | | {mib('idle.rss_kb')} | |")
-errors = sum(v for k, v in r.items() if k.endswith(".errors"))
+    print(f"| idle RSS with {int($IDLE_N):,} tenants (start to healthy {cell('idle.start', ms)}) | | {cell('idle.rss_kb', mib)} | |")
 print()
-print(f"wrk errors (non-2xx or socket) over all runs: {errors:.0f}; events delivered: 1 tenant {r.get('file-1.ingested', 0):,.0f}, "
-      f"{n:,} tenants {r.get(f'file-{n}.ingested', 0):,.0f} into {r.get(f'file-{n}.files', 0):,.0f} files")
-if f"file-{n}.e2e" in r and "file-1.e2e" in r:
-    ratio = r[f"file-{n}.e2e"] / r["file-1.e2e"]
+for key, label in (("none", "nothing routed, requests/s"), ("file", "end to end into the files, events/s")):
+    metric = "rps" if key == "none" else "e2e"
+    ones, manys = r.get(f"{key}-1.{metric}", []), r.get(f"{key}-{n}.{metric}", [])
+    rounds = ", ".join(f"{a:,.0f} / {b:,.0f} = {b / a:.0%}" for a, b in zip(ones, manys))
+    print(f"rounds, {label} (1 tenant / {n:,} tenants): {rounds}")
+print(f"peak RSS per round, {n:,} tenants: " + ", ".join(mib(v) for v in r.get(f"file-{n}.peak_kb", [])))
+print("start to healthy per round: 1 tenant " + ", ".join(ms(v) for v in r.get("file-1.start", []))
+      + f"; {n:,} tenants " + ", ".join(ms(v) for v in r.get(f"file-{n}.start", [])))
+print("reloads: unchanged " + ", ".join(ms(v) for v in r.get("reload.same", [])) + "; every file changed "
+      + ", ".join(ms(v) for v in r.get("reload.changed", [])) + "; validate " + ", ".join(ms(v) for v in r.get("validate", [])))
+errors = sum(sum(v) for k, v in r.items() if k.endswith(".errors"))
+print(f"wrk errors (non-2xx or socket) over all runs: {errors:.0f}; events delivered per round: 1 tenant "
+      + ", ".join(f"{v:,.0f}" for v in r.get("file-1.ingested", [])) + f"; {n:,} tenants "
+      + ", ".join(f"{v:,.0f}" for v in r.get(f"file-{n}.ingested", [])) + f" (into {med(f'file-{n}.files') or 0:,.0f} files)")
+if med(f"file-{n}.e2e") and med("file-1.e2e"):
+    ratio = med(f"file-{n}.e2e") / med("file-1.e2e")
     print(f"target: {n:,} tenants end to end >= 80% of 1 tenant: {ratio:.0%} ({'met' if ratio >= 0.8 else 'NOT met'})")
 EOF
 echo
-echo "command: TENANTS=$N TENANTS_IDLE=$IDLE_N scripts/bench-tenants.sh"
+echo "command: TENANTS=$N TENANTS_IDLE=$IDLE_N BENCH_ROUNDS=$ROUNDS scripts/bench-tenants.sh"
