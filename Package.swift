@@ -53,6 +53,8 @@ let package = Package(
             name: "CRouterBuild",
             cSettings: Context.environment["ROUTER_BUILD_COMMIT"].map { [.define("ROUTER_BUILD_COMMIT", to: "\"\($0)\"")] } ?? []
         ),
+        // syncfs(2) for the file destination's group sync (Glibc declares it only under _GNU_SOURCE).
+        .target(name: "CFileSync"),
         .target(
             name: "Signing",
             dependencies: ["COpenSSL"],
@@ -100,6 +102,7 @@ let package = Package(
         .target(
             name: "FileDestination",
             dependencies: [
+                "CFileSync",
                 "RouterCore",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -3,7 +3,9 @@
 --
 --   wrk -t1 -c64 -d10s -s scripts/bench-ingest.lua URL -- BODIES_FILE [once|cycle] [RATE]
 --
--- BODIES_FILE has one request per line: "<hex HMAC-SHA1> <body>" (scripts/rrtool.py gen-bodies).
+-- BODIES_FILE has one request per line: "<hex HMAC-SHA1> <body>" (scripts/rrtool.py gen-bodies), or
+-- "<hex HMAC-SHA1> <path> <body>" to send each body to its own path (gen-bodies --tenants N: the
+-- requests spread over N tenants); without a path a request goes to the URL's.
 -- With `once` (the default) the thread stops when the bodies run out, and done() reports the rate
 -- over the time it actually sent; `cycle` starts over (for a target that ignores ids, e.g. nginx).
 -- RATE (requests/s, one wrk thread) paces the requests: each one is given the next slot of a
@@ -40,7 +42,13 @@ function init(args)
     local space = line:find(" ", 1, true)
     local signature = line:sub(1, space - 1)
     local body = line:sub(space + 1)
-    requests[#requests + 1] = wrk.format("POST", nil, {
+    local target = nil
+    if body:sub(1, 1) == "/" then
+      local next_space = body:find(" ", 1, true)
+      target = body:sub(1, next_space - 1)
+      body = body:sub(next_space + 1)
+    end
+    requests[#requests + 1] = wrk.format("POST", target, {
       ["Content-Type"] = "application/json",
       ["x-hub-signature"] = signature,
     }, body)

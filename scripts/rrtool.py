@@ -4,7 +4,10 @@
 Subcommands (each prints a JSON summary on stdout unless noted):
   sign             HMAC-SHA1 hex of stdin with --secret (prints the hex only)
   load             send signed events to a running router from several threads; write acked ids
-  gen-bodies       write pre-signed request bodies ("<sig> <body>" per line) for wrk
+  gen-bodies       write pre-signed request bodies ("<sig> <body>" per line) for wrk; with
+                   --tenants N, "<sig> <path> <body>", spread round-robin over N tenants
+  gen-tenants      write N tenant files (the same secret, one destination template or none)
+  wait-healthy     poll GET /healthz until it answers 200; print the seconds since --since
   check            compare acked ids with the ids found in NDJSON files (once)
   settle           poll NDJSON files until every acked id is there (or a timeout), with a timeline
   webhook-receiver a Standard Webhooks receiver: down (bound, not listening), then 503, then 200
@@ -74,6 +77,11 @@ def cmd_sign(args):
     print(sign_sha1(args.secret, body))
 
 
+def tenant_name(prefix, index):
+    """The name of generated tenant number `index`: PREFIX00042."""
+    return f"{prefix}{index:05d}"
+
+
 def cmd_gen_bodies(args):
     maker = BodyMaker()
     started = time.time()
@@ -83,10 +91,51 @@ def cmd_gen_bodies(args):
             ids = [f"{args.prefix}-{n}-{k}" for k in range(args.batch)] if args.batch > 1 else [f"{args.prefix}-{n}"]
             body = maker.body(ids)
             assert b"\n" not in body
-            out.write(sign_sha1(args.secret, body).encode() + b" " + body + b"\n")
+            path = b""
+            if args.tenants:
+                path = f"/v1/tenants/{tenant_name(args.tenant_prefix, n % args.tenants)}/events ".encode()
+            out.write(sign_sha1(args.secret, body).encode() + b" " + path + body + b"\n")
             total_bytes += len(body)
     print(json.dumps({"bodies": args.count, "events": args.count * args.batch, "bytes": total_bytes,
                       "avg_body_bytes": total_bytes // max(args.count, 1), "seconds": round(time.time() - started, 2)}))
+
+
+def cmd_gen_tenants(args):
+    """Writes --count tenant files PREFIX00000.json ... into --out-dir, each accepting
+    x-hub-signature with --secret; --destination is a JSON destination with {tenant} replaced by
+    the tenant's name (none: the tenant routes nothing)."""
+    os.makedirs(args.out_dir, exist_ok=True)
+    for index in range(args.count):
+        name = tenant_name(args.prefix, index)
+        destinations = "[]"
+        if args.destination:
+            destinations = "[" + args.destination.replace("{tenant}", name) + "]"
+        text = (f'{{"name": "{name}", "description": "{args.description}", '
+                f'"ingest": {{"scheme": "x-hub-signature", "secrets": ["{args.secret}"]}}, '
+                f'"destinations": {destinations}}}\n')
+        with open(os.path.join(args.out_dir, name + ".json"), "w") as handle:
+            handle.write(text)
+    print(json.dumps({"tenants": args.count, "folder": args.out_dir}))
+
+
+def cmd_wait_healthy(args):
+    """Polls http://127.0.0.1:PORT/healthz every --interval until it answers 200 (or --timeout);
+    prints the seconds from --since (a unix time taken just before the server was started)."""
+    deadline = time.time() + args.timeout
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=1)
+            conn.request("GET", "/healthz")
+            status = conn.getresponse().status
+            conn.close()
+            if status == 200:
+                print(json.dumps({"healthy": True, "seconds": round(time.time() - args.since, 4)}))
+                return
+        except OSError:
+            pass
+        time.sleep(args.interval)
+    print(json.dumps({"healthy": False, "seconds": round(time.time() - args.since, 4)}))
+    sys.exit(1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,6 +145,13 @@ def cmd_gen_bodies(args):
 def cmd_load(args):
     maker = BodyMaker()
     path = f"/v1/tenants/{args.tenant}/events"
+    # With --tenants N, request k of a thread goes to tenant TENANT0000(k+thread) % N, and the
+    # acked file gets the tenant as a third column (settle --ndjson-pattern checks each id's file).
+    def target(tid, request_number):
+        if not args.tenants:
+            return args.tenant, path
+        name = tenant_name(args.tenant, (request_number * args.threads + tid) % args.tenants)
+        return name, f"/v1/tenants/{name}/events"
     deadline = time.time() + args.duration
     lock = threading.Lock()
     acked_out = open(args.acked, "a", buffering=1) if args.acked else None
@@ -113,6 +169,7 @@ def cmd_load(args):
         budget = per_thread_events + (1 if tid < extra else 0)
         sent_events = 0
         seq = 0
+        request_number = 0
         conn = None
         per_thread_rate = (args.rate / args.threads) if args.rate else None
         t_start = time.time()
@@ -125,6 +182,8 @@ def cmd_load(args):
                     if time.time() >= deadline:
                         break
             n = min(args.batch, budget - sent_events)
+            tenant, request_path = target(tid, request_number)
+            request_number += 1
             ids = [f"{args.prefix}-{tid}-{seq + k}" for k in range(n)]
             seq += n
             sent_events += n
@@ -137,7 +196,7 @@ def cmd_load(args):
                 with lock:
                     if stats["first_send_at"] is None or sent_at < stats["first_send_at"]:
                         stats["first_send_at"] = sent_at
-                conn.request("POST", path, body=body, headers=headers)
+                conn.request("POST", request_path, body=body, headers=headers)
                 response = conn.getresponse()
                 payload = response.read()
                 now = time.time()
@@ -153,7 +212,8 @@ def cmd_load(args):
                         stats["acked_events"] += len(ids)
                         stats["last_ack_at"] = now
                         if acked_out:
-                            acked_out.write("".join(f"{i}\t{now:.6f}\n" for i in ids))
+                            column = f"\t{tenant}" if args.tenants else ""
+                            acked_out.write("".join(f"{i}\t{now:.6f}{column}\n" for i in ids))
                 if response.status != 202:
                     if response.getheader("connection", "").lower() == "close":
                         conn.close()
@@ -200,14 +260,21 @@ class NDJSONTail:
     """Reads NDJSON files incrementally; tolerates a torn (half-written) line."""
 
     def __init__(self, paths):
-        self.paths = paths
+        self.paths = list(paths)
         self.offsets = {p: 0 for p in paths}
         self.partial = {p: b"" for p in paths}
+        self.files_of = {}
         self.lines = 0
         self.torn = 0
         self.counts = {}
         self.first_seen = {}
         self.torn_examples = []
+
+    def add(self, path):
+        if path not in self.offsets:
+            self.paths.append(path)
+            self.offsets[path] = 0
+            self.partial[path] = b""
 
     def poll(self):
         now = time.time()
@@ -240,6 +307,7 @@ class NDJSONTail:
                         event_id = json.loads(b'"' + found[-1] + b'"')
                 if event_id is None:
                     continue
+                self.files_of.setdefault(event_id, set()).add(path)
                 self.counts[event_id] = self.counts.get(event_id, 0) + 1
                 if event_id not in self.first_seen:
                     self.first_seen[event_id] = now
@@ -254,12 +322,14 @@ def percentile(values, p):
 
 
 class AckedTail:
-    """Reads 'id<TAB>time' files incrementally (a load generator may still be appending)."""
+    """Reads 'id<TAB>time[<TAB>tenant]' files incrementally (a load generator may still be
+    appending)."""
 
     def __init__(self, paths):
         self.paths = paths
         self.offsets = {p: 0 for p in paths}
         self.acked = {}
+        self.tenant_of = {}
 
     def poll(self):
         for path in self.paths:
@@ -275,6 +345,8 @@ class AckedTail:
                 parts = line.split("\t")
                 if parts and parts[0]:
                     self.acked[parts[0]] = float(parts[1]) if len(parts) > 1 else 0.0
+                    if len(parts) > 2:
+                        self.tenant_of[parts[0]] = parts[2]
         return self.acked
 
 
@@ -282,9 +354,21 @@ def cmd_settle(args):
     """Waits until every acked id is in the NDJSON files, then until the files stop growing.
 
     With --until-file, completion is not considered before that file exists (the load is still
-    running and appending acked ids)."""
+    running and appending acked ids). With --ndjson-pattern (e.g. DIR/{tenant}/events.ndjson)
+    each acked id must be in its own tenant's file (the acked file's third column)."""
     acked_tail = AckedTail(args.acked)
     tail = NDJSONTail(args.ndjson)
+    pattern = getattr(args, "ndjson_pattern", None)
+
+    def expected_file(event_id):
+        tenant = acked_tail.tenant_of.get(event_id)
+        return pattern.replace("{tenant}", tenant) if pattern and tenant else None
+
+    def delivered(event_id):
+        file = expected_file(event_id)
+        if file is None:
+            return event_id in tail.counts
+        return file in tail.files_of.get(event_id, ())
     started = time.time()
     deadline = started + args.timeout
     timeline = []
@@ -298,13 +382,16 @@ def cmd_settle(args):
         acked = acked_tail.poll()
         for event_id in list(acked)[before:]:
             missing_ids.add(event_id)
+            file = expected_file(event_id)
+            if file:
+                tail.add(file)
         tail.poll()
         now = time.time()
         timeline.append((round(now, 3), tail.lines))
         if tail.lines != last_lines:
             last_lines = tail.lines
             last_growth = now
-        missing_ids = {i for i in missing_ids if i not in tail.counts}
+        missing_ids = {i for i in missing_ids if not delivered(i)}
         if load_done and not missing_ids and complete_at is None:
             complete_at = now
         if complete_at is not None and now - last_growth >= args.quiet:
@@ -313,7 +400,7 @@ def cmd_settle(args):
             break
         time.sleep(args.interval)
     acked = acked_tail.acked
-    lost_ids = [i for i in acked if i not in tail.counts]
+    lost_ids = [i for i in acked if not delivered(i)]
     delivered_acked = len(acked) - len(lost_ids)
     latencies = [tail.first_seen[i] - t for i, t in acked.items() if i in tail.first_seen and t > 0]
     result = {
@@ -328,6 +415,7 @@ def cmd_settle(args):
         "torn_examples": tail.torn_examples,
         "lost": len(lost_ids),
         "lost_examples": lost_ids[:10],
+        "files": len(tail.paths),
         "complete_at": complete_at,
         "waited": round(time.time() - started, 2),
         "latency_p50": percentile(latencies, 50),
@@ -590,23 +678,30 @@ def cmd_segment_fake(args):
 
 
 def cmd_wait_lines(args):
-    """Counts newlines in a growing file (cheaply, no parsing) until it has --count lines."""
-    offset, lines = 0, 0
+    """Counts newlines in growing files (cheaply, no parsing) until they hold --count lines in
+    all; --file may be a glob pattern (re-expanded on each look, so new files join)."""
+    import glob as globbing
+    offsets, lines = {}, 0
     started = time.time()
     deadline = started + args.timeout
     reached_at = None
     while True:
-        try:
-            with open(args.file, "rb") as handle:
-                handle.seek(offset)
-                while True:
-                    chunk = handle.read(1 << 22)
-                    if not chunk:
-                        break
-                    offset += len(chunk)
-                    lines += chunk.count(b"\n")
-        except FileNotFoundError:
-            pass
+        paths = sorted(globbing.glob(args.file)) if any(c in args.file for c in "*?[") else [args.file]
+        for path in paths:
+            try:
+                size = os.stat(path).st_size
+                if size == offsets.get(path, 0):
+                    continue
+                with open(path, "rb") as handle:
+                    handle.seek(offsets.get(path, 0))
+                    while True:
+                        chunk = handle.read(1 << 22)
+                        if not chunk:
+                            break
+                        offsets[path] = offsets.get(path, 0) + len(chunk)
+                        lines += chunk.count(b"\n")
+            except FileNotFoundError:
+                pass
         now = time.time()
         if lines >= args.count:
             reached_at = now
@@ -614,7 +709,7 @@ def cmd_wait_lines(args):
         if now >= deadline:
             break
         time.sleep(args.interval)
-    print(json.dumps({"lines": lines, "target": args.count, "reached_at": reached_at,
+    print(json.dumps({"lines": lines, "target": args.count, "files": len(offsets), "reached_at": reached_at,
                       "waited": round(time.time() - started, 3)}))
 
 
@@ -705,7 +800,25 @@ def main():
     p.add_argument("--secret", required=True)
     p.add_argument("--prefix", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--tenants", type=int, default=0, help="spread the bodies over N tenants (a path per line)")
+    p.add_argument("--tenant-prefix", default="t")
     p.set_defaults(func=cmd_gen_bodies)
+
+    p = sub.add_parser("gen-tenants")
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--prefix", default="t")
+    p.add_argument("--secret", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--destination", help="one destination as JSON; {tenant} is replaced by the name")
+    p.add_argument("--description", default="generated by scripts/rrtool.py gen-tenants")
+    p.set_defaults(func=cmd_gen_tenants)
+
+    p = sub.add_parser("wait-healthy")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--since", type=float, required=True)
+    p.add_argument("--timeout", type=float, default=60)
+    p.add_argument("--interval", type=float, default=0.005)
+    p.set_defaults(func=cmd_wait_healthy)
 
     p = sub.add_parser("load")
     p.add_argument("--port", type=int, required=True)
@@ -717,6 +830,8 @@ def main():
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--rate", type=float, default=0, help="events/s over all threads (0: as fast as possible)")
     p.add_argument("--prefix", required=True)
+    p.add_argument("--tenants", type=int, default=0,
+                   help="spread the requests over N tenants named TENANT00000...; acked lines get the tenant")
     p.add_argument("--acked", help="append 'id<TAB>ack-time' for every acknowledged event")
     p.add_argument("--timeout", type=float, default=15)
     p.add_argument("--error-pause", type=float, default=0.05)
@@ -726,6 +841,7 @@ def main():
         p = sub.add_parser(name)
         p.add_argument("--acked", action="append", default=[])
         p.add_argument("--ndjson", action="append", default=[])
+        p.add_argument("--ndjson-pattern", help="each acked id's own file, e.g. DIR/{tenant}/events.ndjson")
         p.add_argument("--timeline")
         p.add_argument("--seen-out")
         if name == "settle":

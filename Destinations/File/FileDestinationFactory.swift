@@ -12,6 +12,24 @@ public struct FileDestinationFactory: DestinationFactory {
 
 extension String {
     fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        self.split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+        // The usual path has no placeholder, or one: look for it byte by byte (thousands of
+        // tenants are built per load).
+        let bytes = Array(self.utf8)
+        let pattern = Array(target.utf8)
+        guard !pattern.isEmpty, bytes.count >= pattern.count else { return self }
+        var result: [UInt8] = []
+        var index = 0
+        var replaced = false
+        while index < bytes.count {
+            if index + pattern.count <= bytes.count, bytes[index..<(index + pattern.count)].elementsEqual(pattern) {
+                result.append(contentsOf: replacement.utf8)
+                index += pattern.count
+                replaced = true
+            } else {
+                result.append(bytes[index])
+                index += 1
+            }
+        }
+        return replaced ? String(decoding: result, as: UTF8.self) : self
     }
 }

@@ -137,6 +137,10 @@ public final class SQLiteEventStore: EventStore, Service {
     }
 
     public func head(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> [StoredEvent] {
+        try await self.headBatch(of: partition, limit: limit, maxBytes: maxBytes).events
+    }
+
+    public func headBatch(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> HeadBatch {
         try await self.reader.run { connection in
             // One writer hands out sequences in commit order, so the head is everything after
             // the partition's cursor, but erased events (their deliveries are dead letters).
@@ -152,8 +156,33 @@ public final class SQLiteEventStore: EventStore, Service {
             )
             statement.bind(1, partition.tenant)
             statement.bind(2, partition.destination)
-            statement.bind(3, Int64(limit))
-            return try Self.batch(statement, tenant: partition.tenant, maxBytes: maxBytes) { _ in (0, nil) }
+            // One row past the limit tells whether the head held more than the batch.
+            statement.bind(3, Int64(min(limit, Int(Int32.max))) + 1)
+            var cut = false
+            let events = try Self.batch(statement, tenant: partition.tenant, limit: limit, maxBytes: maxBytes, cut: &cut) { _ in (0, nil) }
+            return HeadBatch(events: events, drained: !cut)
+        }
+    }
+
+    public func partitionsWithWork(among partitions: Set<PartitionKey>) async throws -> Set<PartitionKey>? {
+        try await self.reader.run { connection in
+            // One probe per partition, each stopping at its first row: no count, no decoding.
+            let statement = try connection.statement(
+                """
+                SELECT EXISTS (SELECT 1 FROM partitions WHERE tenant = ?1 AND destination = ?2 AND (head_failures > 0 OR paused_until IS NOT NULL))
+                    OR EXISTS (SELECT 1 FROM retries WHERE tenant = ?1 AND destination = ?2)
+                    OR EXISTS (SELECT 1 FROM routes WHERE tenant = ?1 AND destination = ?2
+                        AND seq > coalesce((SELECT cursor FROM partitions WHERE tenant = ?1 AND destination = ?2), 0))
+                """
+            )
+            var found: Set<PartitionKey> = []
+            for partition in partitions {
+                statement.reset()
+                statement.bind(1, partition.tenant)
+                statement.bind(2, partition.destination)
+                if try statement.step(), statement.int64(0) != 0 { found.insert(partition) }
+            }
+            return found
         }
     }
 
@@ -171,7 +200,8 @@ public final class SQLiteEventStore: EventStore, Service {
             statement.bind(2, partition.destination)
             statement.bind(3, now.millisecondsSince1970)
             statement.bind(4, Int64(limit))
-            return try Self.batch(statement, tenant: partition.tenant, maxBytes: maxBytes) { row in
+            var cut = false
+            return try Self.batch(statement, tenant: partition.tenant, limit: limit, maxBytes: maxBytes, cut: &cut) { row in
                 (Int(row.int64(6)), Timestamp(millisecondsSince1970: row.int64(7)))
             }
         }
@@ -179,18 +209,28 @@ public final class SQLiteEventStore: EventStore, Service {
 
     /// Reads rows of (seq, id, type, occurred, received, properties, …) into a batch, stopping
     /// before the properties exceed `maxBytes` (but keeping at least one), so rows the
-    /// destination would not take are never parsed. `history` reads an event's failures so far.
+    /// destination would not take are never parsed. `history` reads an event's failures so far;
+    /// `cut` is set when a row was left for `limit` or `maxBytes`.
     private static func batch(
         _ statement: SQLiteStatement,
         tenant: String,
+        limit: Int,
         maxBytes: Int,
+        cut: inout Bool,
         history: (SQLiteStatement) -> (failures: Int, firstFailure: Timestamp?)
     ) throws -> [StoredEvent] {
         var events: [StoredEvent] = []
         var bytes = 0
         while try statement.step() {
+            if events.count == limit {
+                cut = true
+                break
+            }
             bytes += StoredProperties.textSize(statement.blob(5))
-            if !events.isEmpty, bytes > maxBytes { break }
+            if !events.isEmpty, bytes > maxBytes {
+                cut = true
+                break
+            }
             let (failures, firstFailure) = history(statement)
             events.append(Self.storedEvent(statement, tenant: tenant, failures: failures, firstFailure: firstFailure))
         }

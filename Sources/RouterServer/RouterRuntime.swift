@@ -72,7 +72,7 @@ public struct RouterRuntime: Sendable {
         )
         let resolve = { (path: String) in Self.resolve(path, against: options.baseDirectory) }
         let dataDirectory = resolve(configuration.dataDirectory)
-        let loader = TenantLoader(registry: registry, environment: options.environment) { tenant, destinationID in
+        var loader = TenantLoader(registry: registry, environment: options.environment) { tenant, destinationID in
             var destinationLogger = logger
             destinationLogger[metadataKey: "tenant.id"] = "\(tenant)"
             destinationLogger[metadataKey: "destination.id"] = "\(destinationID)"
@@ -88,6 +88,8 @@ public struct RouterRuntime: Sendable {
                 addressGuard: addressGuard
             )
         }
+        // Reloads rebuild only the tenant files that changed.
+        loader.cache = TenantFileCache()
         let tenantsDirectory = resolve(configuration.tenantsDirectory)
         let loaded = loader.loadDirectory(tenantsDirectory)
         guard loaded.errors.isEmpty else {

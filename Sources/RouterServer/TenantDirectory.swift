@@ -2,28 +2,43 @@ import RouterCore
 import Synchronization
 
 /// The tenants the server answers for, looked up by name on every request.
+///
+/// Kept as one array sorted by name and an index by name: the index's spare slots hold an
+/// integer, not a whole configuration, which matters with tens of thousands of tenants.
 public final class TenantDirectory: Sendable {
-    private let tenants: Mutex<[String: TenantConfiguration]>
+    private struct Table {
+        var sorted: [TenantConfiguration] = []
+        var byName: [String: Int] = [:]
 
-    /// Creates a directory of `tenants`.
+        init(_ tenants: [TenantConfiguration]) {
+            var latest: [String: TenantConfiguration] = [:]
+            for tenant in tenants { latest[tenant.name] = tenant }
+            self.sorted = latest.values.sorted { $0.name < $1.name }
+            self.byName.reserveCapacity(self.sorted.count)
+            for (index, tenant) in self.sorted.enumerated() { self.byName[tenant.name] = index }
+        }
+    }
+
+    private let table: Mutex<Table>
+
+    /// Creates a directory of `tenants`; of two with one name, the later counts.
     public init(_ tenants: [TenantConfiguration]) {
-        self.tenants = Mutex(Dictionary(tenants.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last }))
+        self.table = Mutex(Table(tenants))
     }
 
     /// The tenant named `name`, if configured.
     public func tenant(named name: String) -> TenantConfiguration? {
-        self.tenants.withLock { $0[name] }
+        self.table.withLock { table in table.byName[name].map { table.sorted[$0] } }
     }
 
     /// Every tenant, sorted by name.
     public func all() -> [TenantConfiguration] {
-        self.tenants.withLock { Array($0.values) }.sorted { $0.name < $1.name }
+        self.table.withLock { $0.sorted }
     }
 
     /// Replaces every tenant at once (a reload).
     public func replace(_ tenants: [TenantConfiguration]) {
-        let map = Dictionary(tenants.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
-        self.tenants.withLock { $0 = map }
+        let table = Table(tenants)
+        self.table.withLock { $0 = table }
     }
-
 }

@@ -159,6 +159,17 @@ struct TenantFileWalker {
     }
 
     private mutating func secret(_ value: JSONValue, path: String) -> SecretReference? {
+        // The two valid shapes directly; anything else through the decoder, for its errors.
+        switch value {
+        case .string(let text) where !text.isEmpty:
+            return SecretReference(value: text, source: .inline)
+        case .object(let members) where members.count == 1:
+            if case .string(let name)? = members["env"], let resolved = self.loader.environment[name], !resolved.isEmpty {
+                return SecretReference(value: resolved, source: .environment(name))
+            }
+        default:
+            break
+        }
         do {
             return try self.loader.decode(SecretReference.self, from: value)
         } catch let error as DecodingError {
@@ -261,7 +272,8 @@ struct TenantFileWalker {
                 type: type,
                 settings: settings,
                 environment: self.loader.environment,
-                context: self.loader.context(tenant, id)
+                context: self.loader.context(tenant, id),
+                memo: self.loader.settingsMemo
             )
             return ConfiguredDestination(
                 id: id,

@@ -10,10 +10,11 @@ extension TenantLoader {
     public static func sharedFileErrors(_ tenants: [TenantConfiguration]) -> [ConfigError] {
         var writers: [String: (tenant: TenantConfiguration, index: Int)] = [:]
         var errors: [ConfigError] = []
+        let workingDirectory = FileManager.default.currentDirectoryPath
         for tenant in tenants {
             for (index, configured) in tenant.destinations.enumerated() {
                 guard let file = configured.destination.writesFile else { continue }
-                let key = URL(fileURLWithPath: file).standardizedFileURL.path
+                let key = Self.standardized(file, in: workingDirectory)
                 guard let first = writers[key] else {
                     writers[key] = (tenant, index)
                     continue
@@ -33,5 +34,31 @@ extension TenantLoader {
             }
         }
         return errors
+    }
+
+    /// `path` made absolute against `workingDirectory`, with `.`, `..` and repeated slashes
+    /// resolved (symbolic links are not followed), as `URL.standardizedFileURL` does.
+    static func standardized(_ path: String, in workingDirectory: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : workingDirectory + "/" + path
+        // Most paths have no `.` component and no doubled or trailing slash: nothing to resolve.
+        var previous: UInt8 = 0
+        var clean = true
+        for byte in absolute.utf8 {
+            if (byte == UInt8(ascii: "/") && previous == UInt8(ascii: "/")) || (byte == UInt8(ascii: ".") && previous == UInt8(ascii: "/")) {
+                clean = false
+                break
+            }
+            previous = byte
+        }
+        if clean, previous != UInt8(ascii: "/") { return absolute }
+        var parts: [Substring] = []
+        for part in absolute.split(separator: "/", omittingEmptySubsequences: true) {
+            switch part {
+            case ".": continue
+            case "..": if !parts.isEmpty { parts.removeLast() }
+            default: parts.append(part)
+            }
+        }
+        return "/" + parts.joined(separator: "/")
     }
 }

@@ -25,14 +25,30 @@ public final class DeliverySupervisor: Service {
         let transform: JSONValue?
     }
 
-    private struct Desired {
+    /// A configured partition. A class, so the maps of thousands of partitions hold a pointer
+    /// per slot rather than the whole configuration (dictionaries keep spare slots).
+    private final class Desired: Sendable {
         let configured: ConfiguredDestination
-        let fingerprint: Fingerprint
+
+        init(configured: ConfiguredDestination) {
+            self.configured = configured
+        }
+
+        var fingerprint: Fingerprint {
+            Fingerprint(
+                type: self.configured.type,
+                settings: self.configured.settings,
+                events: self.configured.events,
+                transform: self.configured.transform?.source
+            )
+        }
     }
 
     private struct Entry {
         let worker: DeliveryWorker
-        let fingerprint: Fingerprint
+        /// What the worker was made for (or an equal configuration applied since).
+        var desired: Desired
+        var fingerprint: Fingerprint { self.desired.fingerprint }
     }
 
     private struct State {
@@ -67,6 +83,9 @@ public final class DeliverySupervisor: Service {
     private let leaseWakeup = Wakeup()
     private let starts: AsyncStream<DeliveryWorker>
     private let startContinuation: AsyncStream<DeliveryWorker>.Continuation
+    /// What every worker shares; its launcher runs a parked worker again the way it was first
+    /// run: as a task of `run`'s group.
+    private let workerEnvironment: DeliveryWorker.Environment
 
     /// How long deliveries in flight may finish after shutdown is asked for; then they are
     /// cancelled and their events stay pending for the next start. Together with releasing the
@@ -87,6 +106,11 @@ public final class DeliverySupervisor: Service {
         self.metrics = metrics
         self.logger = logger
         (self.starts, self.startContinuation) = AsyncStream.makeStream()
+        let starts = self.startContinuation
+        self.workerEnvironment = DeliveryWorker.Environment(store: store, logger: logger, metrics: metrics) { worker in
+            if case .terminated = starts.yield(worker) { return false }
+            return true
+        }
         _ = self.apply(tenants)
     }
 
@@ -98,13 +122,7 @@ public final class DeliverySupervisor: Service {
         var desired: [PartitionKey: Desired] = [:]
         for tenant in tenants {
             for configured in tenant.destinations {
-                let fingerprint = Fingerprint(
-                    type: configured.type,
-                    settings: configured.settings,
-                    events: configured.events,
-                    transform: configured.transform?.source
-                )
-                desired[PartitionKey(tenant: tenant.name, destination: configured.id)] = Desired(configured: configured, fingerprint: fingerprint)
+                desired[PartitionKey(tenant: tenant.name, destination: configured.id)] = Desired(configured: configured)
             }
         }
         var changes = Changes()
@@ -141,8 +159,13 @@ public final class DeliverySupervisor: Service {
         var toStop: [DeliveryWorker] = []
         for (partition, entry) in state.entries {
             let wanted = state.desired[partition]
-            let keep = wanted?.fingerprint == entry.fingerprint && state.held.contains(partition)
+            let same = wanted.map { $0 === entry.desired || $0.fingerprint == entry.fingerprint } ?? false
+            let keep = same && state.held.contains(partition)
                 && !state.handingOff.contains(partition) && !entry.worker.isFinished
+            if keep, let wanted, wanted !== entry.desired {
+                // The same configuration reloaded: keep the worker, let the old copy go.
+                state.entries[partition]?.desired = wanted
+            }
             if !keep {
                 toStop.append(entry.worker)
                 state.retiring[partition] = entry.worker
@@ -156,23 +179,38 @@ public final class DeliverySupervisor: Service {
                 partition: partition,
                 destination: wanted.configured.destination,
                 type: wanted.configured.type,
-                store: self.store,
-                metrics: self.metrics,
-                logger: self.logger,
+                environment: self.workerEnvironment,
                 predecessor: state.retiring[partition]
             )
             state.retiring[partition] = nil
-            state.entries[partition] = Entry(worker: worker, fingerprint: wanted.fingerprint)
+            state.entries[partition] = Entry(worker: worker, desired: wanted)
             toStart.append(worker)
         }
         return (toStart, toStop)
     }
 
+    /// Stops `toStop` and sets every worker of `toStart` (made parked) going.
     private func launch(_ toStart: [DeliveryWorker], stopping toStop: [DeliveryWorker], abort: Bool = false) {
         for worker in toStop {
             if abort { worker.abort() } else { worker.stop() }
         }
-        for worker in toStart { self.startContinuation.yield(worker) }
+        for worker in toStart { worker.signal() }
+    }
+
+    /// Sets going the workers of `toStart` whose partition may have work, as the store tells in
+    /// one query; the others stay parked until their first event signals them. A worker that
+    /// replaces another always looks (its predecessor may have left a batch at the head). The
+    /// workers exist before the query, so an event stored after it signals its worker.
+    private func start(_ toStart: [DeliveryWorker]) async {
+        let fresh = Set(toStart.lazy.filter { !$0.replacesAnother }.map(\.partition))
+        let withWork = fresh.isEmpty ? nil : (try? await self.store.partitionsWithWork(among: fresh)) ?? nil
+        for worker in toStart {
+            if worker.replacesAnother || withWork?.contains(worker.partition) ?? true {
+                worker.signal()
+            } else {
+                worker.startsIdle()
+            }
+        }
     }
 
     /// Wakes the workers of `tenant` for the given destinations.
@@ -191,10 +229,10 @@ public final class DeliverySupervisor: Service {
         for worker in woken { worker.signal() }
     }
 
-    /// Wakes the workers of the given partitions (after a replay).
+    /// Wakes the workers of the given partitions after a replay: retries may be due.
     public func notify(_ partitions: some Sequence<PartitionKey>) {
         let woken = self.state.withLock { state in partitions.compactMap { state.entries[$0]?.worker } }
-        for worker in woken { worker.signal() }
+        for worker in woken { worker.retriesMayBeDue() }
     }
 
     /// Ends the backoff pause of `partition`'s worker on this instance and wakes it ("retry now").
@@ -259,8 +297,11 @@ public final class DeliverySupervisor: Service {
     private func keepLeases() async {
         let coordination = self.store.coordination
         // Often enough to renew well before expiry, and to pick up partitions another instance
-        // released or lost within about a second.
-        let renewEvery = min(coordination.leaseDuration / 3, .seconds(1))
+        // released or lost within about a second. A store one process owns grants every lease
+        // at once and no other instance takes any (`apply` asks at once for new partitions):
+        // the pass over every partition is then only a safety net, and with thousands of them
+        // not worth making every second.
+        let renewEvery = coordination == .exclusive ? coordination.leaseDuration / 3 : min(coordination.leaseDuration / 3, .seconds(1))
         var lastRenewal: ContinuousClock.Instant?
         var failures = 0
         var nextExpiry: Duration?
@@ -301,7 +342,8 @@ public final class DeliverySupervisor: Service {
                     let (start, stop) = self.reconcile(&state)
                     return (releasable, start, stop)
                 }
-                self.launch(toStart, stopping: toStop)
+                self.launch([], stopping: toStop)
+                await self.start(toStart)
                 if !released.isEmpty {
                     do {
                         try await self.store.releaseLeases(released, leaving: false)

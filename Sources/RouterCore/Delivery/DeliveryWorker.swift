@@ -8,72 +8,187 @@ import Synchronization
 /// One worker per partition, so a slow or failing destination only ever holds up itself. It runs
 /// only while this instance holds the partition's lease and stops when a commit finds the lease
 /// taken over.
+///
+/// A worker with nothing to do holds no task and no buffers: when its head is empty and nothing
+/// is scheduled (no retry, no backoff pause, no store to poll), `run` returns ("parks") and the
+/// next `signal` hands the worker to its launcher to run again. Parked, it is this object and the
+/// little it remembers for the next run (the partition state, when its next retry is due): a few
+/// hundred bytes, so thousands of quiet tenants cost almost nothing. Without a launcher it waits
+/// in its task instead.
 public final class DeliveryWorker: Sendable {
+    /// Runs a parked worker again (the supervisor adds a task calling `run`); returns false when
+    /// it cannot any more (the supervisor is stopping), and the worker then counts as finished.
+    public typealias Launcher = @Sendable (DeliveryWorker) -> Bool
+
+    /// What every worker of a supervisor shares, held once: the store, the server's logger, the
+    /// metrics and the launcher.
+    final class Environment: Sendable {
+        let store: any EventStore
+        /// The worker's own metadata is added per message (`stamped`), only when the level is
+        /// on, so an idle worker keeps no logger of its own.
+        let logger: Logger
+        let metrics: RouterMetrics
+        let launcher: Launcher?
+
+        init(store: any EventStore, logger: Logger, metrics: RouterMetrics, launcher: Launcher?) {
+            self.store = store
+            self.logger = logger
+            self.metrics = metrics
+            self.launcher = launcher
+        }
+    }
+
     /// The queue this worker drains.
     public let partition: PartitionKey
-    private let destination: any Destination
-    private let store: any EventStore
-    private let wakeup = Wakeup()
-    private let logger: Logger
-    private let metrics: DeliveryMetrics
+    let destination: any Destination
+    let type: String
+    private let environment: Environment
+    let wakeup = Wakeup()
+    /// Made on the first delivery: partitions that never deliver register no metrics.
+    private let madeMetrics = Mutex<DeliveryMetrics?>(nil)
+    var store: any EventStore { self.environment.store }
+    var logger: Logger { self.environment.logger }
+    private var launcher: Launcher? { self.environment.launcher }
     /// The worker this one replaces, until it has finished; then dropped, so retired workers do
     /// not pile up in a chain across reloads.
     private let predecessor: Mutex<DeliveryWorker?>
-    private let finished = Wakeup()
+    private let life: Mutex<Life>
+    /// Set when an operator action may have made retries due (a replay, "retry now").
+    let retriesChanged = Atomic<Bool>(false)
     /// The destination call in flight, so `abort` can cancel it.
-    private let inFlight = Mutex<(task: Task<[DeliveryOutcome], Never>?, aborted: Bool)>((nil, false))
+    let inFlight = Mutex<(task: Task<[DeliveryOutcome], Never>?, aborted: Bool)>((nil, false))
 
-    /// Workers in memory (made and not yet freed) and workers whose `run` is going, in this
-    /// process: after any number of reloads and lease hand-overs both come back to the number of
-    /// partitions held (`router_delivery_workers`; `scripts/soak.sh` checks it).
+    private enum Phase {
+        /// A task runs it, or has been asked to.
+        case running
+        /// Idle, no task: the next signal launches one.
+        case parked
+        /// Stopped or finished for good.
+        case stopped
+    }
+
+    private struct Life {
+        var phase = Phase.running
+        var started = false
+        var ran = false
+        var finished = false
+        /// Tasks waiting for the worker to finish (a successor, shutdown); no allocation while
+        /// empty, as it is for nearly every worker.
+        var finishWaiters: [CheckedContinuation<Void, Never>] = []
+        /// What a parked worker carries over to its next run.
+        var memory = Memory()
+    }
+
+    /// What the worker knows between turns, so a turn reads only what may have changed.
+    struct Memory: Sendable {
+        /// The partition state as last committed; nil to read it from the store.
+        var state: PartitionState?
+        /// When the partition's next retry is due, as far as this worker knows.
+        var retries = RetryHorizon.unknown
+    }
+
+    /// Workers in memory (made and not yet freed) and workers started and not finished (parked
+    /// ones included), in this process: after any number of reloads and lease hand-overs both
+    /// come back to the number of partitions held (`router_delivery_workers`; `scripts/soak.sh`
+    /// checks it). `busy` counts those with a task at work now (not parked).
     static let alive = Atomic<Int>(0)
     static let running = Atomic<Int>(0)
+    static let busy = Atomic<Int>(0)
 
     /// How many workers are in memory now.
     public static var aliveCount: Int { Self.alive.load(ordering: .relaxed) }
-    /// How many workers are running now.
+    /// How many workers are started and not finished now (parked ones included).
     public static var runningCount: Int { Self.running.load(ordering: .relaxed) }
+    /// How many workers have a task at work now (not parked).
+    public static var busyCount: Int { Self.busy.load(ordering: .relaxed) }
 
-    /// Creates a worker; it does nothing until `run` is called.
-    public init(
+    /// Creates a worker; it does nothing until `run` is called. With a launcher it starts parked
+    /// and its first `signal` launches it (the supervisor signals those whose partition may have
+    /// work; the others wait for their first event).
+    ///
+    /// - Parameter launcher: runs the worker again after it parked; nil to never park.
+    public convenience init(
         partition: PartitionKey,
         destination: any Destination,
         type: String,
         store: any EventStore,
         metrics: RouterMetrics,
         logger: Logger,
-        predecessor: DeliveryWorker? = nil
+        predecessor: DeliveryWorker? = nil,
+        launcher: Launcher? = nil
     ) {
+        self.init(
+            partition: partition,
+            destination: destination,
+            type: type,
+            environment: Environment(store: store, logger: logger, metrics: metrics, launcher: launcher),
+            predecessor: predecessor
+        )
+    }
+
+    /// Creates a worker sharing `environment` with the other workers of its supervisor.
+    init(partition: PartitionKey, destination: any Destination, type: String, environment: Environment, predecessor: DeliveryWorker?) {
+        let launcher = environment.launcher
         self.predecessor = Mutex(predecessor)
         self.partition = partition
         self.destination = destination
-        self.store = store
-        var logger = logger
-        logger[metadataKey: "tenant.id"] = "\(partition.tenant)"
-        logger[metadataKey: "destination.id"] = "\(partition.destination)"
-        logger[metadataKey: "destination.type"] = "\(type)"
-        self.logger = logger
-        self.metrics = DeliveryMetrics(partition: partition, metrics: metrics)
+        self.type = type
+        self.environment = environment
+        self.life = Mutex(Life(phase: launcher == nil ? .running : .parked, started: launcher != nil))
         Self.alive.add(1, ordering: .relaxed)
+        if launcher != nil { Self.running.add(1, ordering: .relaxed) }
     }
 
     deinit {
         Self.alive.subtract(1, ordering: .relaxed)
     }
 
-    /// Tells the worker new events may be waiting.
-    public func signal() { self.wakeup.signal() }
+    /// Tells the worker new events may be waiting; a parked worker is launched again.
+    public func signal() {
+        let relaunch = self.life.withLock { life in
+            switch life.phase {
+            case .parked:
+                life.phase = .running
+                return true
+            case .running:
+                // Under the lock, so a worker deciding to park sees it (see `park`).
+                self.wakeup.signal()
+                return false
+            case .stopped:
+                return false
+            }
+        }
+        guard relaunch else { return }
+        if self.launcher?(self) != true { self.markFinished() }
+    }
+
+    /// Tells the worker retries may have become due (a replay), and wakes it.
+    public func retriesMayBeDue() {
+        self.retriesChanged.store(true, ordering: .relaxed)
+        self.signal()
+    }
 
     /// Ends a backoff pause at once, so the head and the retries made due are tried now.
-    public func retryNow() { self.wakeup.liftPause() }
+    public func retryNow() {
+        self.retriesChanged.store(true, ordering: .relaxed)
+        self.wakeup.liftPause()
+        self.signal()
+    }
 
     /// Asks the worker to finish the batch in flight and return.
-    public func stop() { self.wakeup.stop() }
+    public func stop() {
+        let wasParked = self.life.withLock { life in
+            defer { life.phase = .stopped }
+            return life.phase == .parked
+        }
+        self.wakeup.stop()
+        if wasParked { self.markFinished() }
+    }
 
     /// Stops at once: the destination call in flight is cancelled and its outcome not committed,
     /// so the batch stays at the head uncounted. Used when the lease may be lost.
     public func abort() {
-        self.wakeup.stop()
+        self.stop()
         let task = self.inFlight.withLock { state in
             state.aborted = true
             return state.task
@@ -81,174 +196,145 @@ public final class DeliveryWorker: Sendable {
         task?.cancel()
     }
 
-    /// True once `run` has returned.
-    public var isFinished: Bool { self.finished.isStopped }
+    /// True once the worker has stopped for good (a parked worker has not).
+    public var isFinished: Bool { self.life.withLock { $0.finished } }
 
-    /// Waits until `run` has returned.
-    public func waitUntilFinished() async {
-        while !self.finished.isStopped {
-            await self.finished.wait(until: nil)
+    /// Tells a worker that has not run yet that its partition has nothing waiting, as the store
+    /// said (`EventStore.partitionsWithWork`): its first run then reads only the head, not the
+    /// state and the retries again. A worker that has run knows better and ignores it.
+    func startsIdle() {
+        self.life.withLock { life in
+            guard !life.ran else { return }
+            life.memory = Memory(state: PartitionState(), retries: .none)
         }
     }
 
-    /// Runs until stopped or cancelled. A worker replacing another (after a config reload)
-    /// starts only once its predecessor has committed its last batch.
+    /// True when it replaces a worker of the same partition (a reload changed its destination),
+    /// which may have left a batch at the head: it must look, whatever the store says.
+    public var replacesAnother: Bool { self.predecessor.withLock { $0 != nil } }
+
+    /// True while the worker is parked: no task, nothing to do.
+    public var isParked: Bool { self.life.withLock { $0.phase == .parked } }
+
+    /// Waits until the worker has stopped for good.
+    public func waitUntilFinished() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let finished = self.life.withLock { life in
+                if !life.finished { life.finishWaiters.append(continuation) }
+                return life.finished
+            }
+            if finished { continuation.resume() }
+        }
+    }
+
+    /// Runs until stopped, cancelled, or (with a launcher) idle. A worker replacing another
+    /// (after a config reload) starts only once its predecessor has committed its last batch.
     public func run() async {
-        Self.running.add(1, ordering: .relaxed)
-        defer {
-            Self.running.subtract(1, ordering: .relaxed)
-            self.finished.stop()
+        Self.busy.add(1, ordering: .relaxed)
+        defer { Self.busy.subtract(1, ordering: .relaxed) }
+        var memory = self.life.withLock { life in
+            // Run directly rather than by a signal: it is running now.
+            if life.phase == .parked { life.phase = .running }
+            life.ran = true
+            if !life.started {
+                life.started = true
+                Self.running.add(1, ordering: .relaxed)
+            }
+            return life.memory
         }
         if let predecessor = self.predecessor.withLock({ $0 }) {
             await predecessor.waitUntilFinished()
             self.predecessor.withLock { $0 = nil }
         }
-        var state: PartitionState?
         var storeFailures = 0
         while !self.wakeup.isStopped, !Task.isCancelled {
             do {
-                let current: PartitionState
-                if let state {
-                    current = state
-                } else {
-                    current = try await self.store.state(of: self.partition)
-                    // A pause persisted before a restart still holds (backoff, Retry-After).
-                    if let pausedUntil = current.pausedUntil {
-                        let now = Timestamp.now()
-                        if pausedUntil > now {
-                            await self.wakeup.pause(until: Self.instant(at: pausedUntil, now: now), shouldEnd: self.pauseLiftedElsewhere)
-                        }
-                    }
+                if memory.state == nil {
+                    try await self.loadState(&memory)
+                    continue
                 }
-                state = try await self.step(current)
+                let turn = try await self.step(&memory)
                 storeFailures = 0
+                guard case .wait(let deadline) = turn else { continue }
+                if deadline == nil, self.launcher != nil {
+                    if self.park(memory) { return }
+                    continue
+                }
+                await self.wakeup.wait(until: deadline)
             } catch let lost as PartitionLeaseLost {
-                self.logger.warning("Partition taken over by another instance; stopping", metadata: ["error": "\(lost)"])
-                return
+                self.logger.warning("Partition taken over by another instance; stopping", metadata: self.stamped(["error": "\(lost)"]))
+                break
             } catch {
                 storeFailures += 1
                 let wait = ExponentialJitterRetryPolicy.standard.delay(afterFailures: storeFailures)
-                self.logger.error("Event store failed during delivery", metadata: ["error": "\(error)", "retry.in": "\(wait)"])
-                state = nil
+                self.logger.error("Event store failed during delivery", metadata: self.stamped(["error": "\(error)", "retry.in": "\(wait)"]))
+                memory = Memory()
                 await self.wakeup.pause(until: .now + wait)
             }
         }
+        self.markFinished()
     }
 
-    /// One turn of the loop; returns the state to continue from.
-    private func step(_ state: PartitionState) async throws -> PartitionState {
-        self.wakeup.forgetLift()
-        let limits = self.destination.batchLimits
-        let now = Timestamp.now()
-        var batch = try await self.store.dueRetries(in: self.partition, now: now, limit: limits.maxEvents, maxBytes: limits.maxBytes)
-        let fromRetries = !batch.isEmpty
-        if !fromRetries {
-            batch = try await self.store.head(of: self.partition, limit: limits.maxEvents, maxBytes: limits.maxBytes)
-        }
-        guard !batch.isEmpty else {
-            var deadline = try await self.store.nextRetry(in: self.partition).map { Self.instant(at: $0, now: now) }
-            // Other instances sharing the store do not signal this one: look again after a while.
-            if let poll = self.store.coordination.pollInterval {
-                deadline = min(deadline ?? .now + poll, .now + poll)
-            }
-            await self.wakeup.wait(until: deadline)
-            return state
-        }
-        if !fromRetries, limits.maxWait > .zero, batch.count < limits.maxEvents, state.headFailures == 0 {
-            let due = batch[0].event.receivedAt.adding(limits.maxWait)
-            if now < due {
-                await self.wakeup.wait(until: Self.instant(at: due, now: now))
-                return state
+    /// Reads the persisted state; a pause persisted before a restart still holds (backoff,
+    /// Retry-After).
+    private func loadState(_ memory: inout Memory) async throws {
+        let current = try await self.store.state(of: self.partition)
+        memory.state = current
+        if let pausedUntil = current.pausedUntil {
+            let now = Timestamp.now()
+            if pausedUntil > now {
+                await self.wakeup.pause(until: Self.instant(at: pausedUntil, now: now), shouldEnd: self.pauseLiftedElsewhere)
             }
         }
-        // A row the store could not read never reaches the destination: it becomes a dead
-        // letter (`unreadable_event`) and the rest of the batch goes on.
-        let readable = batch.indices.filter { batch[$0].unreadable == nil }
-        for stored in batch where stored.unreadable != nil {
-            self.metrics.unreadable.increment()
-            self.logger.error(
-                "Stored event cannot be read; dead-lettered",
-                metadata: ["event.id": "\(stored.event.id)", "event.sequence": "\(stored.sequence)", "error.message": "\(stored.unreadable?.message ?? "")"]
-            )
-        }
-        let routed = readable.map { index in
-            let stored = batch[index]
-            return RoutedEvent(event: stored.event, sequence: stored.sequence, attempt: (fromRetries ? stored.failures : state.headFailures) + 1)
-        }
-        let started = ContinuousClock.now
-        let destination = self.destination
-        let delivery = Task { routed.isEmpty ? [] : await destination.deliver(routed) }
-        let aborted = self.inFlight.withLock { state in
-            state.task = delivery
-            return state.aborted
-        }
-        if aborted { delivery.cancel() }
-        // The call runs in its own task so `abort` can cancel it; cancelling this worker's task
-        // (the server stopping) must reach it too.
-        let delivered = await withTaskCancellationHandler {
-            await delivery.value
-        } onCancel: {
-            delivery.cancel()
-        }
-        let abortedDuring = self.inFlight.withLock { state in
-            state.task = nil
-            return state.aborted
-        }
-        // Aborted or cancelled (the lease may be gone, the server is stopping): leave the batch
-        // where it is, uncounted; whoever holds the partition next delivers it again (at least
-        // once, same ids).
-        if abortedDuring || Task.isCancelled { return state }
-        var decided = batch.map { stored in stored.unreadable.map { DeliveryOutcome.rejected(reason: $0) } }
-        for (index, outcome) in zip(readable, delivered) { decided[index] = outcome }
-        let missing = FailureReason(code: "destination_error", message: "the destination gave no outcome for the event")
-        let outcomes = decided.map { $0 ?? .retry(after: nil, reason: missing) }
-        let elapsed = ContinuousClock.now - started
-        let plan = DeliveryPlanner.plan(
-            partition: self.partition,
-            state: state,
-            batch: batch,
-            outcomes: outcomes,
-            fromRetries: fromRetries,
-            policy: self.destination.retryPolicy,
-            now: Timestamp.now(),
-            latency: elapsed
-        )
-        try await self.store.commit(plan.commit)
-        self.metrics.record(plan, elapsed: elapsed)
-        self.log(plan, batchSize: batch.count)
-        if let pause = plan.pause {
-            await self.wakeup.pause(until: .now + pause, shouldEnd: self.pauseLiftedElsewhere)
-        }
-        return plan.commit.state
     }
 
-    private func log(_ plan: DeliveryPlanner.Plan, batchSize: Int) {
-        if plan.deadLettered > 0 {
-            let reason = plan.commit.deadLetters.first?.reason
-            self.logger.warning(
-                "Events dead-lettered",
-                metadata: ["event.count": "\(plan.deadLettered)", "error.code": "\(reason?.code ?? "")", "error.message": "\(reason?.message ?? "")"]
-            )
+    /// Parks unless a signal came since the head was read or the worker is stopping; returns
+    /// true when parked (the task must end).
+    private func park(_ memory: Memory) -> Bool {
+        self.life.withLock { life in
+            guard life.phase == .running, !self.wakeup.takeSignal() else { return false }
+            life.phase = .parked
+            life.memory = memory
+            return true
         }
-        if let pause = plan.pause {
-            // A whole failing head batch schedules no retries: the attempts carry the reason.
-            let reason = plan.commit.attempts.lazy.compactMap(\.reason).first ?? plan.commit.retries.first?.reason
-            self.logger.info(
-                "Destination failing; pausing",
-                metadata: [
-                    "event.count": "\(batchSize)", "pause": "\(pause)", "failures": "\(plan.commit.state.headFailures)",
-                    "error.code": "\(reason?.code ?? "unknown")", "error.message": "\(reason?.message ?? "")",
-                ]
-            )
-        } else {
-            self.logger.debug("Batch delivered", metadata: ["event.count": "\(batchSize)", "delivered": "\(plan.delivered)", "retried": "\(plan.retried)"])
+    }
+
+    private func markFinished() {
+        let (counted, waiters) = self.life.withLock { life in
+            life.phase = .stopped
+            defer {
+                life.finished = true
+                life.finishWaiters = []
+            }
+            return (life.started && !life.finished, life.finishWaiters)
         }
+        if counted { Self.running.subtract(1, ordering: .relaxed) }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// The metric handles of this partition, made on first use.
+    var metrics: DeliveryMetrics {
+        self.madeMetrics.withLock { made in
+            if let made { return made }
+            let metrics = DeliveryMetrics(partition: self.partition, type: self.type, metrics: self.environment.metrics)
+            made = metrics
+            return metrics
+        }
+    }
+
+    /// `metadata` with the worker's own: tenant, destination id and type.
+    func stamped(_ metadata: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata = metadata
+        metadata["tenant.id"] = "\(self.partition.tenant)"
+        metadata["destination.id"] = "\(self.partition.destination)"
+        metadata["destination.type"] = "\(self.type)"
+        return metadata
     }
 
     /// On a store shared by several instances, "retry now" may reach another instance: it clears
     /// the persisted pause and announces the tenant, which signals this worker; the pause ends
     /// when the store no longer holds it. A store one process owns needs no look.
-    private var pauseLiftedElsewhere: (@Sendable () async -> Bool)? {
+    var pauseLiftedElsewhere: (@Sendable () async -> Bool)? {
         guard self.store.coordination.pollInterval != nil else { return nil }
         let store = self.store
         let partition = self.partition
@@ -261,30 +347,5 @@ public final class DeliveryWorker: Sendable {
 
     static func instant(at timestamp: Timestamp, now: Timestamp) -> ContinuousClock.Instant {
         .now + timestamp.duration(since: now)
-    }
-}
-
-/// The metric handles of one partition, made once.
-struct DeliveryMetrics: Sendable {
-    let delivered: Counter
-    let retried: Counter
-    let deadLettered: Counter
-    let unreadable: Counter
-    let duration: Metrics.Timer
-
-    init(partition: PartitionKey, metrics: RouterMetrics) {
-        let dimensions = [("tenant", partition.tenant), ("destination", partition.destination)]
-        self.delivered = metrics.counter("router_delivery_events_total", dimensions + [("outcome", "delivered")])
-        self.retried = metrics.counter("router_delivery_events_total", dimensions + [("outcome", "retry")])
-        self.deadLettered = metrics.counter("router_delivery_events_total", dimensions + [("outcome", "dead")])
-        self.unreadable = metrics.counter("router_events_unreadable_total", dimensions)
-        self.duration = metrics.timer("router_delivery_duration_seconds", dimensions)
-    }
-
-    func record(_ plan: DeliveryPlanner.Plan, elapsed: Duration) {
-        if plan.delivered > 0 { self.delivered.increment(by: plan.delivered) }
-        if plan.retried > 0 { self.retried.increment(by: plan.retried) }
-        if plan.deadLettered > 0 { self.deadLettered.increment(by: plan.deadLettered) }
-        self.duration.recordNanoseconds(Int64(ExponentialJitterRetryPolicy.seconds(elapsed) * 1e9))
     }
 }

@@ -45,6 +45,15 @@ public final class Wakeup: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Takes a signal sent while nobody waited: true if there was one (it is then forgotten).
+    /// A delivery worker asks before it parks, so an arrival it has not read yet keeps it going.
+    public func takeSignal() -> Bool {
+        self.state.withLock { state in
+            defer { state.signalled = false }
+            return state.signalled
+        }
+    }
+
     /// Forgets a lift that no pause took (called as each delivery step begins), so a "retry now"
     /// sent while nothing was paused cannot cut short a later, unrelated backoff.
     public func forgetLift() {

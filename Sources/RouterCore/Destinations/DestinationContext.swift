@@ -80,6 +80,10 @@ public struct DestinationContext: Sendable {
     /// Resolves a path from settings: absolute paths stay, relative ones join `baseDirectory`.
     public func resolvePath(_ path: String) -> String {
         if path.hasPrefix("/") || self.baseDirectory.isEmpty { return path }
-        return self.baseDirectory.hasSuffix("/") ? self.baseDirectory + path : self.baseDirectory + "/" + path
+        // Built to its exact size: a destination keeps it for its life.
+        var bytes = Array(self.baseDirectory.utf8)
+        if bytes.last != UInt8(ascii: "/") { bytes.append(UInt8(ascii: "/")) }
+        bytes.append(contentsOf: path.utf8)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
+import Synchronization
 
 /// The destination modules the executable knows, by their `type` name.
 ///
 /// Only the executable fills it, one `register` line per module, the way only `main`
 /// bootstraps a log backend. `RouterCore` knows no destination by name.
 public struct DestinationRegistry: Sendable {
-    typealias Builder = @Sendable (Data, [String: String], DestinationContext) throws -> any Destination
+    typealias Builder = @Sendable (Data, [String: String], DestinationContext, SettingsMemo?) throws -> any Destination
     private var builders: [String: Builder] = [:]
 
     /// Creates an empty registry.
@@ -14,14 +15,21 @@ public struct DestinationRegistry: Sendable {
     /// Adds a module. Registering one `type` twice is a programmer error.
     public mutating func register<Factory: DestinationFactory>(_: Factory.Type) {
         precondition(self.builders[Factory.type] == nil, "destination type \"\(Factory.type)\" registered twice")
-        self.builders[Factory.type] = { settings, environment, context in
+        self.builders[Factory.type] = { settings, environment, context, memo in
             let collector = ConfigProblemCollector()
-            let decoder = JSONDecoderFactory.make(environment: environment)
-            decoder.userInfo[.configProblems] = collector
             var problems: [any Error & Sendable] = []
             var built: (any Destination)?
+            let key = SettingsMemo.Key(type: Factory.type, settings: settings)
             do {
-                let decoded = try decoder.decode(Factory.Settings.self, from: settings)
+                let decoded: Factory.Settings
+                if let remembered = memo?.settings(for: key) as? Factory.Settings {
+                    decoded = remembered
+                } else {
+                    let decoder = JSONDecoderFactory.make(environment: environment)
+                    decoder.userInfo[.configProblems] = collector
+                    decoded = try decoder.decode(Factory.Settings.self, from: settings)
+                    if collector.recorded.isEmpty { memo?.remember(decoded, for: key) }
+                }
                 // Unknown keys do not stop the module's own checks: both are listed.
                 built = try Factory.make(decoded, context: context)
             } catch let errors as SettingsErrors {
@@ -53,9 +61,41 @@ public struct DestinationRegistry: Sendable {
         environment: [String: String],
         context: DestinationContext
     ) throws -> any Destination {
+        try self.build(type: type, settings: settings, environment: environment, context: context, memo: nil)
+    }
+
+    /// `build`, decoding settings already decoded during the same load from `memo`.
+    func build(
+        type: String,
+        settings: JSONValue,
+        environment: [String: String],
+        context: DestinationContext,
+        memo: SettingsMemo?
+    ) throws -> any Destination {
         guard let builder = self.builders[type] else {
             throw SettingsError(key: "type", message: "unknown destination type \"\(type)\"")
         }
-        return try builder(Data(JSONWriter.serialize(settings)), environment, context)
+        return try builder(Data(JSONWriter.serialize(settings)), environment, context, memo)
+    }
+}
+
+/// Settings blocks decoded during one load of the tenants folder, by type and text: tenants made
+/// from one template (the same file path pattern, the same webhook) decode theirs once. Decoding
+/// is a function of the text and the loader's environment alone, and only blocks that decoded
+/// without a problem are kept; the module's `make` still runs for every destination.
+final class SettingsMemo: Sendable {
+    struct Key: Hashable, Sendable {
+        let type: String
+        let settings: Data
+    }
+
+    private let decoded = Mutex<[Key: any Sendable]>([:])
+
+    func settings(for key: Key) -> (any Sendable)? {
+        self.decoded.withLock { $0[key] }
+    }
+
+    func remember(_ settings: any Sendable, for key: Key) {
+        self.decoded.withLock { $0[key] = settings }
     }
 }

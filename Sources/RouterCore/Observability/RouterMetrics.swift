@@ -75,6 +75,7 @@ public final class RouterMetrics: Sendable {
         self.gauge("router_store_bytes", []).record(statistics.bytes)
         self.gauge("router_delivery_workers", [("state", "alive")]).record(DeliveryWorker.aliveCount)
         self.gauge("router_delivery_workers", [("state", "running")]).record(DeliveryWorker.runningCount)
+        self.gauge("router_delivery_workers", [("state", "busy")]).record(DeliveryWorker.busyCount)
     }
 }
 

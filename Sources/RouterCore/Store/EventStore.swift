@@ -30,6 +30,18 @@ public protocol EventStore: Sendable {
     /// as the destination will take it.
     func head(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> [StoredEvent]
 
+    /// `head(of:limit:maxBytes:)`, saying whether the batch is everything that was waiting when
+    /// it was read, so a worker that delivered it need not read the head again to find it empty
+    /// (events stored later come with a signal). A store that cannot tell answers nil.
+    func headBatch(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> HeadBatch
+
+    /// Of `partitions`, those that may have something to deliver, now or later: events at the
+    /// head, scheduled retries, or a failing head's state (failures, backoff). A delivery worker
+    /// for any other starts idle with a fresh `PartitionState` and no retries, without a look of
+    /// its own, so thousands of quiet tenants cost one query at start instead of a few reads
+    /// each. Nil when the store cannot tell (every worker then looks).
+    func partitionsWithWork(among partitions: Set<PartitionKey>) async throws -> Set<PartitionKey>?
+
     /// Retries of `partition` that are due at `now`, oldest first.
     /// Bounded by `limit` and `maxBytes` as `head(of:limit:maxBytes:)` is.
     func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int, maxBytes: Int) async throws -> [StoredEvent]
@@ -148,6 +160,21 @@ public protocol EventStore: Sendable {
     func releaseLeases(_ partitions: Set<PartitionKey>, leaving: Bool) async throws
 }
 
+/// Events at a partition's head, and whether they were all that waited.
+public struct HeadBatch: Sendable {
+    /// The events, oldest first.
+    public var events: [StoredEvent]
+    /// True when no event was left behind the batch at the read (neither limit cut it short);
+    /// false when one may have been; nil when the store cannot tell.
+    public var drained: Bool?
+
+    /// Creates a batch.
+    public init(events: [StoredEvent], drained: Bool?) {
+        self.events = events
+        self.drained = drained
+    }
+}
+
 /// What `EventStore.lease` granted.
 public struct LeaseGrant: Sendable, Equatable {
     /// The partitions this instance holds now.
@@ -264,6 +291,16 @@ extension EventStore {
             if deleted < step { break }
         }
         return total
+    }
+
+    /// Not known: every worker looks for itself.
+    public func partitionsWithWork(among partitions: Set<PartitionKey>) async throws -> Set<PartitionKey>? {
+        nil
+    }
+
+    /// The head as `head(of:limit:maxBytes:)` reads it, not knowing whether more waited.
+    public func headBatch(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> HeadBatch {
+        HeadBatch(events: try await self.head(of: partition, limit: limit, maxBytes: maxBytes), drained: nil)
     }
 
     /// Events at the head, bounded by count only.

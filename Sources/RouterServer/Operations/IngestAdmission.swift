@@ -26,7 +26,7 @@ struct IngestAdmission: Sendable {
                 headers: [.retryAfter: "30"]
             )
         }
-        let backlog = statistics.backlog(tenant: tenant)
+        let backlog = self.monitor.backlog(tenant: tenant)
         if backlog >= self.maxBacklogEventsPerTenant {
             return APIError(
                 .serviceUnavailable,

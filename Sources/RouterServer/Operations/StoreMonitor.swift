@@ -11,6 +11,9 @@ final class StoreMonitor: Service {
     private let retention: Duration
     private let logger: Logger
     private let latest = Mutex<StoreStatistics?>(nil)
+    /// The last refresh's backlog summed per tenant: ingest asks on every request, and summing
+    /// over thousands of partitions each time would cost more than the request.
+    private let backlogs = Mutex<[String: Int]>([:])
     private let ready = Mutex(true)
 
     init(store: any EventStore, metrics: RouterMetrics, retention: Duration, logger: Logger) {
@@ -23,6 +26,11 @@ final class StoreMonitor: Service {
     /// The statistics of the last refresh (at most about two seconds old).
     var statistics: StoreStatistics? { self.latest.withLock { $0 } }
 
+    /// A tenant's backlog over all its partitions at the last refresh (0 when it had none).
+    func backlog(tenant: String) -> Int {
+        self.backlogs.withLock { $0[tenant] ?? 0 }
+    }
+
     /// False once graceful shutdown has begun.
     var isReady: Bool { self.ready.withLock { $0 } }
 
@@ -30,7 +38,12 @@ final class StoreMonitor: Service {
     @discardableResult
     func refresh() async throws -> StoreStatistics {
         let statistics = try await self.store.statistics()
+        var backlogs: [String: Int] = [:]
+        for (partition, counts) in statistics.partitions where counts.backlog > 0 {
+            backlogs[partition.tenant, default: 0] += counts.backlog
+        }
         self.latest.withLock { $0 = statistics }
+        self.backlogs.withLock { $0 = backlogs }
         self.metrics.record(statistics)
         return statistics
     }

@@ -1,0 +1,171 @@
+import Logging
+import Synchronization
+
+extension DeliveryWorker {
+    /// What the run loop does after a turn.
+    enum Turn: Equatable {
+        /// Take the next turn at once.
+        case again
+        /// Nothing to send: wait for a signal or the deadline (nil: none; the worker may park).
+        case wait(until: ContinuousClock.Instant?)
+    }
+
+    /// One turn of the loop: read what is due, deliver it, commit the outcome.
+    func step(_ memory: inout Memory) async throws -> Turn {
+        guard let state = memory.state else { return .again }
+        self.wakeup.forgetLift()
+        // Only a store this process owns can be known between turns (see `RetryHorizon`).
+        let exclusive = self.store.coordination.pollInterval == nil
+        if !exclusive || self.retriesChanged.exchange(false, ordering: .relaxed) { memory.retries = .unknown }
+        let limits = self.destination.batchLimits
+        let now = Timestamp.now()
+        var batch: [StoredEvent] = []
+        if memory.retries.mayBeDue(at: now) {
+            batch = try await self.store.dueRetries(in: self.partition, now: now, limit: limits.maxEvents, maxBytes: limits.maxBytes)
+            // A known retry that is not there any more: look again when idle.
+            if batch.isEmpty, memory.retries != .unknown { memory.retries = .unknown }
+        }
+        let fromRetries = !batch.isEmpty
+        var drained: Bool?
+        if !fromRetries {
+            // With a store this process owns, every arrival signals after it is stored: one
+            // taken from here on may have come after this read, and keeps the worker going.
+            if exclusive { _ = self.wakeup.takeSignal() }
+            let head = try await self.store.headBatch(of: self.partition, limit: limits.maxEvents, maxBytes: limits.maxBytes)
+            batch = head.events
+            drained = exclusive ? head.drained : nil
+        }
+        guard !batch.isEmpty else { return try await self.idle(&memory, now: now) }
+        if !fromRetries, limits.maxWait > .zero, batch.count < limits.maxEvents, state.headFailures == 0 {
+            let due = batch[0].event.receivedAt.adding(limits.maxWait)
+            if now < due {
+                // Linger for the batch to fill; arrivals do not cut it short (each would cost a
+                // read of the head), and the head is read again after it.
+                await self.wakeup.pause(until: Self.instant(at: due, now: now))
+                return .again
+            }
+        }
+        guard let plan = try await self.deliver(batch, fromRetries: fromRetries, state: state) else { return .again }
+        memory.state = plan.commit.state
+        if fromRetries {
+            memory.retries = .unknown
+        } else if let earliest = plan.commit.retries.map(\.nextAttempt).min() {
+            memory.retries = memory.retries.including(earliest)
+        }
+        if let pause = plan.pause {
+            await self.wakeup.pause(until: .now + pause, shouldEnd: self.pauseLiftedElsewhere)
+            return .again
+        }
+        // The head held nothing more when it was read and nothing arrived since: idle without
+        // reading it again to find it empty.
+        if drained == true, !memory.retries.mayBeDue(at: Timestamp.now()), !self.wakeup.takeSignal() {
+            return try await self.idle(&memory, now: Timestamp.now())
+        }
+        return .again
+    }
+
+    /// Nothing to send: when to look again (the next retry, or the poll of a shared store; nil
+    /// for only when signalled).
+    private func idle(_ memory: inout Memory, now: Timestamp) async throws -> Turn {
+        if memory.retries == .unknown {
+            memory.retries = try await self.store.nextRetry(in: self.partition).map { .at($0) } ?? RetryHorizon.none
+        }
+        var deadline = memory.retries.due.map { Self.instant(at: $0, now: now) }
+        // Other instances sharing the store do not signal this one: look again after a while.
+        if let poll = self.store.coordination.pollInterval {
+            deadline = min(deadline ?? .now + poll, .now + poll)
+        }
+        return .wait(until: deadline)
+    }
+
+    /// Sends `batch` and commits the outcome; nil when the call was aborted or cancelled (the
+    /// batch then stays where it is, uncounted).
+    private func deliver(_ batch: [StoredEvent], fromRetries: Bool, state: PartitionState) async throws -> DeliveryPlanner.Plan? {
+        // A row the store could not read never reaches the destination: it becomes a dead
+        // letter (`unreadable_event`) and the rest of the batch goes on.
+        let readable = batch.indices.filter { batch[$0].unreadable == nil }
+        for stored in batch where stored.unreadable != nil {
+            self.metrics.countUnreadable()
+            self.logger.error(
+                "Stored event cannot be read; dead-lettered",
+                metadata: self.stamped([
+                    "event.id": "\(stored.event.id)", "event.sequence": "\(stored.sequence)", "error.message": "\(stored.unreadable?.message ?? "")",
+                ])
+            )
+        }
+        let routed = readable.map { index in
+            let stored = batch[index]
+            return RoutedEvent(event: stored.event, sequence: stored.sequence, attempt: (fromRetries ? stored.failures : state.headFailures) + 1)
+        }
+        let started = ContinuousClock.now
+        let destination = self.destination
+        let delivery = Task { routed.isEmpty ? [] : await destination.deliver(routed) }
+        let aborted = self.inFlight.withLock { state in
+            state.task = delivery
+            return state.aborted
+        }
+        if aborted { delivery.cancel() }
+        // The call runs in its own task so `abort` can cancel it; cancelling this worker's task
+        // (the server stopping) must reach it too.
+        let delivered = await withTaskCancellationHandler {
+            await delivery.value
+        } onCancel: {
+            delivery.cancel()
+        }
+        let abortedDuring = self.inFlight.withLock { state in
+            state.task = nil
+            return state.aborted
+        }
+        // Aborted or cancelled (the lease may be gone, the server is stopping): leave the batch
+        // where it is, uncounted; whoever holds the partition next delivers it again (at least
+        // once, same ids).
+        if abortedDuring || Task.isCancelled { return nil }
+        var decided = batch.map { stored in stored.unreadable.map { DeliveryOutcome.rejected(reason: $0) } }
+        for (index, outcome) in zip(readable, delivered) { decided[index] = outcome }
+        let missing = FailureReason(code: "destination_error", message: "the destination gave no outcome for the event")
+        let outcomes = decided.map { $0 ?? .retry(after: nil, reason: missing) }
+        let elapsed = ContinuousClock.now - started
+        let plan = DeliveryPlanner.plan(
+            partition: self.partition,
+            state: state,
+            batch: batch,
+            outcomes: outcomes,
+            fromRetries: fromRetries,
+            policy: self.destination.retryPolicy,
+            now: Timestamp.now(),
+            latency: elapsed
+        )
+        try await self.store.commit(plan.commit)
+        self.metrics.record(plan, elapsed: elapsed)
+        self.log(plan, batchSize: batch.count)
+        return plan
+    }
+
+    private func log(_ plan: DeliveryPlanner.Plan, batchSize: Int) {
+        if plan.deadLettered > 0 {
+            let reason = plan.commit.deadLetters.first?.reason
+            self.logger.warning(
+                "Events dead-lettered",
+                metadata: self.stamped([
+                    "event.count": "\(plan.deadLettered)", "error.code": "\(reason?.code ?? "")", "error.message": "\(reason?.message ?? "")",
+                ])
+            )
+        }
+        if let pause = plan.pause {
+            // A whole failing head batch schedules no retries: the attempts carry the reason.
+            let reason = plan.commit.attempts.lazy.compactMap(\.reason).first ?? plan.commit.retries.first?.reason
+            self.logger.info(
+                "Destination failing; pausing",
+                metadata: self.stamped([
+                    "event.count": "\(batchSize)", "pause": "\(pause)", "failures": "\(plan.commit.state.headFailures)",
+                    "error.code": "\(reason?.code ?? "unknown")", "error.message": "\(reason?.message ?? "")",
+                ])
+            )
+        } else {
+            self.logger.debug(
+                "Batch delivered",
+                metadata: self.stamped(["event.count": "\(batchSize)", "delivered": "\(plan.delivered)", "retried": "\(plan.retried)"])
+            )
+        }
+    }
+}
