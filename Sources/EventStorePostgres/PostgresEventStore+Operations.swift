@@ -183,12 +183,31 @@ extension PostgresEventStore {
 
     public func statistics() async throws -> StoreStatistics {
         try await self.bounded {
+            // The counts the triggers keep (schema version 4): the changes appended since the
+            // last call are folded into one row per partition first, so this reads one row per
+            // partition plus the changes of the last few seconds, however many events wait.
+            // Instances folding at once never count a change twice: a change row is deleted by
+            // one of them, and the other skips it.
+            try await self.client.query(
+                """
+                WITH folded AS (
+                    DELETE FROM retention_router.partition_count_changes RETURNING tenant, destination, backlog, dead_letters
+                )
+                INSERT INTO retention_router.partition_counts (tenant, destination, backlog, dead_letters)
+                SELECT tenant, destination, sum(backlog), sum(dead_letters) FROM folded
+                GROUP BY tenant, destination ORDER BY tenant, destination
+                ON CONFLICT (tenant, destination) DO UPDATE SET backlog = partition_counts.backlog + excluded.backlog,
+                    dead_letters = partition_counts.dead_letters + excluded.dead_letters
+                """,
+                logger: self.logger
+            )
+            // One statement, one snapshot: a fold by another instance moves changes into the
+            // counts atomically, so each is read once.
             let rows = try await self.client.query(
                 """
-                SELECT tenant, destination, sum(backlog)::int8, sum(dead)::int8 FROM (
-                    SELECT tenant, destination, count(*) AS backlog, 0 AS dead FROM retention_router.pending GROUP BY 1, 2
-                    UNION ALL SELECT tenant, destination, count(*), 0 FROM retention_router.retries GROUP BY 1, 2
-                    UNION ALL SELECT tenant, destination, 0, count(*) FROM retention_router.dead_letters GROUP BY 1, 2
+                SELECT tenant, destination, sum(backlog)::int8, sum(dead_letters)::int8 FROM (
+                    SELECT tenant, destination, backlog, dead_letters FROM retention_router.partition_counts
+                    UNION ALL SELECT tenant, destination, backlog, dead_letters FROM retention_router.partition_count_changes
                     UNION ALL SELECT tenant, destination, 0, 0 FROM retention_router.partitions
                 ) counts GROUP BY 1, 2
                 """,

@@ -200,20 +200,14 @@ extension SQLiteEventStore {
     public func statistics() async throws -> StoreStatistics {
         let path = self.path
         return try await self.reader.run { connection in
-            let statement = try connection.statement(
-                """
-                SELECT p.tenant, p.destination,
-                    (SELECT COUNT(*) FROM routes r WHERE r.tenant = p.tenant AND r.destination = p.destination AND r.seq > p.cursor),
-                    (SELECT COUNT(*) FROM retries t WHERE t.tenant = p.tenant AND t.destination = p.destination),
-                    (SELECT COUNT(*) FROM dead_letters d WHERE d.tenant = p.tenant AND d.destination = p.destination)
-                FROM partitions p
-                """
-            )
+            // The counts each partition keeps as its rows change (schema version 6): one row per
+            // partition read, however many events wait.
+            let statement = try connection.statement("SELECT tenant, destination, backlog, dead_letters FROM partitions")
             var partitions: [PartitionKey: StoreStatistics.Partition] = [:]
             while try statement.step() {
                 partitions[PartitionKey(tenant: statement.string(0), destination: statement.string(1))] = .init(
-                    backlog: Int(statement.int64(2) + statement.int64(3)),
-                    deadLetters: Int(statement.int64(4))
+                    backlog: Int(statement.int64(2)),
+                    deadLetters: Int(statement.int64(3))
                 )
             }
             var bytes: Int64 = 0

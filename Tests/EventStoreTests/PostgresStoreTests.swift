@@ -44,7 +44,7 @@ struct PostgresStoreTests {
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(stores.count == 4)
-            #expect(try await PostgresMigrator.status(of: stores[0]) == .init(applied: 3, latest: 3))
+            #expect(try await PostgresMigrator.status(of: stores[0]) == .init(applied: 4, latest: 4))
             for store in stores { await store.close() }
         }
     }
