@@ -1,7 +1,8 @@
 import RouterCore
 import Testing
 
-/// The backlog and dead-letter figures a store keeps as its rows change.
+/// The backlog and dead-letter figures a store keeps as its rows change, and replays too large
+/// for one step.
 extension EventStoreConformance {
     /// Expects `statistics` to equal a count over the whole tables (a partition missing on one
     /// side counts as nothing waiting and nothing dead).
@@ -104,6 +105,57 @@ extension EventStoreConformance {
             #expect(kept.partitions.values.contains { $0.deadLetters > 0 }, "the checks saw dead letters")
             _ = try await store.prune(receivedBefore: Timestamp(millisecondsSince1970: 2000), step: 3)
             try await expectCountsMatch(store, storage, after: "pruning")
+        },
+        Case(name: "replaying more dead letters than one step moves exactly the set counted, naming an erased event once") { storage in
+            // Three destinations, so one event's dead letters fall on both sides of a step's end.
+            let partitions = ["x", "y", "z"].map { PartitionKey(tenant: "acme", destination: $0) }
+            try #require(ReplaySelection.step % 3 != 0)
+            let store = try await open(storage, leasing: partitions)
+            let count = ReplaySelection.step * 2 / 3 + 10
+            let events = (0..<count).map { event("e\($0)", receivedAt: 1000) }
+            _ = try await store.append(events, routes: Array(repeating: ["x", "y", "z"], count: count))
+            let parked = Timestamp(millisecondsSince1970: 1_700_000_000_000)
+            let gone = FailureReason(code: "http_404", message: "gone", status: 404)
+            for partition in partitions {
+                let head = try await store.head(of: partition, limit: count)
+                try await store.commit(
+                    DeliveryCommit(
+                        partition: partition,
+                        state: PartitionState(),
+                        taken: head.map(\.sequence),
+                        deadLetters: head.map { .init(sequence: $0.sequence, eventID: $0.event.id, attempts: 1, reason: gone, failedAt: parked) }
+                    )
+                )
+            }
+            // Counted now; the event whose dead letters straddle the first step's end is erased.
+            let query = DeadLetterQuery().counted(asOf: parked)
+            #expect(try await store.countDeadLetters(tenant: "acme", query: query) == count * 3)
+            let straddling = "e\(ReplaySelection.step / 3)"
+            _ = try await store.erasePayload(tenant: "acme", id: straddling, now: parked)
+            // Dead letters parked after the count are left out of "all N matching".
+            let late = Timestamp(millisecondsSince1970: parked.millisecondsSince1970 + 60_000)
+            _ = try await store.append([event("late", receivedAt: 2000)], routes: [["x"]])
+            let lateHead = try await store.head(of: partitions[0], limit: 1)
+            try await store.commit(
+                DeliveryCommit(
+                    partition: partitions[0],
+                    state: PartitionState(),
+                    taken: lateHead.map(\.sequence),
+                    deadLetters: lateHead.map { .init(sequence: $0.sequence, eventID: "late", attempts: 1, reason: gone, failedAt: late) }
+                )
+            )
+            let result = try await store.replay(tenant: "acme", selection: .matching(query), now: late)
+            #expect(result.count == count * 3 - 3, "every dead letter counted, but the erased event's three")
+            #expect(result.replayed == Dictionary(uniqueKeysWithValues: partitions.map { ($0, count - 1) }))
+            #expect(result.erased == [straddling])
+            let left = try await store.deadLetters(tenant: "acme", query: DeadLetterQuery(limit: 10))
+            #expect(Set(left.map(\.eventID)) == ["late", straddling])
+            #expect(try await store.dueRetries(in: partitions[1], now: late, limit: count).count == count - 1)
+            try await expectCountsMatch(store, storage, after: "the replay")
+            // A replay of a destination takes what is there when it starts, across steps.
+            let rest = try await store.replay(tenant: "acme", selection: .destination("x", since: nil), now: late)
+            #expect(rest.replayed == [partitions[0]: 1])
+            #expect(rest.erased == [straddling])
         },
     ]
 }
