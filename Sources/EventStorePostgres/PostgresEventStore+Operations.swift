@@ -176,10 +176,17 @@ extension PostgresEventStore {
             return try await self.withMaintenanceLock { connection in
             let rows = try await connection.query(
                 """
-                WITH candidates AS (
-                    SELECT seq, tenant, destinations FROM retention_router.events
-                    WHERE seq > \(after) AND received_at < \(cutoff.millisecondsSince1970)
-                    ORDER BY seq LIMIT \(limit)
+                WITH scanned AS (
+                    -- `limit` events by sequence, up to the first received at or after the cutoff:
+                    -- events are stored about in the order they are received, so the rest are
+                    -- younger (one stored out of clock order waits for a later pass). Filtering by
+                    -- the time alone would read every younger event to find none.
+                    SELECT seq, tenant, destinations,
+                           bool_and(received_at < \(cutoff.millisecondsSince1970)) OVER (ORDER BY seq) AS before_cutoff
+                    FROM (SELECT seq, tenant, destinations, received_at FROM retention_router.events
+                          WHERE seq > \(after) ORDER BY seq LIMIT \(limit)) e
+                ), candidates AS (
+                    SELECT seq, tenant, destinations FROM scanned WHERE before_cutoff
                 ), doomed AS (
                     SELECT c.seq, c.tenant, c.destinations FROM candidates c
                     WHERE NOT EXISTS (SELECT 1 FROM retention_router.pending p
@@ -199,8 +206,8 @@ extension PostgresEventStore {
                 """,
                 logger: self.logger
             )
-            for try await (scanned, last, pruned) in rows.decode((Int64, Int64?, Int64).self) {
-                return PruneProgress(pruned: Int(pruned), next: scanned < limit ? nil : last)
+            for try await (examined, last, pruned) in rows.decode((Int64, Int64?, Int64).self) {
+                return PruneProgress(pruned: Int(pruned), next: examined < limit ? nil : last)
             }
             return PruneProgress(pruned: 0, next: nil)
             }

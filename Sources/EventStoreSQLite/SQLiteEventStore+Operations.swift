@@ -154,21 +154,30 @@ extension SQLiteEventStore {
             // Once per scan (each starts after 0): per-minute totals older than two days go too.
             if after == 0 { try Self.pruneMinutes(before: now, on: connection) }
             // The newest event is never pruned: SQLite hands out MAX(seq) + 1 for new rows, so
-            // deleting the top row would reuse sequences at or below the cursors.
+            // deleting the top row would reuse sequences at or below the cursors. The step looks
+            // at `limit` events by sequence and stops at the first received at or after the
+            // cutoff: events are stored in the order they are received, so the rest are younger
+            // (one stored out of clock order waits for a later pass). Filtering by the time in
+            // SQL instead would read every younger event to find none.
             let candidates = try connection.statement(
                 """
-                SELECT seq, tenant, destinations FROM events
-                WHERE seq > ?3 AND received_at < ?1 AND seq < (SELECT MAX(seq) FROM events)
-                ORDER BY seq LIMIT ?2
+                SELECT seq, tenant, destinations, received_at FROM events
+                WHERE seq > ?2 AND seq < (SELECT MAX(seq) FROM events)
+                ORDER BY seq LIMIT ?1
                 """
             )
-            candidates.bind(1, cutoff.millisecondsSince1970)
-            candidates.bind(2, Int64(limit))
-            candidates.bind(3, after)
+            candidates.bind(1, Int64(limit))
+            candidates.bind(2, after)
             var rows: [(sequence: Int64, tenant: String, destinations: [String])] = []
+            var reachedCutoff = false
             while try candidates.step() {
+                guard candidates.int64(3) < cutoff.millisecondsSince1970 else {
+                    reachedCutoff = true
+                    break
+                }
                 rows.append((candidates.int64(0), candidates.string(1), candidates.string(2).split(separator: ",").map(String.init)))
             }
+            candidates.reset()
             var cursors: [PartitionKey: Int64] = [:]
             let cursorQuery = try connection.statement("SELECT cursor FROM partitions WHERE tenant = ?1 AND destination = ?2")
             let retryQuery = try connection.statement("SELECT 1 FROM retries WHERE tenant = ?1 AND destination = ?2 AND seq = ?3")
@@ -209,7 +218,7 @@ extension SQLiteEventStore {
                 try deleteEvent.run()
                 pruned += 1
             }
-            return PruneProgress(pruned: pruned, next: rows.count < limit ? nil : rows.last?.sequence)
+            return PruneProgress(pruned: pruned, next: reachedCutoff || rows.count < limit ? nil : rows.last?.sequence)
         }
     }
 }
