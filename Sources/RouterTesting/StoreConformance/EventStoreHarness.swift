@@ -93,6 +93,38 @@ public struct SQLiteHarness: EventStoreHarness {
     }
 }
 
+/// In-memory stores (`InMemoryEventStore`), a new database each: the same rules hold for the
+/// test double the supervisor's tests use.
+public struct InMemoryHarness: EventStoreHarness {
+    public init() {}
+
+    public var description: String { "in-memory" }
+
+    public func makeStorage() async throws -> any EventStoreStorage {
+        InMemoryStorage(database: InMemoryEventStore.Database())
+    }
+
+    struct InMemoryStorage: EventStoreStorage {
+        let database: InMemoryEventStore.Database
+
+        func open(instance: String) async throws -> any EventStore {
+            InMemoryEventStore(database: self.database)
+        }
+
+        func remove() async {}
+
+        func damageProperties(tenant: String, id: String, with bytes: [UInt8]) async throws {
+            guard self.database.overwriteProperties(tenant: tenant, id: id, with: bytes) else {
+                throw TestServerError(message: "no event \(tenant)/\(id) to damage")
+            }
+        }
+
+        func recount() async throws -> [PartitionKey: StoreStatistics.Partition] {
+            self.database.recount()
+        }
+    }
+}
+
 /// PostgreSQL stores, one new database each, on the server named by `ROUTER_TEST_POSTGRES_URL`
 /// (e.g. `postgres://postgres@127.0.0.1:5432/postgres`; `scripts/test.sh` starts one).
 public struct PostgresHarness: EventStoreHarness {
