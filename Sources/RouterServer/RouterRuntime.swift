@@ -216,8 +216,16 @@ public struct RouterRuntime: Sendable {
             ]
         )
         let onServerRunning = options.onServerRunning
+        // A body that trickles is answered 408; a connection that sends nothing is closed.
+        let requestTimeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeoutSeconds * 1e9))
         return Application(
             router: router,
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [RequestBodyTimeoutHandler(limit: requestTimeout)],
+                    idleTimeout: requestTimeout
+                )
+            ),
             configuration: .init(
                 address: .hostname(configuration.listen.host, port: configuration.listen.port),
                 serverName: "retention-router"
