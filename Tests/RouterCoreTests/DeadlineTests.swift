@@ -49,7 +49,8 @@ struct DeadlineAnswerTests {
         #expect(self.sweeper.pending == 0, "answered waits leave nothing registered")
     }
 
-    @Test func noAnswerIsADeadlineExceededOnTimeAndALateAnswerIsDropped() async throws {
+    @Test(.timeLimit(.minutes(1)))
+    func noAnswerIsADeadlineExceededOnTimeAndALateAnswerIsDropped() async throws {
         let kept = Mutex<DeadlineAnswer<Int>?>(nil)
         let started = ContinuousClock.now
         await #expect(throws: DeadlineExceeded.self) {
@@ -59,8 +60,9 @@ struct DeadlineAnswerTests {
         }
         let waited = ContinuousClock.now - started
         #expect(waited >= .milliseconds(100))
-        // Due at 0.1 s; the margin is for a parallel test run that keeps both cores busy.
-        #expect(waited < .milliseconds(2500))
+        // Due at 0.1 s; the margin is for a parallel test run that keeps both cores busy (2.9 s
+        // seen on a loaded machine). Without a sweeper the wait would never end.
+        #expect(waited < .seconds(10))
         let answer = try #require(kept.withLock { $0 })
         #expect(answer.isAnswered)
         #expect(answer.resume(with: .success(3)) == false)

@@ -99,7 +99,7 @@ struct LiveTailEndToEndTests {
         let clock = ContinuousClock()
         let started = clock.now
         try await server.stop()
-        #expect(clock.now - started < .seconds(5), "the stream ends when the server begins to stop")
+        #expect(clock.now - started < .seconds(10), "the stream ends when the server begins to stop (without that, not for 5 minutes)")
         _ = try? await reader.value
         try await viewer.shutdown()
         directory.remove()

@@ -41,7 +41,10 @@ struct SharedHostTests {
         let wanted = expected
         #expect(try await eventually(timeout: .seconds(20)) { wanted.isSubset(of: Set(receiver.trackMessageIDs)) })
         let took = ContinuousClock.now - started
-        #expect(took < .seconds(3), "the twelve free tenants took \(took) while eight hung")
+        // Unloaded this takes well under a second; the bound leaves room for a test run that
+        // keeps both cores busy. A pool shared with the hung requests makes the twelve wait
+        // for those requests' 30 s read timeout, so any bound under that tells the two apart.
+        #expect(took < .seconds(10), "the twelve free tenants took \(took) while eight hung")
         #expect(!Set(receiver.trackMessageIDs).contains("held-0"))
         receiver.release()
         #expect(try await eventually { Set(receiver.trackMessageIDs).isSuperset(of: (0..<8).map { "held-\($0)" }) })
