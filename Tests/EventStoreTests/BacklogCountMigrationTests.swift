@@ -8,6 +8,7 @@ import Testing
 @testable import EventStoreSQLite
 
 /// Stores from before the backlog counts get them from the rows they hold when they migrate.
+@Suite(.timeLimit(.minutes(2)))
 struct BacklogCountMigrationTests {
     /// Delivers part of a partition, retries and parks some, through the store's own API.
     static func fill(_ store: any EventStore) async throws {

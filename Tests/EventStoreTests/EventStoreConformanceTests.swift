@@ -2,6 +2,7 @@ import RouterTesting
 import Testing
 
 /// The same store rules, run unchanged against SQLite, PostgreSQL and the in-memory test double.
+@Suite(.timeLimit(.minutes(2)))
 struct EventStoreConformanceTests {
     @Test(arguments: EventStoreConformance.cases)
     func sqlite(_ rule: EventStoreConformance.Case) async throws {

@@ -7,6 +7,7 @@ import Testing
 
 /// Group commit: writes waiting together share a transaction, one that fails does not take the
 /// others down with it, and a stuck writer answers its waiters at their deadline.
+@Suite(.timeLimit(.minutes(2)))
 struct GroupCommitWriterTests {
     /// A writer over a one-column table `t` whose values must be at least 0.
     final class Fixture: Sendable {

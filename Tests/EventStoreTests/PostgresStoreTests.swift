@@ -6,7 +6,7 @@ import RouterTesting
 import Testing
 
 /// What only the shared store does: several instances on one database.
-@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the PostgreSQL store tests"))
+@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the PostgreSQL store tests"), .timeLimit(.minutes(2)))
 struct PostgresStoreTests {
     let partition = PartitionKey(tenant: "acme", destination: "file")
 

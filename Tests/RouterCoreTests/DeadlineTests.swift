@@ -2,6 +2,7 @@ import RouterCore
 import Synchronization
 import Testing
 
+@Suite(.timeLimit(.minutes(2)))
 struct DeadlineTests {
     @Test func aFastOperationReturnsItsResult() async throws {
         #expect(try await withDeadline(.seconds(5)) { 42 } == 42)
@@ -34,6 +35,7 @@ struct DeadlineTests {
 }
 
 /// `withAnswer`: a deadline for callback-style operations with no task per wait.
+@Suite(.timeLimit(.minutes(2)))
 struct DeadlineAnswerTests {
     let sweeper = DeadlineSweeper(interval: .milliseconds(20))
 

@@ -7,6 +7,7 @@ import Testing
 
 /// The delivery supervisor against an in-memory store whose leases the test hands out and
 /// takes back, as another instance sharing the store would.
+@Suite(.timeLimit(.minutes(2)))
 struct DeliverySupervisorTests {
     /// A supervisor running over an in-memory store, one recording destination per partition.
     struct Running {

@@ -26,6 +26,7 @@ final class ScriptedResolver: HostResolver {
 }
 
 /// Issue #14 item 7: the address checked is the address connected to.
+@Suite(.timeLimit(.minutes(2)))
 struct OutboundAddressGuardTests {
     private func guarded(_ resolver: ScriptedResolver) -> OutboundAddressGuard {
         OutboundAddressGuard(allowPrivateAddresses: false, threadPool: .singleton, resolver: resolver)

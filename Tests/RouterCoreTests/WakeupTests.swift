@@ -1,6 +1,7 @@
 import RouterCore
 import Testing
 
+@Suite(.timeLimit(.minutes(2)))
 struct WakeupTests {
     @Test func aSignalSentBeforeTheWaitIsNotLost() async {
         let wakeup = Wakeup()

@@ -4,6 +4,7 @@ import RouterTesting
 import Testing
 
 /// `serve` and `migrate` with a PostgreSQL store, run as a user would.
+@Suite(.timeLimit(.minutes(2)))
 struct CommandLinePostgresTests {
     private static func config(_ directory: TemporaryDirectory, url: String) throws {
         try directory.write(

@@ -6,6 +6,7 @@ import RouterTesting
 import Testing
 
 /// Reloading the configuration without a restart, metrics, and ingest limits.
+@Suite(.timeLimit(.minutes(2)))
 struct LiveConfigEndToEndTests {
     typealias Ops = OperationsEndToEndTests
 

@@ -7,6 +7,7 @@ import Testing
 
 /// Clients that never finish a request cannot hold a connection: a body that stops or trickles
 /// is answered 408 at `requestTimeoutSeconds`, and a connection that sends nothing is closed.
+@Suite(.timeLimit(.minutes(2)))
 struct RequestTimeoutTests {
     static let configuration = ServerConfiguration(
         requestTimeoutSeconds: 1,

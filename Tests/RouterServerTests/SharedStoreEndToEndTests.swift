@@ -5,7 +5,7 @@ import RouterTesting
 import Testing
 
 /// Two real servers on one PostgreSQL database, as behind a load balancer.
-@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the shared-store tests"))
+@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the shared-store tests"), .timeLimit(.minutes(2)))
 struct SharedStoreEndToEndTests {
     private static func configuration(_ database: PostgresURL, lease: Duration, poll: Duration) -> ServerConfiguration {
         ServerConfiguration(
@@ -140,7 +140,7 @@ struct SharedStoreEndToEndTests {
 }
 
 /// What ingest answers when the shared database goes away under a running server.
-@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the shared-store tests"))
+@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the shared-store tests"), .timeLimit(.minutes(2)))
 struct SharedStoreOutageTests {
     @Test func aDatabaseThatGoesAwayGets503NotAHangOrA500() async throws {
         let database = try await PostgresHarness.createDatabase()
