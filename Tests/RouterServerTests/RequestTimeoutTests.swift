@@ -6,11 +6,13 @@ import Signing
 import Testing
 
 /// Clients that never finish a request cannot hold a connection: a body that stops or trickles
-/// is answered 408 at `requestTimeoutSeconds`, and a connection that sends nothing is closed.
+/// is answered 408 at `requestTimeoutSeconds` (2 s here), and a connection that sends nothing is
+/// closed. The bounds leave room for a loaded machine (the client's clock starts when its
+/// connect resumes, which may be late); without the limits, nothing closes at all.
 @Suite(.timeLimit(.minutes(2)))
 struct RequestTimeoutTests {
     static let configuration = ServerConfiguration(
-        requestTimeoutSeconds: 1,
+        requestTimeoutSeconds: 2,
         allowPrivateAddresses: true,
         adminToken: .environment("ROUTER_ADMIN_TOKEN")
     )
@@ -47,13 +49,13 @@ struct RequestTimeoutTests {
             let outcome = try await RawHTTPClient.exchange(
                 port: server.port,
                 [.send(Self.head("POST", "/v1/tenants/acme/events", length: body.utf8.count)), .send(String(body.prefix(40)))],
-                listen: .seconds(10)
+                listen: .seconds(15)
             )
             #expect(outcome.status == 408, "\(outcome.received)")
             #expect(outcome.received.lowercased().contains("connection: close"))
             #expect(try JSONParser.parse(Array(outcome.body.utf8))["error"]?["code"]?.stringValue == "request_timeout")
             let closed = try #require(outcome.closedAfter, "the server closes the connection")
-            #expect(closed >= .milliseconds(900) && closed < .seconds(5), "\(closed)")
+            #expect(closed >= .seconds(1) && closed < .seconds(8), "\(closed)")
             // Nothing of it was stored.
             #expect(try await OperationsEndToEndTests.admin(.GET, server, "/v1/tenants/acme/events/half").status == 404)
         }
@@ -62,14 +64,14 @@ struct RequestTimeoutTests {
     @Test(.timeLimit(.minutes(1)))
     func anAdminBodyThatTricklesIsCutOffAtTheLimit() async throws {
         try await Self.withServer { server in
-            // A byte every 200 ms keeps the connection from ever being idle for a second.
+            // A byte every 200 ms keeps the connection from ever being idle for two seconds.
             let body = #"{"destination": "file", "all": true}"#
             var steps: [RawHTTPClient.Step] = [.send(Self.head("POST", "/v1/tenants/acme/dead-letters/replay", length: body.utf8.count, token: true))]
             for character in body { steps += [.send(String(character)), .pause(.milliseconds(200))] }
-            let outcome = try await RawHTTPClient.exchange(port: server.port, steps, listen: .seconds(10))
+            let outcome = try await RawHTTPClient.exchange(port: server.port, steps, listen: .seconds(15))
             #expect(outcome.status == 408, "\(outcome.received)")
             let closed = try #require(outcome.closedAfter, "the server closes the connection")
-            #expect(closed >= .milliseconds(900) && closed < .seconds(4), "\(closed)")
+            #expect(closed >= .seconds(1) && closed < .seconds(8), "\(closed)")
         }
     }
 
@@ -80,16 +82,16 @@ struct RequestTimeoutTests {
             let stalled = try await RawHTTPClient.exchange(
                 port: server.port,
                 [.send("POST /v1/tenants/acme/events HTTP/1.1\r\nHost: 127.0.0.1\r\n")],
-                listen: .seconds(10)
+                listen: .seconds(15)
             )
             #expect(stalled.received.isEmpty)
             let closed = try #require(stalled.closedAfter, "the server closes a connection stalled in a request's head")
-            #expect(closed >= .milliseconds(900) && closed < .seconds(5), "\(closed)")
+            #expect(closed >= .seconds(1) && closed < .seconds(8), "\(closed)")
             // A request answered in time, then nothing: kept open while idle, then closed.
-            let idle = try await RawHTTPClient.exchange(port: server.port, [.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")], listen: .seconds(10))
+            let idle = try await RawHTTPClient.exchange(port: server.port, [.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")], listen: .seconds(15))
             #expect(idle.status == 200, "\(idle.received)")
             let idleClosed = try #require(idle.closedAfter, "the server closes an idle connection")
-            #expect(idleClosed >= .milliseconds(900) && idleClosed < .seconds(5), "\(idleClosed)")
+            #expect(idleClosed >= .seconds(1) && idleClosed < .seconds(8), "\(idleClosed)")
         }
     }
 
@@ -104,8 +106,8 @@ struct RequestTimeoutTests {
                 + signature.map { "\($0.name): \($0.value)\r\n" }.joined() + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
             let outcome = try await RawHTTPClient.exchange(
                 port: server.port,
-                [.send(head), .pause(.milliseconds(300)), .send(String(body.prefix(100))), .pause(.milliseconds(300)), .send(String(body.dropFirst(100)))],
-                listen: .seconds(10)
+                [.send(head), .pause(.milliseconds(200)), .send(String(body.prefix(100))), .pause(.milliseconds(200)), .send(String(body.dropFirst(100)))],
+                listen: .seconds(15)
             )
             #expect(outcome.status == 202, "\(outcome.received)")
         }

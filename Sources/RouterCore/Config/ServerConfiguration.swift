@@ -59,9 +59,9 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
     /// The most events accepted in one batch request. Default 500.
     public var maxBatchEvents: Int
     /// How long a request's body may take to arrive (past it: 408 `request_timeout`, and the
-    /// connection closes), and how long a connection may send nothing (idle between requests,
-    /// or stalled in a request) before it is closed. A request being answered is not cut off.
-    /// Default 30.
+    /// connection closes); a connection that sends nothing for a second longer (idle between
+    /// requests, or stalled in a request's head) is closed. A request being answered is not cut
+    /// off. Default 30.
     public var requestTimeoutSeconds: Double
     /// Whether destination URLs may point at loopback, private, link-local or metadata
     /// addresses. Default false; tests and on-premises receivers set it true.
