@@ -1,4 +1,5 @@
 import RouterCore
+import RouterTesting
 import Synchronization
 import Testing
 
@@ -84,7 +85,7 @@ struct DeadlineAnswerTests {
         let waiter = Task {
             try await withAnswer(within: .seconds(30), sweeper: self.sweeper) { (_: DeadlineAnswer<Int>) in }
         }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await eventually { self.sweeper.pending == 1 }, "the wait is registered")
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         #expect(self.sweeper.pending == 0)

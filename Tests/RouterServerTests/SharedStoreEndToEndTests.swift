@@ -82,8 +82,12 @@ struct SharedStoreEndToEndTests {
         #expect(try await TestClient.ingest(a, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "first")).status == 202)
         #expect(try await eventually { ServerHarness.fileIDs(a.directory) == ["first"] })
         let b = try await Self.start(database, name: "b", poll: .seconds(60))
-        // b has no partition (a holds the only one); what b takes, a must deliver.
-        try await Task.sleep(for: .seconds(2))
+        // b has no partition (a holds the only one); what b takes, a must deliver. Once b has
+        // asked for its leases (it reports what it holds), it is a live instance.
+        #expect(try await eventually {
+            let scrape = String(decoding: try await TestClient.send(.GET, b.baseURL + "/metrics").body, as: UTF8.self)
+            return scrape.contains("router_partitions_held 0")
+        })
         #expect(try await TestClient.ingest(b, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "via-b")).status == 202)
         #expect(try await eventually(timeout: .seconds(5)) { ServerHarness.fileIDs(a.directory) == ["first", "via-b"] })
         try await Self.stop(a, b)
