@@ -6,7 +6,8 @@ import Signing
 import Testing
 
 /// The delivery supervisor against an in-memory store whose leases the test hands out and
-/// takes back, as another instance sharing the store would.
+/// takes back, as another instance sharing the store would. Changes to the grant are seen at
+/// the next renewal, so the tests wait for lease requests rather than for time.
 @Suite(.timeLimit(.minutes(2)))
 struct DeliverySupervisorTests {
     /// A supervisor running over an in-memory store, one recording destination per partition.
@@ -20,7 +21,10 @@ struct DeliverySupervisorTests {
 
         /// Starts a supervisor for tenant `acme` with the given destinations, holding `granted`.
         init(destinations ids: [String], granted: Set<String>, maxEvents: Int = 7) {
-            let leases = ScriptedLeases(granting: Set(granted.map(Self.partition)))
+            // Three-second leases: renewed every second, each request given 750 ms. Shorter ones
+            // fail to renew on a loaded machine, and the supervisor then (rightly) stops its
+            // workers before another instance could take over.
+            let leases = ScriptedLeases(granting: Set(granted.map(Self.partition)), leaseDuration: .seconds(3))
             let store = InMemoryEventStore(leases: leases)
             let destinations = Dictionary(uniqueKeysWithValues: ids.map { ($0, RecordingDestination(maxEvents: maxEvents)) })
             let tenant = TenantConfiguration(
