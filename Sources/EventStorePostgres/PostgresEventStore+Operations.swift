@@ -38,72 +38,6 @@ extension PostgresEventStore {
         }
     }
 
-    public func replay(tenant: String, selection: ReplaySelection, now: Timestamp) async throws -> ReplayResult {
-        try await self.bounded {
-            // One statement moves the selected dead letters into the retry set, due now.
-            let ids: [String]
-            let filter: DeadLetterQuery
-            let byIDs: Bool
-            switch selection {
-            case .ids(let selected, let only):
-                (ids, filter, byIDs) = (selected, DeadLetterQuery(destination: only), true)
-            case .destination(let only, let after):
-                (ids, filter, byIDs) = ([], DeadLetterQuery(destination: only, since: after), false)
-            case .matching(let query):
-                // The same condition `countDeadLetters` counts with.
-                (ids, filter, byIDs) = ([], query, false)
-            }
-            let destination = filter.destination
-            let since = filter.since?.millisecondsSince1970
-            let until = filter.until?.millisecondsSince1970
-            let reason = filter.reason
-            // Under the maintenance lock: a prune running at the same moment must not delete an
-            // event this replay is moving back into delivery.
-            return try await self.withMaintenanceLock { connection in
-            let rows = try await connection.query(
-                """
-                WITH selected AS (
-                    SELECT d.destination, d.seq, e.id, e.erased_at IS NOT NULL AS erased FROM retention_router.dead_letters d
-                    JOIN retention_router.events e ON e.seq = d.seq
-                    WHERE d.tenant = \(tenant) AND (\(destination)::text IS NULL OR d.destination = \(destination)::text)
-                      AND (\(since)::int8 IS NULL OR d.failed_at >= \(since)::int8)
-                      AND (\(until)::int8 IS NULL OR d.failed_at < \(until)::int8)
-                      AND (\(reason)::text IS NULL OR d.code = \(reason)::text)
-                      AND (NOT \(byIDs) OR d.seq IN (SELECT e.seq FROM retention_router.events e WHERE e.tenant = \(tenant) AND e.id = ANY(\(ids)::text[])))
-                ), moved AS (
-                    -- An erased event is never sent again: its dead letters stay, and it is named.
-                    DELETE FROM retention_router.dead_letters d USING selected s
-                    WHERE d.tenant = \(tenant) AND d.destination = s.destination AND d.seq = s.seq AND NOT s.erased
-                    RETURNING d.destination, d.seq, d.event_id
-                ), scheduled AS (
-                    INSERT INTO retention_router.retries (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
-                    SELECT \(tenant), destination, seq, 0, \(now.millisecondsSince1970), \(now.millisecondsSince1970),
-                           'replayed', 'replayed from the dead letters by an operator', NULL
-                    FROM moved
-                    ON CONFLICT (tenant, destination, seq) DO UPDATE SET failures = 0, next_attempt_at = excluded.next_attempt_at,
-                        first_failure_at = excluded.first_failure_at, code = excluded.code, message = excluded.message, status = NULL
-                )
-                SELECT destination, event_id FROM moved
-                UNION ALL SELECT DISTINCT NULL::text, id FROM selected WHERE erased
-                """,
-                logger: self.logger
-            )
-            var replayed: [PartitionKey: Int] = [:]
-            var found: Set<String> = []
-            var erased: [String] = []
-            for try await (destination, eventID) in rows.decode((String?, String).self) {
-                found.insert(eventID)
-                guard let destination else {
-                    erased.append(eventID)
-                    continue
-                }
-                replayed[PartitionKey(tenant: tenant, destination: destination), default: 0] += 1
-            }
-            return ReplayResult(replayed: replayed, notFound: ids.filter { !found.contains($0) }, erased: erased)
-            }
-        }
-    }
-
     public func status(tenant: String, id: String) async throws -> EventStatus? {
         try await self.bounded {
             let rows = try await self.client.query(
@@ -183,12 +117,31 @@ extension PostgresEventStore {
 
     public func statistics() async throws -> StoreStatistics {
         try await self.bounded {
+            // The counts the triggers keep (schema version 4): the changes appended since the
+            // last call are folded into one row per partition first, so this reads one row per
+            // partition plus the changes of the last few seconds, however many events wait.
+            // Instances folding at once never count a change twice: a change row is deleted by
+            // one of them, and the other skips it.
+            try await self.client.query(
+                """
+                WITH folded AS (
+                    DELETE FROM retention_router.partition_count_changes RETURNING tenant, destination, backlog, dead_letters
+                )
+                INSERT INTO retention_router.partition_counts (tenant, destination, backlog, dead_letters)
+                SELECT tenant, destination, sum(backlog), sum(dead_letters) FROM folded
+                GROUP BY tenant, destination ORDER BY tenant, destination
+                ON CONFLICT (tenant, destination) DO UPDATE SET backlog = partition_counts.backlog + excluded.backlog,
+                    dead_letters = partition_counts.dead_letters + excluded.dead_letters
+                """,
+                logger: self.logger
+            )
+            // One statement, one snapshot: a fold by another instance moves changes into the
+            // counts atomically, so each is read once.
             let rows = try await self.client.query(
                 """
-                SELECT tenant, destination, sum(backlog)::int8, sum(dead)::int8 FROM (
-                    SELECT tenant, destination, count(*) AS backlog, 0 AS dead FROM retention_router.pending GROUP BY 1, 2
-                    UNION ALL SELECT tenant, destination, count(*), 0 FROM retention_router.retries GROUP BY 1, 2
-                    UNION ALL SELECT tenant, destination, 0, count(*) FROM retention_router.dead_letters GROUP BY 1, 2
+                SELECT tenant, destination, sum(backlog)::int8, sum(dead_letters)::int8 FROM (
+                    SELECT tenant, destination, backlog, dead_letters FROM retention_router.partition_counts
+                    UNION ALL SELECT tenant, destination, backlog, dead_letters FROM retention_router.partition_count_changes
                     UNION ALL SELECT tenant, destination, 0, 0 FROM retention_router.partitions
                 ) counts GROUP BY 1, 2
                 """,
@@ -223,10 +176,17 @@ extension PostgresEventStore {
             return try await self.withMaintenanceLock { connection in
             let rows = try await connection.query(
                 """
-                WITH candidates AS (
-                    SELECT seq, tenant, destinations FROM retention_router.events
-                    WHERE seq > \(after) AND received_at < \(cutoff.millisecondsSince1970)
-                    ORDER BY seq LIMIT \(limit)
+                WITH scanned AS (
+                    -- `limit` events by sequence, up to the first received at or after the cutoff:
+                    -- events are stored about in the order they are received, so the rest are
+                    -- younger (one stored out of clock order waits for a later pass). Filtering by
+                    -- the time alone would read every younger event to find none.
+                    SELECT seq, tenant, destinations,
+                           bool_and(received_at < \(cutoff.millisecondsSince1970)) OVER (ORDER BY seq) AS before_cutoff
+                    FROM (SELECT seq, tenant, destinations, received_at FROM retention_router.events
+                          WHERE seq > \(after) ORDER BY seq LIMIT \(limit)) e
+                ), candidates AS (
+                    SELECT seq, tenant, destinations FROM scanned WHERE before_cutoff
                 ), doomed AS (
                     SELECT c.seq, c.tenant, c.destinations FROM candidates c
                     WHERE NOT EXISTS (SELECT 1 FROM retention_router.pending p
@@ -246,8 +206,8 @@ extension PostgresEventStore {
                 """,
                 logger: self.logger
             )
-            for try await (scanned, last, pruned) in rows.decode((Int64, Int64?, Int64).self) {
-                return PruneProgress(pruned: Int(pruned), next: scanned < limit ? nil : last)
+            for try await (examined, last, pruned) in rows.decode((Int64, Int64?, Int64).self) {
+                return PruneProgress(pruned: Int(pruned), next: examined < limit ? nil : last)
             }
             return PruneProgress(pruned: 0, next: nil)
             }

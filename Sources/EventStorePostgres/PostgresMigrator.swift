@@ -81,9 +81,23 @@ public struct PostgresMigrator: Sendable {
         }
     }
 
-    /// Splits a migration into statements (each ends with `;` at the end of a line).
+    /// Splits a migration into statements: each ends with `;` at the end of a line, outside a
+    /// dollar-quoted `$$ … $$` body (a function's statements stay with it).
     static func statements(_ sql: String) -> [String] {
-        sql.components(separatedBy: ";\n")
+        var statements: [String] = []
+        var lines: [Substring] = []
+        var quoted = false
+        for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+            lines.append(line)
+            // An odd number of `$$` on the line opens or closes a body.
+            if line.components(separatedBy: "$$").count % 2 == 0 { quoted.toggle() }
+            if !quoted, line.hasSuffix(";") {
+                statements.append(lines.joined(separator: "\n"))
+                lines = []
+            }
+        }
+        statements.append(lines.joined(separator: "\n"))
+        return statements
             .map { $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingSuffix(";") }
             .filter { statement in
                 statement.split(separator: "\n").contains { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }

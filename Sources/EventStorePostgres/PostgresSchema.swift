@@ -165,6 +165,60 @@ enum PostgresSchema {
             CREATE INDEX audit_tenant ON retention_router.audit (tenant, seq);
             """
         ),
+        (
+            4,
+            // Backlog figures that cost the same at ten pending events as at ten million. Triggers
+            // on the head, the retries and the dead letters append, once per statement, how many
+            // rows each partition gained or lost to `partition_count_changes`, in the statement's
+            // own transaction. Since they only append rows, concurrent transactions never wait for
+            // one another on a shared counter row (nor deadlock over two). `statistics` folds the changes into
+            // `partition_counts` and reads both. Creating a trigger takes a SHARE ROW EXCLUSIVE
+            // lock, so no write runs between creating the triggers and counting the rows there are.
+            """
+            CREATE TABLE retention_router.partition_counts (
+                tenant TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                backlog BIGINT NOT NULL DEFAULT 0,
+                dead_letters BIGINT NOT NULL DEFAULT 0,
+                PRIMARY KEY (tenant, destination)
+            );
+            CREATE TABLE retention_router.partition_count_changes (
+                tenant TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                backlog BIGINT NOT NULL,
+                dead_letters BIGINT NOT NULL
+            );
+            CREATE FUNCTION retention_router.count_partition_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE sign int8 := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
+            BEGIN
+                INSERT INTO retention_router.partition_count_changes (tenant, destination, backlog, dead_letters)
+                SELECT tenant, destination,
+                       CASE WHEN TG_ARGV[0] = 'backlog' THEN sign * count(*) ELSE 0 END,
+                       CASE WHEN TG_ARGV[0] = 'dead_letters' THEN sign * count(*) ELSE 0 END
+                FROM changed GROUP BY tenant, destination;
+                RETURN NULL;
+            END
+            $$;
+            CREATE TRIGGER pending_added AFTER INSERT ON retention_router.pending
+                REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION retention_router.count_partition_rows('backlog');
+            CREATE TRIGGER pending_removed AFTER DELETE ON retention_router.pending
+                REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION retention_router.count_partition_rows('backlog');
+            CREATE TRIGGER retries_added AFTER INSERT ON retention_router.retries
+                REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION retention_router.count_partition_rows('backlog');
+            CREATE TRIGGER retries_removed AFTER DELETE ON retention_router.retries
+                REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION retention_router.count_partition_rows('backlog');
+            CREATE TRIGGER dead_letters_added AFTER INSERT ON retention_router.dead_letters
+                REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION retention_router.count_partition_rows('dead_letters');
+            CREATE TRIGGER dead_letters_removed AFTER DELETE ON retention_router.dead_letters
+                REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION retention_router.count_partition_rows('dead_letters');
+            INSERT INTO retention_router.partition_counts (tenant, destination, backlog, dead_letters)
+            SELECT tenant, destination, sum(backlog), sum(dead_letters) FROM (
+                SELECT tenant, destination, count(*) AS backlog, 0 AS dead_letters FROM retention_router.pending GROUP BY 1, 2
+                UNION ALL SELECT tenant, destination, count(*), 0 FROM retention_router.retries GROUP BY 1, 2
+                UNION ALL SELECT tenant, destination, 0, count(*) FROM retention_router.dead_letters GROUP BY 1, 2
+            ) counts GROUP BY tenant, destination;
+            """
+        ),
     ]
 
     /// The `delivery_minutes` column of each `LatencyBuckets` bucket, in bucket order.

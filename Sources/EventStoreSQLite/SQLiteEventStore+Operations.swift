@@ -41,86 +41,6 @@ extension SQLiteEventStore {
         }
     }
 
-    public func replay(tenant: String, selection: ReplaySelection, now: Timestamp) async throws -> ReplayResult {
-        try await self.writer.write { connection in
-            var selected: [(destination: String, sequence: Int64)] = []
-            var notFound: [String] = []
-            switch selection {
-            case .ids(let ids, let destination):
-                let lookup = try connection.statement(
-                    """
-                    SELECT d.destination, d.seq FROM events e JOIN dead_letters d ON d.tenant = e.tenant AND d.seq = e.seq
-                    WHERE e.tenant = ?1 AND e.id = ?2 AND (?3 IS NULL OR d.destination = ?3)
-                    """
-                )
-                for id in ids {
-                    lookup.reset()
-                    lookup.bind(1, tenant)
-                    lookup.bind(2, id)
-                    lookup.bind(3, destination)
-                    var found = false
-                    while try lookup.step() {
-                        selected.append((lookup.string(0), lookup.int64(1)))
-                        found = true
-                    }
-                    if !found { notFound.append(id) }
-                }
-            case .destination(let destination, let since):
-                let lookup = try connection.statement(
-                    "SELECT seq FROM dead_letters WHERE tenant = ?1 AND destination = ?2 AND (?3 IS NULL OR failed_at >= ?3) ORDER BY seq"
-                )
-                lookup.bind(1, tenant)
-                lookup.bind(2, destination)
-                lookup.bind(3, since?.millisecondsSince1970)
-                while try lookup.step() { selected.append((destination, lookup.int64(0))) }
-            case .matching(let query):
-                // The same condition `countDeadLetters` counts with.
-                let filter = DeadLetterFilter(tenant: tenant, query: query)
-                let lookup = try connection.statement("SELECT destination, seq FROM dead_letters WHERE \(filter.condition) ORDER BY seq")
-                filter.bind(lookup)
-                while try lookup.step() { selected.append((lookup.string(0), lookup.int64(1))) }
-            }
-            // An erased event is never sent again: its dead letters stay, and it is named.
-            let erasedQuery = try connection.statement("SELECT id FROM events WHERE seq = ?1 AND erased_at IS NOT NULL")
-            var isErased: [Int64: Bool] = [:]
-            var erased: [String] = []
-            var targets: [(destination: String, sequence: Int64)] = []
-            for target in selected {
-                if isErased[target.sequence] == nil {
-                    erasedQuery.reset()
-                    erasedQuery.bind(1, target.sequence)
-                    let found = try erasedQuery.step()
-                    if found { erased.append(erasedQuery.string(0)) }
-                    isErased[target.sequence] = found
-                }
-                if isErased[target.sequence] == false { targets.append(target) }
-            }
-            let schedule = try connection.statement(
-                """
-                INSERT OR REPLACE INTO retries (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
-                VALUES (?1, ?2, ?3, 0, ?4, ?4, 'replayed', 'replayed from the dead letters by an operator', NULL)
-                """
-            )
-            let remove = try connection.statement("DELETE FROM dead_letters WHERE tenant = ?1 AND destination = ?2 AND seq = ?3")
-            var replayed: [PartitionKey: Int] = [:]
-            for target in targets {
-                schedule.reset()
-                schedule.bind(1, tenant)
-                schedule.bind(2, target.destination)
-                schedule.bind(3, target.sequence)
-                schedule.bind(4, now.millisecondsSince1970)
-                try schedule.run()
-                remove.reset()
-                remove.bind(1, tenant)
-                remove.bind(2, target.destination)
-                remove.bind(3, target.sequence)
-                try remove.run()
-                replayed[PartitionKey(tenant: tenant, destination: target.destination), default: 0] += 1
-            }
-            return ReplayResult(replayed: replayed, notFound: notFound, erased: erased)
-        }
-    }
-
     public func status(tenant: String, id: String) async throws -> EventStatus? {
         try await self.reader.run { connection in
             let lookup = try connection.statement(
@@ -200,20 +120,14 @@ extension SQLiteEventStore {
     public func statistics() async throws -> StoreStatistics {
         let path = self.path
         return try await self.reader.run { connection in
-            let statement = try connection.statement(
-                """
-                SELECT p.tenant, p.destination,
-                    (SELECT COUNT(*) FROM routes r WHERE r.tenant = p.tenant AND r.destination = p.destination AND r.seq > p.cursor),
-                    (SELECT COUNT(*) FROM retries t WHERE t.tenant = p.tenant AND t.destination = p.destination),
-                    (SELECT COUNT(*) FROM dead_letters d WHERE d.tenant = p.tenant AND d.destination = p.destination)
-                FROM partitions p
-                """
-            )
+            // The counts each partition keeps as its rows change (schema version 6): one row per
+            // partition read, however many events wait.
+            let statement = try connection.statement("SELECT tenant, destination, backlog, dead_letters FROM partitions")
             var partitions: [PartitionKey: StoreStatistics.Partition] = [:]
             while try statement.step() {
                 partitions[PartitionKey(tenant: statement.string(0), destination: statement.string(1))] = .init(
-                    backlog: Int(statement.int64(2) + statement.int64(3)),
-                    deadLetters: Int(statement.int64(4))
+                    backlog: Int(statement.int64(2)),
+                    deadLetters: Int(statement.int64(3))
                 )
             }
             var bytes: Int64 = 0
@@ -240,21 +154,30 @@ extension SQLiteEventStore {
             // Once per scan (each starts after 0): per-minute totals older than two days go too.
             if after == 0 { try Self.pruneMinutes(before: now, on: connection) }
             // The newest event is never pruned: SQLite hands out MAX(seq) + 1 for new rows, so
-            // deleting the top row would reuse sequences at or below the cursors.
+            // deleting the top row would reuse sequences at or below the cursors. The step looks
+            // at `limit` events by sequence and stops at the first received at or after the
+            // cutoff: events are stored in the order they are received, so the rest are younger
+            // (one stored out of clock order waits for a later pass). Filtering by the time in
+            // SQL instead would read every younger event to find none.
             let candidates = try connection.statement(
                 """
-                SELECT seq, tenant, destinations FROM events
-                WHERE seq > ?3 AND received_at < ?1 AND seq < (SELECT MAX(seq) FROM events)
-                ORDER BY seq LIMIT ?2
+                SELECT seq, tenant, destinations, received_at FROM events
+                WHERE seq > ?2 AND seq < (SELECT MAX(seq) FROM events)
+                ORDER BY seq LIMIT ?1
                 """
             )
-            candidates.bind(1, cutoff.millisecondsSince1970)
-            candidates.bind(2, Int64(limit))
-            candidates.bind(3, after)
+            candidates.bind(1, Int64(limit))
+            candidates.bind(2, after)
             var rows: [(sequence: Int64, tenant: String, destinations: [String])] = []
+            var reachedCutoff = false
             while try candidates.step() {
+                guard candidates.int64(3) < cutoff.millisecondsSince1970 else {
+                    reachedCutoff = true
+                    break
+                }
                 rows.append((candidates.int64(0), candidates.string(1), candidates.string(2).split(separator: ",").map(String.init)))
             }
+            candidates.reset()
             var cursors: [PartitionKey: Int64] = [:]
             let cursorQuery = try connection.statement("SELECT cursor FROM partitions WHERE tenant = ?1 AND destination = ?2")
             let retryQuery = try connection.statement("SELECT 1 FROM retries WHERE tenant = ?1 AND destination = ?2 AND seq = ?3")
@@ -295,7 +218,7 @@ extension SQLiteEventStore {
                 try deleteEvent.run()
                 pruned += 1
             }
-            return PruneProgress(pruned: pruned, next: rows.count < limit ? nil : rows.last?.sequence)
+            return PruneProgress(pruned: pruned, next: reachedCutoff || rows.count < limit ? nil : rows.last?.sequence)
         }
     }
 }

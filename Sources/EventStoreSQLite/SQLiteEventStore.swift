@@ -82,7 +82,7 @@ public final class SQLiteEventStore: EventStore, Service {
             )
             var inserted: [Bool] = []
             inserted.reserveCapacity(rows.count)
-            var partitions: Set<PartitionKey> = []
+            var routed: [PartitionKey: Int64] = [:]
             for row in rows {
                 insertEvent.reset()
                 insertEvent.bind(1, row.event.tenant)
@@ -106,15 +106,23 @@ public final class SQLiteEventStore: EventStore, Service {
                     insertRoute.bind(2, destination)
                     insertRoute.bind(3, sequence)
                     try insertRoute.run()
-                    partitions.insert(PartitionKey(tenant: row.event.tenant, destination: destination))
+                    routed[PartitionKey(tenant: row.event.tenant, destination: destination), default: 0] += 1
                 }
             }
-            let insertPartition = try connection.statement("INSERT OR IGNORE INTO partitions (tenant, destination) VALUES (?1, ?2)")
-            for partition in partitions {
-                insertPartition.reset()
-                insertPartition.bind(1, partition.tenant)
-                insertPartition.bind(2, partition.destination)
-                try insertPartition.run()
+            // The backlog counts the new routes, once per partition: a new sequence is above every
+            // cursor (SQLite hands out MAX(seq) + 1, and pruning never deletes the newest event).
+            let countRoutes = try connection.statement(
+                """
+                INSERT INTO partitions (tenant, destination, backlog) VALUES (?1, ?2, ?3)
+                ON CONFLICT (tenant, destination) DO UPDATE SET backlog = backlog + excluded.backlog
+                """
+            )
+            for (partition, count) in routed {
+                countRoutes.reset()
+                countRoutes.bind(1, partition.tenant)
+                countRoutes.bind(2, partition.destination)
+                countRoutes.bind(3, count)
+                try countRoutes.run()
             }
             return inserted
         }
@@ -312,10 +320,13 @@ public final class SQLiteEventStore: EventStore, Service {
             // the erasure parked it as a dead letter `erased`, and that stays.
             let upsertRetry = try connection.statement(
                 """
-                INSERT OR REPLACE INTO retries
+                INSERT INTO retries
                     (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
                 WHERE NOT EXISTS (SELECT 1 FROM events WHERE seq = ?3 AND erased_at IS NOT NULL)
+                ON CONFLICT (tenant, destination, seq) DO UPDATE SET failures = excluded.failures,
+                    next_attempt_at = excluded.next_attempt_at, first_failure_at = excluded.first_failure_at,
+                    code = excluded.code, message = excluded.message, status = excluded.status
                 """
             )
             for retry in commit.retries {
@@ -333,10 +344,13 @@ public final class SQLiteEventStore: EventStore, Service {
             }
             let insertDead = try connection.statement(
                 """
-                INSERT OR REPLACE INTO dead_letters
+                INSERT INTO dead_letters
                     (tenant, destination, seq, event_id, attempts, code, message, status, failed_at)
                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
                 WHERE NOT EXISTS (SELECT 1 FROM events WHERE seq = ?3 AND erased_at IS NOT NULL)
+                ON CONFLICT (tenant, destination, seq) DO UPDATE SET event_id = excluded.event_id,
+                    attempts = excluded.attempts, code = excluded.code, message = excluded.message,
+                    status = excluded.status, failed_at = excluded.failed_at
                 """
             )
             for dead in commit.deadLetters {

@@ -1,15 +1,18 @@
 /// The store's tables: `create` is version 1, and `migrations` bring any store (a new one too)
 /// to `version`, so a new store and a migrated one end with the same schema.
 enum SQLiteSchema {
+    /// Settings of the writer's connection. `recursive_triggers` makes a row that `OR REPLACE`
+    /// deletes fire its delete trigger, so the partition counts stay exact also then.
     static let pragmas = """
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = FULL;
         PRAGMA temp_store = MEMORY;
         PRAGMA cache_size = -8000;
         PRAGMA secure_delete = ON;
+        PRAGMA recursive_triggers = ON;
         """
 
-    static let version: Int64 = 5
+    static let version: Int64 = 6
 
     /// Statements that bring a store from version N-1 to N, indexed by N.
     static let migrations: [Int64: String] = [
@@ -92,6 +95,54 @@ enum SQLiteSchema {
             CREATE INDEX IF NOT EXISTS audit_action ON audit (action, seq);
             CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, seq);
             PRAGMA user_version = 5;
+            """,
+        // Backlog figures that cost the same at ten pending events as at ten million: each
+        // partition keeps its `backlog` (routes after the cursor, plus retries) and its
+        // `dead_letters` count, changed in the transaction that changes the rows. `append` counts
+        // the routes it inserts itself (one update per partition per transaction: a trigger per
+        // row would cost ingest about a microsecond per event); triggers count everything else.
+        // A trigger's own statements never use `OR IGNORE`/`OR REPLACE`: SQLite would apply the
+        // outer statement's conflict policy to them (an outer `OR REPLACE` would replace the
+        // partition row). The counts start from the rows there are.
+        6: """
+            ALTER TABLE partitions ADD COLUMN backlog INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE partitions ADD COLUMN dead_letters INTEGER NOT NULL DEFAULT 0;
+            INSERT OR IGNORE INTO partitions (tenant, destination)
+                SELECT DISTINCT tenant, destination FROM routes
+                UNION SELECT DISTINCT tenant, destination FROM retries
+                UNION SELECT DISTINCT tenant, destination FROM dead_letters;
+            UPDATE partitions SET
+                backlog = (SELECT count(*) FROM routes r WHERE r.tenant = partitions.tenant AND r.destination = partitions.destination AND r.seq > partitions.cursor)
+                    + (SELECT count(*) FROM retries t WHERE t.tenant = partitions.tenant AND t.destination = partitions.destination),
+                dead_letters = (SELECT count(*) FROM dead_letters d WHERE d.tenant = partitions.tenant AND d.destination = partitions.destination);
+            CREATE TRIGGER IF NOT EXISTS partitions_cursor_moved AFTER UPDATE OF cursor ON partitions
+            WHEN NEW.cursor <> OLD.cursor BEGIN
+                UPDATE partitions SET backlog = backlog
+                    - (SELECT count(*) FROM routes WHERE tenant = NEW.tenant AND destination = NEW.destination AND seq > OLD.cursor AND seq <= NEW.cursor)
+                    + (SELECT count(*) FROM routes WHERE tenant = NEW.tenant AND destination = NEW.destination AND seq > NEW.cursor AND seq <= OLD.cursor)
+                WHERE tenant = NEW.tenant AND destination = NEW.destination;
+            END;
+            CREATE TRIGGER IF NOT EXISTS routes_removed AFTER DELETE ON routes BEGIN
+                UPDATE partitions SET backlog = backlog - 1
+                WHERE tenant = OLD.tenant AND destination = OLD.destination AND OLD.seq > cursor;
+            END;
+            CREATE TRIGGER IF NOT EXISTS retries_added AFTER INSERT ON retries BEGIN
+                INSERT INTO partitions (tenant, destination) SELECT NEW.tenant, NEW.destination
+                WHERE NOT EXISTS (SELECT 1 FROM partitions WHERE tenant = NEW.tenant AND destination = NEW.destination);
+                UPDATE partitions SET backlog = backlog + 1 WHERE tenant = NEW.tenant AND destination = NEW.destination;
+            END;
+            CREATE TRIGGER IF NOT EXISTS retries_removed AFTER DELETE ON retries BEGIN
+                UPDATE partitions SET backlog = backlog - 1 WHERE tenant = OLD.tenant AND destination = OLD.destination;
+            END;
+            CREATE TRIGGER IF NOT EXISTS dead_letters_added AFTER INSERT ON dead_letters BEGIN
+                INSERT INTO partitions (tenant, destination) SELECT NEW.tenant, NEW.destination
+                WHERE NOT EXISTS (SELECT 1 FROM partitions WHERE tenant = NEW.tenant AND destination = NEW.destination);
+                UPDATE partitions SET dead_letters = dead_letters + 1 WHERE tenant = NEW.tenant AND destination = NEW.destination;
+            END;
+            CREATE TRIGGER IF NOT EXISTS dead_letters_removed AFTER DELETE ON dead_letters BEGIN
+                UPDATE partitions SET dead_letters = dead_letters - 1 WHERE tenant = OLD.tenant AND destination = OLD.destination;
+            END;
+            PRAGMA user_version = 6;
             """,
     ]
 

@@ -218,8 +218,17 @@ public struct RouterRuntime: Sendable {
             ]
         )
         let onServerRunning = options.onServerRunning
+        // A body that stops or trickles is answered 408; a connection that sends nothing is
+        // closed a second later than that, so a request cut short gets its 408 first.
+        let requestTimeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeoutSeconds * 1e9))
         return Application(
             router: router,
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [RequestBodyTimeoutHandler(limit: requestTimeout)],
+                    idleTimeout: requestTimeout + .seconds(1)
+                )
+            ),
             configuration: .init(
                 address: .hostname(configuration.listen.host, port: configuration.listen.port),
                 serverName: "retention-router"

@@ -8,6 +8,7 @@ import Testing
 
 /// What the operator console needs of the SQLite store beyond the shared rules: schema version
 /// 4, the plans the event list relies on, and the helpers both stores share.
+@Suite(.timeLimit(.minutes(2)))
 struct ConsoleStoreTests {
     @Test func aSQLiteStoreMigratedFromVersionThreeHasTheSchemaOfANewOne() async throws {
         let old = try TemporaryDirectory()

@@ -1,11 +1,17 @@
 import RouterTesting
 import Testing
 
-/// The same store rules, run unchanged against SQLite and PostgreSQL.
+/// The same store rules, run unchanged against SQLite, PostgreSQL and the in-memory test double.
+@Suite(.timeLimit(.minutes(2)))
 struct EventStoreConformanceTests {
     @Test(arguments: EventStoreConformance.cases)
     func sqlite(_ rule: EventStoreConformance.Case) async throws {
         try await rule.run(on: SQLiteHarness())
+    }
+
+    @Test(arguments: EventStoreConformance.cases)
+    func inMemory(_ rule: EventStoreConformance.Case) async throws {
+        try await rule.run(on: InMemoryHarness())
     }
 
     @Test(

@@ -7,11 +7,14 @@ import Testing
 
 /// Group commit: writes waiting together share a transaction, one that fails does not take the
 /// others down with it, and a stuck writer answers its waiters at their deadline.
+@Suite(.timeLimit(.minutes(2)))
 struct GroupCommitWriterTests {
     /// A writer over a one-column table `t` whose values must be at least 0.
     final class Fixture: Sendable {
         let directory: TemporaryDirectory
         let writer: GroupCommitWriter
+        /// The values whose write has begun.
+        let begun = Mutex<Set<Int64>>([])
 
         init() throws {
             self.directory = try TemporaryDirectory()
@@ -25,6 +28,7 @@ struct GroupCommitWriterTests {
         /// Inserts `value` after holding the writer for `delay` microseconds.
         func insert(_ value: Int64, holdFor delay: UInt32 = 0, within limit: Duration? = nil) async throws {
             try await self.writer.write(within: limit) { connection in
+                self.begun.withLock { _ = $0.insert(value) }
                 usleep(delay)
                 let statement = try connection.statement("INSERT INTO t (v) VALUES (?1)")
                 statement.bind(1, value)
@@ -47,7 +51,7 @@ struct GroupCommitWriterTests {
         // The first write holds the writer while the next three queue behind it, so those three
         // are committed as one group.
         let first = Task { try await fixture.insert(0, holdFor: 300_000) }
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await eventually { fixture.begun.withLock { $0.contains(0) } })
         let good1 = Task { try await fixture.insert(1) }
         let bad = Task { try await fixture.insert(-1) }
         let good2 = Task { try await fixture.insert(2) }
@@ -62,14 +66,15 @@ struct GroupCommitWriterTests {
         let fixture = try Fixture()
         let limit: Duration = .milliseconds(200)
         let started = ContinuousClock.now
-        // A write that holds the writer for six seconds, like a disk that stopped answering.
-        let stuck = Task { try await fixture.insert(1, holdFor: 6_000_000, within: limit) }
-        try await Task.sleep(for: .milliseconds(50))
+        // A write that holds the writer for ten seconds, like a disk that stopped answering.
+        let stuck = Task { try await fixture.insert(1, holdFor: 10_000_000, within: limit) }
+        #expect(try await eventually { fixture.begun.withLock { $0.contains(1) } })
         let queued = Task { try await fixture.insert(2, within: limit) }
         await #expect(throws: DeadlineExceeded.self) { try await stuck.value }
         await #expect(throws: DeadlineExceeded.self) { try await queued.value }
-        // Due at 0.2 s; the margin is for a test run that keeps every thread busy.
-        #expect(ContinuousClock.now - started < .milliseconds(4500), "both answered before the writer came back")
+        // Due at 0.2 s; the margin is for a test run that keeps every thread busy (4.7 s seen
+        // with the whole suite starting at once on two cores).
+        #expect(ContinuousClock.now - started < .seconds(8), "both answered before the writer came back")
         // Once the writer is back, new writes go through; the queued one, whose caller was told
         // it failed, was never run. The stuck one had started, so it committed.
         try await fixture.writer.write { _ in }
@@ -94,11 +99,11 @@ extension GroupCommitWriterTests {
                 while !hold.withLock({ $0.released }) { usleep(1000) }
             }
         }
-        while !hold.withLock({ $0.started }) { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(try await eventually { hold.withLock { $0.started } })
         let queued = (0..<4).map { value in
             Task { try await writer.write(bounded: true) { connection in try connection.execute("INSERT INTO t (v) VALUES (\(value))") } }
         }
-        while writer.queuedCount < 4 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(try await eventually { writer.queuedCount == 4 })
         await #expect(throws: GroupCommitWriter.Overloaded.self) {
             try await writer.write(bounded: true) { connection in try connection.execute("INSERT INTO t (v) VALUES (99)") }
         }

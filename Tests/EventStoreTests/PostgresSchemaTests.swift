@@ -11,7 +11,7 @@ struct PostgresSchemaTests {
         for column in PostgresSchema.latencyColumns {
             #expect(migration.contains("\(column) BIGINT NOT NULL DEFAULT 0"))
         }
-        #expect(PostgresSchema.latestVersion == 3)
+        #expect(PostgresSchema.latestVersion == 4)
     }
 
     @Test func theConsoleMigrationSplitsIntoWholeStatements() throws {
@@ -27,5 +27,16 @@ struct PostgresSchemaTests {
         #expect(statements.count == 5)
         #expect(statements.first == "ALTER TABLE retention_router.events ADD COLUMN erased_at BIGINT")
         #expect(statements.dropFirst().allSatisfy { $0.hasPrefix("CREATE") })
+    }
+
+    @Test func theBacklogCountMigrationKeepsTheFunctionBodyInOneStatement() throws {
+        let migration = try #require(PostgresSchema.migrations.first { $0.version == 4 }?.sql)
+        let statements = PostgresMigrator.statements(migration)
+        #expect(statements.count == 10)
+        let function = try #require(statements.first { $0.hasPrefix("CREATE FUNCTION") })
+        #expect(function.hasSuffix("$$"))
+        #expect(function.contains("RETURN NULL;"))
+        #expect(statements.filter { $0.hasPrefix("CREATE TRIGGER") }.count == 6)
+        #expect(statements.last?.hasPrefix("INSERT INTO retention_router.partition_counts") == true)
     }
 }

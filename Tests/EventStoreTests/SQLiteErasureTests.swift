@@ -8,6 +8,7 @@ import Testing
 
 /// What erasure guarantees in the SQLite store's files: once the store's clean-up step has run,
 /// the erased value is in neither the database file nor its write-ahead log.
+@Suite(.timeLimit(.minutes(2)))
 struct SQLiteErasureTests {
     /// A payload that fits in its row's page, or one that spills to overflow pages.
     enum Payload: String, CaseIterable, CustomTestStringConvertible {

@@ -6,6 +6,7 @@ import RouterTesting
 import Testing
 
 /// What only the SQLite store does: its file, and migrating older files.
+@Suite(.timeLimit(.minutes(2)))
 struct SQLiteStoreTests {
     let partition = PartitionKey(tenant: "acme", destination: "file")
 

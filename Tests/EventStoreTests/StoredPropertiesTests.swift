@@ -5,6 +5,7 @@ import Testing
 
 /// The stored form of event properties: compressed when that saves space, always read back as
 /// the same JSON text.
+@Suite(.timeLimit(.minutes(2)))
 struct StoredPropertiesTests {
     let sample = JSONWriter.serialize(.object(Fixtures.sampleProperties))
 

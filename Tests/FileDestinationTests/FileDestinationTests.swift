@@ -7,6 +7,7 @@ import RouterCore
 import RouterTesting
 import Testing
 
+@Suite(.timeLimit(.minutes(2)))
 struct FileDestinationTests {
     private func routed(_ id: String, type: RetentionEventType = .cancel) -> RoutedEvent {
         let stored = Fixtures.storedEvent(type: type, id: id, sequence: 1)

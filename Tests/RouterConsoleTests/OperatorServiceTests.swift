@@ -8,6 +8,7 @@ import Testing
 
 /// What the operator service adds to the store's erasure and audit log: waking the workers whose
 /// deliveries were parked, and an audit write that never fails the action it records.
+@Suite(.timeLimit(.minutes(2)))
 struct OperatorServiceTests {
     /// Keeps every log record, for one logger (no global bootstrap).
     final class RecordingLogHandler: LogHandler, Sendable {

@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 
 /// A worker told to abort (its lease may be lost) cancels the call in flight instead of waiting.
+@Suite(.timeLimit(.minutes(2)))
 struct DeliveryWorkerAbortTests {
     /// Answers only when cancelled (or after a minute).
     struct HangingDestination: Destination {

@@ -26,6 +26,7 @@ final class ScriptedResolver: HostResolver {
 }
 
 /// Issue #14 item 7: the address checked is the address connected to.
+@Suite(.timeLimit(.minutes(2)))
 struct OutboundAddressGuardTests {
     private func guarded(_ resolver: ScriptedResolver) -> OutboundAddressGuard {
         OutboundAddressGuard(allowPrivateAddresses: false, threadPool: .singleton, resolver: resolver)
@@ -121,5 +122,32 @@ struct OutboundAddressGuardTests {
         #expect(ParsedURL("HTTPS://Example.com")?.port == 443)
         #expect(ParsedURL("ftp://example.com") == nil)
         #expect(ParsedURL("https:///path") == nil)
+    }
+
+    /// Each refused range at its edges: the first and last address inside are refused, the
+    /// neighbours just outside are public.
+    @Test(arguments: [
+        // 0.0.0.0/8 "this network", 10/8, 127/8.
+        ("0.255.255.255", true), ("1.0.0.0", false), ("9.255.255.255", false), ("10.0.0.0", true), ("10.255.255.255", true),
+        ("11.0.0.0", false), ("126.255.255.255", false), ("127.255.255.255", true), ("128.0.0.0", false),
+        // 100.64/10 carrier-grade NAT.
+        ("100.63.255.255", false), ("100.64.0.0", true), ("100.127.255.255", true), ("100.128.0.0", false),
+        // 169.254/16 link-local (cloud metadata), 172.16/12, 192.168/16.
+        ("169.253.255.255", false), ("169.254.0.0", true), ("169.255.0.0", false),
+        ("172.15.255.255", false), ("172.16.0.0", true), ("172.31.255.255", true), ("172.32.0.0", false),
+        ("192.167.255.255", false), ("192.168.0.0", true), ("192.168.255.255", true), ("192.169.0.0", false),
+        // 192.0.0/24 protocol assignments, 198.18/15 benchmarking, 224/4 multicast and 240/4 reserved.
+        ("192.0.0.255", true), ("192.0.1.0", false), ("198.17.255.255", false), ("198.18.0.0", true), ("198.19.255.255", true),
+        ("198.20.0.0", false), ("223.255.255.255", false), ("224.0.0.0", true), ("255.255.255.255", true),
+        // IPv6: loopback, unspecified, unique-local fc00::/7, link-local and site-local fe80::/9,
+        // multicast; IPv4-mapped and NAT64 addresses are judged by their IPv4 address.
+        ("::1", true), ("::2", true), ("fbff:ffff::1", false), ("fc00::", true), ("fdff:ffff::1", true), ("fe00::1", false),
+        ("fe7f:ffff::1", false), ("fe80::", true), ("feff:ffff::1", true), ("ff02::1", true),
+        ("::ffff:10.0.0.1", true), ("::ffff:8.8.8.8", false), ("64:ff9b::7f00:1", true), ("64:ff9b::808:808", false),
+        ("2606:4700::1111", false), ("2001:db8::1", false),
+    ])
+    func addressRangesEndWhereTheyShould(_ address: String, _ refused: Bool) throws {
+        let bytes = try #require(OutboundAddressGuard.literalAddress(address))
+        #expect(OutboundAddressGuard.isPrivate(bytes) == refused, "\(address)")
     }
 }

@@ -4,6 +4,7 @@ import RouterCore
 import Testing
 
 /// The clients pinned to checked addresses do not pile up with uptime.
+@Suite(.timeLimit(.minutes(2)))
 struct PinnedHTTPClientsTests {
     @Test func idleClientsAreShutDownAndOneClientServesAHostAndAddress() async {
         let clients = PinnedHTTPClients(

@@ -1,6 +1,8 @@
 import RouterCore
+import RouterTesting
 import Testing
 
+@Suite(.timeLimit(.minutes(2)))
 struct WakeupTests {
     @Test func aSignalSentBeforeTheWaitIsNotLost() async {
         let wakeup = Wakeup()
@@ -8,10 +10,11 @@ struct WakeupTests {
         await wakeup.wait(until: nil)
     }
 
-    @Test func aSignalWakesAWaiter() async {
+    @Test(.timeLimit(.minutes(1)))
+    func aSignalWakesAWaiter() async throws {
         let wakeup = Wakeup()
         async let waited: Void = wakeup.wait(until: nil)
-        try? await Task.sleep(for: .milliseconds(20))
+        #expect(try await eventually { wakeup.waiterCount == 1 }, "the wait has begun")
         wakeup.signal()
         await waited
     }
@@ -23,10 +26,11 @@ struct WakeupTests {
         #expect(ContinuousClock.now - start >= .milliseconds(30))
     }
 
-    @Test func stopEndsWaitsAndPauses() async {
+    @Test(.timeLimit(.minutes(1)))
+    func stopEndsWaitsAndPauses() async throws {
         let wakeup = Wakeup()
         async let paused: Void = wakeup.pause(until: .now + .seconds(60))
-        try? await Task.sleep(for: .milliseconds(20))
+        #expect(try await eventually { wakeup.waiterCount == 1 }, "the pause has begun")
         wakeup.stop()
         await paused
         #expect(wakeup.isStopped)

@@ -7,6 +7,7 @@ import Testing
 /// Ingest refuses what it cannot keep, through the real server: a store at its size limit
 /// (`store_full`) and a tenant at its backlog limit (`backlog_full`), each a 503 with
 /// `Retry-After`, nothing stored.
+@Suite(.timeLimit(.minutes(2)))
 struct AdmissionEndToEndTests {
     @Test(.timeLimit(.minutes(1)))
     func aStoreAtItsSizeLimitRefusesIngestWith503StoreFull() async throws {

@@ -6,6 +6,7 @@ import RouterTesting
 import Testing
 
 /// Every kind of bad body gets its 4xx with a JSON error, stores nothing, and the server keeps serving.
+@Suite(.timeLimit(.minutes(2)))
 struct BadInputEndToEndTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let name: String

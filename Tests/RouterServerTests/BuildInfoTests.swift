@@ -5,6 +5,7 @@ import RouterTesting
 import Testing
 
 /// The version and commit a build reports: `--version`, `/healthz` and `router_build_info`.
+@Suite(.timeLimit(.minutes(2)))
 struct BuildInfoTests {
     @Test func healthAndMetricsNameTheVersionAndCommit() async throws {
         let directory = try TemporaryDirectory()

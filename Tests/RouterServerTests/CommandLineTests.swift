@@ -7,6 +7,7 @@ import Signing
 import Testing
 
 /// The built `retention-router` binary, run as a user would.
+@Suite(.timeLimit(.minutes(2)))
 struct CommandLineTests {
     struct Run {
         let status: Int32

@@ -6,6 +6,7 @@ import Testing
 
 /// The JSON routes the console shares with scripts, through the real server: tenants, event
 /// search, destination health, dead-letter counts and "replay all matching", and retry-now.
+@Suite(.timeLimit(.minutes(2)))
 struct ConsoleAPIEndToEndTests {
     typealias Operations = OperationsEndToEndTests
 

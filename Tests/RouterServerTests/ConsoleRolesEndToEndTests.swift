@@ -9,6 +9,7 @@ import WebhookDestination
 
 /// Console part two through the real server: the viewer role, masking and reveal, test sends,
 /// the configuration view with Validate and Reload, and the reserved test-id prefix.
+@Suite(.timeLimit(.minutes(2)))
 struct ConsoleRolesEndToEndTests {
     static let adminToken = "admin-token-roles-e2e"
     static let viewerToken = "viewer-token-roles-e2e"

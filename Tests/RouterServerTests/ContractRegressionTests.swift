@@ -6,6 +6,7 @@ import RouterTesting
 import Testing
 
 /// What the contract work found (by reading the routes and by Schemathesis), each held in place.
+@Suite(.timeLimit(.minutes(2)))
 struct ContractRegressionTests {
     /// The document's schema at a JSON pointer such as `/components/schemas/IngestEvent`.
     static func schema(_ pointer: String) throws -> JSONValue {

@@ -6,6 +6,7 @@ import RouterTesting
 import Testing
 
 /// Retries, dead letters, isolation and restarts through the real server.
+@Suite(.timeLimit(.minutes(2)))
 struct DeliveryEndToEndTests {
     private func scriptedTenant(_ name: String, recorder: String, failures: Int, failure: String = "retry") -> String {
         Fixtures.tenantJSON(

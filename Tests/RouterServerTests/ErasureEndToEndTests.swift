@@ -8,6 +8,7 @@ import WebhookDestination
 /// Erasure and the audit log through the real server: one event's payload, a user's events by
 /// property value, what the status, list, replay and store file show afterwards, and the audit
 /// log across a restart.
+@Suite(.timeLimit(.minutes(2)))
 struct ErasureEndToEndTests {
     typealias Operations = OperationsEndToEndTests
 

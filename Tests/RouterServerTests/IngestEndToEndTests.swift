@@ -7,6 +7,7 @@ import Signing
 import Testing
 
 /// The real server on a loopback port, the file sink, and signed requests over HTTP.
+@Suite(.timeLimit(.minutes(2)))
 struct IngestEndToEndTests {
     @Test func allTenEventTypesAreSignedAcceptedAndWrittenToTheFile() async throws {
         let directory = try TemporaryDirectory()

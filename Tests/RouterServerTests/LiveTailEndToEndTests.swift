@@ -9,6 +9,7 @@ import Testing
 /// The console's live tail through the real server: an event accepted after the stream opened
 /// arrives on it, a burst is capped with a count of what was not shown, a resumed stream
 /// continues after the last event it showed, and an open stream never holds up shutdown.
+@Suite(.timeLimit(.minutes(2)))
 struct LiveTailEndToEndTests {
     typealias Roles = ConsoleRolesEndToEndTests
 

@@ -6,6 +6,7 @@ import RouterTesting
 import Testing
 
 /// The OpenAPI document served at `/openapi.json` against the server's route table, both ways.
+@Suite(.timeLimit(.minutes(2)))
 struct OpenAPIDocumentTests {
     /// The console's HTML pages are a browser view over the JSON routes, not part of the contract.
     static let undocumentedPrefix = "/console"

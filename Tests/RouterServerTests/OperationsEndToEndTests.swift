@@ -6,6 +6,7 @@ import RouterTesting
 import Testing
 
 /// The operator's API through the real server: event status, dead letters, replay, admin auth.
+@Suite(.timeLimit(.minutes(2)))
 struct OperationsEndToEndTests {
     static let token = "admin-secret-token"
     static let configuration = ServerConfiguration(allowPrivateAddresses: true, adminToken: .environment("ROUTER_ADMIN_TOKEN"))

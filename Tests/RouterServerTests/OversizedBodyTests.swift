@@ -5,6 +5,7 @@ import RouterTesting
 import Testing
 
 /// Bodies over a route's limit are answered with the API's JSON error, never a bare status.
+@Suite(.timeLimit(.minutes(2)))
 struct OversizedBodyTests {
     /// Hummingbird answers a body over a route's limit with a bare 413 (no JSON, no content
     /// type); replay and tenant PUT now answer the API's error like ingest does.

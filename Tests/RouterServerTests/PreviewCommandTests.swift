@@ -6,6 +6,7 @@ import Testing
 /// `retention-router preview` on the seed sample through the shipped transforms example, compared
 /// with golden files in `Golden/` (run with `UPDATE_GOLDEN=1` to rewrite them after a deliberate
 /// change, then read the diff).
+@Suite(.timeLimit(.minutes(2)))
 struct PreviewCommandTests {
     static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden").path
     static let environment = [

@@ -5,7 +5,7 @@ import RouterTesting
 import Testing
 
 /// Two real servers on one PostgreSQL database, as behind a load balancer.
-@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the shared-store tests"))
+@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the shared-store tests"), .timeLimit(.minutes(2)))
 struct SharedStoreEndToEndTests {
     private static func configuration(_ database: PostgresURL, lease: Duration, poll: Duration) -> ServerConfiguration {
         ServerConfiguration(
@@ -82,8 +82,12 @@ struct SharedStoreEndToEndTests {
         #expect(try await TestClient.ingest(a, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "first")).status == 202)
         #expect(try await eventually { ServerHarness.fileIDs(a.directory) == ["first"] })
         let b = try await Self.start(database, name: "b", poll: .seconds(60))
-        // b has no partition (a holds the only one); what b takes, a must deliver.
-        try await Task.sleep(for: .seconds(2))
+        // b has no partition (a holds the only one); what b takes, a must deliver. Once b has
+        // asked for its leases (it reports what it holds), it is a live instance.
+        #expect(try await eventually {
+            let scrape = String(decoding: try await TestClient.send(.GET, b.baseURL + "/metrics").body, as: UTF8.self)
+            return scrape.contains("router_partitions_held 0")
+        })
         #expect(try await TestClient.ingest(b, tenant: "acme", body: Fixtures.eventBody(type: .save, id: "via-b")).status == 202)
         #expect(try await eventually(timeout: .seconds(5)) { ServerHarness.fileIDs(a.directory) == ["first", "via-b"] })
         try await Self.stop(a, b)
@@ -140,7 +144,7 @@ struct SharedStoreEndToEndTests {
 }
 
 /// What ingest answers when the shared database goes away under a running server.
-@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the shared-store tests"))
+@Suite(.enabled(if: PostgresHarness.isAvailable, "set ROUTER_TEST_POSTGRES_URL to run the shared-store tests"), .timeLimit(.minutes(2)))
 struct SharedStoreOutageTests {
     @Test func aDatabaseThatGoesAwayGets503NotAHangOrA500() async throws {
         let database = try await PostgresHarness.createDatabase()

@@ -9,6 +9,7 @@ import WebhookDestination
 
 /// Stopping the real binary while a delivery hangs: SIGTERM ends it within the graceful deadline,
 /// and the event it was sending stays pending for the next start.
+@Suite(.timeLimit(.minutes(2)))
 struct ShutdownTests {
     static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 

@@ -10,6 +10,7 @@ import WebhookDestination
 
 /// Per-destination transforms through the real server: the Segment fake, a webhook receiver
 /// that verifies signatures, and the file sink each get what their transform says.
+@Suite(.timeLimit(.minutes(2)))
 struct TransformEndToEndTests {
     static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 

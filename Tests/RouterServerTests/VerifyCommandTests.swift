@@ -6,6 +6,7 @@ import Testing
 import WebhookDestination
 
 /// `retention-router verify` against what the real server sends to a webhook receiver.
+@Suite(.timeLimit(.minutes(2)))
 struct VerifyCommandTests {
     @Test func verifyAcceptsWhatTheServerSendsAndRejectsATamperedBody() async throws {
         let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -4,6 +4,7 @@ import RouterTesting
 import Testing
 
 /// The fake must refuse what Segment refuses, or the destination tests prove nothing.
+@Suite(.timeLimit(.minutes(2)))
 struct FakeSegmentReceiverTests {
     private let auth = ("authorization", "Basic dGVzdC13cml0ZS1rZXk6")
     private let json = ("content-type", "application/json")

@@ -3,6 +3,7 @@ import RouterTesting
 import SegmentDestination
 import Testing
 
+@Suite(.timeLimit(.minutes(2)))
 struct SegmentDestinationTests {
     private typealias Support = SegmentTestSupport
 

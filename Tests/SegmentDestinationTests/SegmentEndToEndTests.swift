@@ -6,6 +6,7 @@ import SegmentDestination
 import Testing
 
 /// The real server (ingest, store, delivery workers) delivering to the fake Segment receiver.
+@Suite(.timeLimit(.minutes(2)))
 struct SegmentEndToEndTests {
     private static var registry: DestinationRegistry {
         var registry = DestinationRegistry()

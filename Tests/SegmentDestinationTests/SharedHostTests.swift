@@ -6,6 +6,7 @@ import Testing
 
 /// Many tenants on one Segment host: one tenant's hanging requests must not hold another's back
 /// (AsyncHTTPClient's default pool allows only 8 connections per host).
+@Suite(.timeLimit(.minutes(2)))
 struct SharedHostTests {
     @Test(.timeLimit(.minutes(2)))
     func eightTenantsHangingOnOneSegmentHostDoNotDelayTheOtherTwelve() async throws {

@@ -6,6 +6,7 @@ import Testing
 
 /// A webhook's `concurrency` is what really goes out at once, past AsyncHTTPClient's default of
 /// 8 connections per host.
+@Suite(.timeLimit(.minutes(2)))
 struct WebhookConcurrencyTests {
     @Test(.timeLimit(.minutes(2)))
     func aWebhookWithConcurrency32Has32RequestsInFlight() async throws {

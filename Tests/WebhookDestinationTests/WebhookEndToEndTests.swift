@@ -9,6 +9,7 @@ import Testing
 import WebhookDestination
 
 /// The real server delivering to a local receiver that verifies every request with our verifier.
+@Suite(.timeLimit(.minutes(2)))
 struct WebhookEndToEndTests {
     static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     static let rotatedSecret = "whsec_" + Base64.encode(Array("a-second-secret-of-32-bytes-long".utf8))

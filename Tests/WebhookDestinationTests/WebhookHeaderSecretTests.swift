@@ -5,6 +5,7 @@ import Testing
 import WebhookDestination
 
 /// Issue #14 item 8: webhook `headers` values accept `{"env": NAME}` like every other secret.
+@Suite(.timeLimit(.minutes(2)))
 struct WebhookHeaderSecretTests {
     @Test func aHeaderValueFromTheEnvironmentIsSentAndMaskedInPreviews() async throws {
         let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -10,6 +10,7 @@ import WebhookDestination
 
 /// Issue #14 item 7: a delivery connects to the address its guard checked in the same attempt,
 /// never to what the HTTP client would resolve again.
+@Suite(.timeLimit(.minutes(2)))
 struct WebhookPinnedAddressTests {
     /// Answers `rebind.test` with the scripted addresses, one per call, the last repeated.
     final class RebindingResolver: HostResolver {

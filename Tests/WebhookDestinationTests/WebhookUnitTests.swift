@@ -8,6 +8,7 @@ import Signing
 import Testing
 import WebhookDestination
 
+@Suite(.timeLimit(.minutes(2)))
 struct WebhookUnitTests {
     static func context(allowPrivate: Bool = false) -> DestinationContext {
         DestinationContext(
@@ -153,6 +154,7 @@ struct WebhookUnitTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(2)))
 struct WebhookOutageTests {
     @Test func anUnreachableReceiverCostsOneRoundOfAttemptsNotOnePerEvent() async throws {
         // A port nothing listens on: every connection is refused at once.

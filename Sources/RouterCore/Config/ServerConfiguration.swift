@@ -7,6 +7,7 @@
 ///   "tenantsDirectory": "config/tenants",
 ///   "maxRequestBytes": 1048576,
 ///   "maxBatchEvents": 500,
+///   "requestTimeoutSeconds": 30,
 ///   "allowPrivateAddresses": false,
 ///   "adminToken": {"env": "ROUTER_ADMIN_TOKEN"},
 ///   "viewerToken": {"env": "ROUTER_VIEWER_TOKEN"},
@@ -57,6 +58,11 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
     public var maxRequestBytes: Int
     /// The most events accepted in one batch request. Default 500.
     public var maxBatchEvents: Int
+    /// How long a request's body may take to arrive (past it: 408 `request_timeout`, and the
+    /// connection closes); a connection that sends nothing for a second longer (idle between
+    /// requests, or stalled in a request's head) is closed. A request being answered is not cut
+    /// off. Default 30.
+    public var requestTimeoutSeconds: Double
     /// Whether destination URLs may point at loopback, private, link-local or metadata
     /// addresses. Default false; tests and on-premises receivers set it true.
     public var allowPrivateAddresses: Bool
@@ -81,6 +87,7 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         tenantsDirectory: String = "config/tenants",
         maxRequestBytes: Int = 1 << 20,
         maxBatchEvents: Int = 500,
+        requestTimeoutSeconds: Double = 30,
         allowPrivateAddresses: Bool = false,
         adminToken: SecretSource? = nil,
         viewerToken: SecretSource? = nil,
@@ -94,6 +101,7 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         self.tenantsDirectory = tenantsDirectory
         self.maxRequestBytes = maxRequestBytes
         self.maxBatchEvents = maxBatchEvents
+        self.requestTimeoutSeconds = requestTimeoutSeconds
         self.allowPrivateAddresses = allowPrivateAddresses
         self.adminToken = adminToken
         self.viewerToken = viewerToken
@@ -104,7 +112,7 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, dataDirectory, tenantsDirectory, maxRequestBytes, maxBatchEvents, allowPrivateAddresses
+        case listen, dataDirectory, tenantsDirectory, maxRequestBytes, maxBatchEvents, requestTimeoutSeconds, allowPrivateAddresses
         case adminToken, viewerToken, recordRetentionDays, maxStoreBytes, maxBacklogEventsPerTenant, store
     }
 
@@ -117,6 +125,7 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
         self.tenantsDirectory = try container.decodeIfPresent(String.self, forKey: .tenantsDirectory) ?? defaults.tenantsDirectory
         self.maxRequestBytes = try container.decodeIfPresent(Int.self, forKey: .maxRequestBytes) ?? defaults.maxRequestBytes
         self.maxBatchEvents = try container.decodeIfPresent(Int.self, forKey: .maxBatchEvents) ?? defaults.maxBatchEvents
+        self.requestTimeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .requestTimeoutSeconds) ?? defaults.requestTimeoutSeconds
         self.allowPrivateAddresses = try container.decodeIfPresent(Bool.self, forKey: .allowPrivateAddresses) ?? defaults.allowPrivateAddresses
         self.adminToken = try container.decodeIfPresent(SecretSource.self, forKey: .adminToken)
         self.viewerToken = try container.decodeIfPresent(SecretSource.self, forKey: .viewerToken)
@@ -140,6 +149,9 @@ public struct ServerConfiguration: Sendable, Equatable, Decodable {
                 in: container,
                 debugDescription: "must be between 1024 and 67108864 bytes, e.g. 1048576"
             )
+        }
+        guard self.requestTimeoutSeconds >= 0.1, self.requestTimeoutSeconds <= 3600 else {
+            throw DecodingError.dataCorruptedError(forKey: .requestTimeoutSeconds, in: container, debugDescription: "must be between 0.1 and 3600 seconds, e.g. 30")
         }
         guard (1...10_000).contains(self.maxBatchEvents) else {
             throw DecodingError.dataCorruptedError(forKey: .maxBatchEvents, in: container, debugDescription: "must be between 1 and 10000, e.g. 500")

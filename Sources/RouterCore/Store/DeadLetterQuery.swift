@@ -93,6 +93,21 @@ public struct ReplayResult: Sendable, Equatable {
 
     /// The total replayed.
     public var count: Int { self.replayed.values.reduce(0, +) }
+
+    /// Adds what a later step of the same replay did (a store replays a large selection in
+    /// bounded steps): the counts are summed, and an erased id an earlier step named (`named`,
+    /// which the caller keeps for the whole replay) is not named again.
+    public mutating func add(_ step: ReplayResult, named: inout Set<String>) {
+        self.replayed.merge(step.replayed, uniquingKeysWith: +)
+        self.notFound += step.notFound
+        for id in step.erased where named.insert(id).inserted { self.erased.append(id) }
+    }
+}
+
+extension ReplaySelection {
+    /// The most dead letters one step of a replay looks at: each step is its own short
+    /// transaction, so ingest and delivery go on between the steps of a replay of millions.
+    public static let step = 500
 }
 
 /// Counts for metrics, backpressure and reload reports.

@@ -83,7 +83,10 @@ public protocol EventStore: Sendable {
 
     /// Deletes events received before `cutoff` that no partition still needs (delivered or
     /// dead everywhere), with their delivery records. Looks at `limit` events after sequence
-    /// `after` per call, so events still waiting never stop the scan.
+    /// `after` per call, so events still waiting never stop the scan, and ends the scan at the
+    /// first event received at or after `cutoff` (events are stored about in the order they
+    /// are received, so a scan never reads the younger ones; one stored out of clock order is
+    /// pruned by a later scan).
     ///
     /// - Returns: how many were deleted, and where to continue (nil when the scan is done).
     func prune(receivedBefore cutoff: Timestamp, after: Int64, limit: Int) async throws -> PruneProgress

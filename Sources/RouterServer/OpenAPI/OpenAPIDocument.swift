@@ -100,6 +100,9 @@ public enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/UnknownTenant"
           },
+          "408": {
+            "$ref": "#/components/responses/RequestTimeout"
+          },
           "413": {
             "$ref": "#/components/responses/TooLarge"
           },
@@ -696,6 +699,9 @@ public enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/UnknownTenant"
           },
+          "408": {
+            "$ref": "#/components/responses/RequestTimeout"
+          },
           "413": {
             "$ref": "#/components/responses/TooLarge"
           },
@@ -798,6 +804,9 @@ public enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "408": {
+            "$ref": "#/components/responses/RequestTimeout"
           },
           "413": {
             "$ref": "#/components/responses/TooLarge"
@@ -1017,6 +1026,9 @@ public enum OpenAPIDocument {
           },
           "403": {
             "$ref": "#/components/responses/Forbidden"
+          },
+          "408": {
+            "$ref": "#/components/responses/RequestTimeout"
           },
           "413": {
             "$ref": "#/components/responses/TooLarge"
@@ -1389,6 +1401,9 @@ public enum OpenAPIDocument {
           "404": {
             "$ref": "#/components/responses/UnknownTenant"
           },
+          "408": {
+            "$ref": "#/components/responses/RequestTimeout"
+          },
           "413": {
             "$ref": "#/components/responses/TooLarge"
           },
@@ -1582,6 +1597,16 @@ public enum OpenAPIDocument {
       },
       "MalformedJSON": {
         "description": "The body is not JSON (`malformed_json`, `invalid_utf8`, `too_deep`, `duplicate_key`).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "RequestTimeout": {
+        "description": "The body did not arrive within `requestTimeoutSeconds` (`request_timeout`); the connection is closed.",
         "content": {
           "application/json": {
             "schema": {

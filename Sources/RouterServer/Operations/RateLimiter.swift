@@ -1,7 +1,8 @@
 import RouterCore
 import Synchronization
 
-/// Per-tenant token buckets for the optional `rateLimit` of a tenant.
+/// Per-tenant token buckets for the optional `rateLimit` of a tenant: a bucket holds at most
+/// `burst` tokens and refills at `eventsPerSecond`; each event takes one.
 final class RateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
@@ -10,10 +11,10 @@ final class RateLimiter: Sendable {
 
     private let buckets = Mutex<[String: Bucket]>([:])
 
-    /// Takes `count` tokens for `tenant`; returns nil when allowed, or how long to wait.
-    func admit(tenant: String, count: Int, limit: TenantConfiguration.RateLimit) -> Duration? {
-        let now = ContinuousClock.now
-        return self.buckets.withLock { buckets in
+    /// Takes `count` tokens for `tenant` at `now`; returns nil when allowed, or how long to wait.
+    /// (Ingest refuses a batch larger than the burst before asking: it could never be admitted.)
+    func admit(tenant: String, count: Int, limit: TenantConfiguration.RateLimit, now: ContinuousClock.Instant = .now) -> Duration? {
+        self.buckets.withLock { buckets in
             var bucket = buckets[tenant] ?? Bucket(tokens: Double(limit.burst), updated: now)
             let elapsed = now - bucket.updated
             let refill = (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * limit.eventsPerSecond

@@ -47,7 +47,7 @@ public enum EventStoreConformance {
     }
 
     /// Every case.
-    public static let cases: [Case] = deliveryCases + eventListCases + healthCases + erasureCases + bulkErasureCases + auditCases
+    public static let cases: [Case] = deliveryCases + eventListCases + healthCases + erasureCases + bulkErasureCases + auditCases + countCases
 
     /// Appending, delivering, dead letters, replay and pruning.
     static let deliveryCases: [Case] = [

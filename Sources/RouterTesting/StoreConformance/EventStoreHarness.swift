@@ -16,6 +16,10 @@ public protocol EventStoreStorage: Sendable {
     /// Overwrites the stored properties of one event with `bytes`, behind the store's back: a
     /// row damaged on purpose (disk damage, a hand edit), to prove it cannot stall delivery.
     func damageProperties(tenant: String, id: String, with bytes: [UInt8]) async throws
+    /// Each partition's backlog (events at its head and retries) and dead letters, counted
+    /// afresh over the whole tables behind the store's back: what `statistics`, which keeps
+    /// its figures as the rows change, must equal.
+    func recount() async throws -> [PartitionKey: StoreStatistics.Partition]
 }
 
 /// Makes fresh storage of one kind, so one suite runs unchanged against every store.
@@ -50,6 +54,12 @@ public struct SQLiteHarness: EventStoreHarness {
         try SQLiteDamage.overwriteProperties(database: directory + "/events.sqlite3", tenant: tenant, id: id, with: bytes)
     }
 
+    /// Each partition's backlog and dead letters in the SQLite store in `directory`, counted
+    /// over the whole tables (see `EventStoreStorage.recount`).
+    public static func recount(inStoreAt directory: String) throws -> [PartitionKey: StoreStatistics.Partition] {
+        try SQLiteRecount.partitions(database: directory + "/events.sqlite3")
+    }
+
     /// Runs `sql` on the SQLite store in `directory` behind its back (to break it on purpose).
     public static func execute(_ sql: String, inStoreAt directory: String) throws {
         try SQLiteDamage.execute(database: directory + "/events.sqlite3", sql: sql)
@@ -75,6 +85,42 @@ public struct SQLiteHarness: EventStoreHarness {
                 id: id,
                 with: bytes
             )
+        }
+
+        func recount() async throws -> [PartitionKey: StoreStatistics.Partition] {
+            try SQLiteRecount.partitions(database: self.directory.appending("events.sqlite3"))
+        }
+    }
+}
+
+/// In-memory stores (`InMemoryEventStore`), a new database each: the same rules hold for the
+/// test double the supervisor's tests use.
+public struct InMemoryHarness: EventStoreHarness {
+    public init() {}
+
+    public var description: String { "in-memory" }
+
+    public func makeStorage() async throws -> any EventStoreStorage {
+        InMemoryStorage(database: InMemoryEventStore.Database())
+    }
+
+    struct InMemoryStorage: EventStoreStorage {
+        let database: InMemoryEventStore.Database
+
+        func open(instance: String) async throws -> any EventStore {
+            InMemoryEventStore(database: self.database)
+        }
+
+        func remove() async {}
+
+        func damageProperties(tenant: String, id: String, with bytes: [UInt8]) async throws {
+            guard self.database.overwriteProperties(tenant: tenant, id: id, with: bytes) else {
+                throw TestServerError(message: "no event \(tenant)/\(id) to damage")
+            }
+        }
+
+        func recount() async throws -> [PartitionKey: StoreStatistics.Partition] {
+            self.database.recount()
         }
     }
 }
@@ -125,8 +171,42 @@ public struct PostgresHarness: EventStoreHarness {
         try? await Self.administer(server, "DROP DATABASE IF EXISTS \(database.database) WITH (FORCE)")
     }
 
-    static func administer(_ server: PostgresURL, _ sql: String) async throws {
-        let configuration = PostgresConnection.Configuration(
+    /// Each partition's backlog and dead letters in `database`, counted over the whole tables
+    /// (what the store did before it kept counts).
+    public static func recount(_ database: PostgresURL) async throws -> [PartitionKey: StoreStatistics.Partition] {
+        let connection = try await PostgresConnection.connect(configuration: Self.configuration(database), id: 1, logger: Logger.quiet())
+        do {
+            let rows = try await connection.query(
+                """
+                SELECT tenant, destination, sum(backlog)::int8, sum(dead)::int8 FROM (
+                    SELECT tenant, destination, count(*) AS backlog, 0 AS dead FROM retention_router.pending GROUP BY 1, 2
+                    UNION ALL SELECT tenant, destination, count(*), 0 FROM retention_router.retries GROUP BY 1, 2
+                    UNION ALL SELECT tenant, destination, 0, count(*) FROM retention_router.dead_letters GROUP BY 1, 2
+                    UNION ALL SELECT tenant, destination, 0, 0 FROM retention_router.partitions
+                ) counts GROUP BY 1, 2
+                """,
+                logger: Logger.quiet()
+            )
+            var counts: [PartitionKey: StoreStatistics.Partition] = [:]
+            for try await (tenant, destination, backlog, dead) in rows.decode((String, String, Int64, Int64).self) {
+                counts[PartitionKey(tenant: tenant, destination: destination)] = .init(backlog: Int(backlog), deadLetters: Int(dead))
+            }
+            try await connection.close()
+            return counts
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Runs one statement on `database` behind the store's back (to set a database up, or to
+    /// break it, on purpose).
+    public static func execute(_ sql: String, in database: PostgresURL) async throws {
+        try await Self.administer(database, sql)
+    }
+
+    static func configuration(_ server: PostgresURL) -> PostgresConnection.Configuration {
+        PostgresConnection.Configuration(
             host: server.host,
             port: server.port,
             username: server.user,
@@ -134,7 +214,10 @@ public struct PostgresHarness: EventStoreHarness {
             database: server.database,
             tls: .disable
         )
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger.quiet())
+    }
+
+    static func administer(_ server: PostgresURL, _ sql: String) async throws {
+        let connection = try await PostgresConnection.connect(configuration: Self.configuration(server), id: 1, logger: Logger.quiet())
         do {
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger.quiet())
         } catch {
@@ -162,6 +245,10 @@ public struct PostgresHarness: EventStoreHarness {
                 self.settings.url,
                 "UPDATE retention_router.events SET properties = decode('\(hex)', 'hex') WHERE tenant = '\(tenant)' AND id = '\(id)'"
             )
+        }
+
+        func recount() async throws -> [PartitionKey: StoreStatistics.Partition] {
+            try await PostgresHarness.recount(self.settings.url)
         }
     }
 }
