@@ -80,6 +80,9 @@ extension SQLiteEventStore {
     /// - Returns: false when a reader kept it from finishing within the busy timeout.
     public func checkpoint() async throws -> Bool {
         try await self.writer.outsideTransaction { connection in
+            // A statement still stepped on this connection (the schema check at open leaves one
+            // until the first job's end) makes the checkpoint fail with SQLITE_LOCKED.
+            connection.resetUsedStatements()
             let statement = try connection.statement("PRAGMA wal_checkpoint(TRUNCATE)")
             guard try statement.step() else { return false }
             return statement.int64(0) == 0
