@@ -4,9 +4,8 @@ import RouterTesting
 import Synchronization
 import Testing
 
-/// A worker with nothing to do waits in its task until the supervisor's sweep asks it to park,
-/// then holds no task, and a signal runs it again; a worker with a retry scheduled keeps waiting
-/// for it instead; stopping a parked worker finishes it at once.
+/// A worker with nothing to do parks (no task) and a signal runs it again; a worker with a retry
+/// scheduled keeps waiting for it instead; stopping a parked worker finishes it at once.
 struct DeliveryWorkerParkingTests {
     /// Records what it delivers; events whose id starts with "flaky" fail on their first attempt.
     final class RecordingDestination: Destination {
@@ -39,11 +38,8 @@ struct DeliveryWorkerParkingTests {
         }
     }
 
-    /// Waits until the worker idles, asks it to park as the sweep would, and waits until it has.
     private func parked(_ worker: DeliveryWorker) async throws -> Bool {
-        guard try await eventually({ worker.isIdle || worker.isParked }) else { return false }
-        worker.parkIfIdle(since: .now)
-        return try await eventually { worker.isParked }
+        try await eventually { worker.isParked }
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -62,16 +58,10 @@ struct DeliveryWorkerParkingTests {
                 logger: Logger.quiet(),
                 launcher: launches.launcher
             )
-            // Nothing waits: the first run idles; asked to park, it returns, parked, not finished.
-            let first = Task { await worker.run() }
-            #expect(try await eventually { worker.isIdle })
-            #expect(!worker.isParked)
-            #expect(worker.parkIfIdle(since: .now))
-            await first.value
+            // Nothing waits: the first run returns, leaving the worker parked, not finished.
+            await worker.run()
             #expect(worker.isParked)
             #expect(!worker.isFinished)
-            // A worker that is not idle is not asked.
-            #expect(!worker.parkIfIdle(since: .now))
             _ = try await store.append([Fixtures.storedEvent(id: "e1", sequence: 1).event], routes: [["rec"]])
             worker.signal()
             #expect(try await eventually { destination.delivered.withLock { $0 } == ["e1"] })
@@ -114,8 +104,8 @@ struct DeliveryWorkerParkingTests {
             // "fine" goes at once, "flaky-1" waits in the retry set; nobody signals again, so
             // only the worker's own deadline can bring it back.
             #expect(try await eventually { destination.delivered.withLock { $0 } == ["fine", "flaky-1"] })
-            #expect(try await self.parked(worker))
             await running.value
+            #expect(worker.isParked)
             #expect(launches.count.load(ordering: .relaxed) == 0)
             #expect(try await store.nextRetry(in: partition) == nil)
             worker.stop()

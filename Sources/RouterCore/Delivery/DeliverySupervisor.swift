@@ -91,8 +91,6 @@ public final class DeliverySupervisor: Service {
     /// cancelled and their events stay pending for the next start. Together with releasing the
     /// leases this keeps a stop within 15 seconds however long a destination's timeout is.
     public static let defaultShutdownGrace: Duration = .seconds(8)
-    /// How long a worker waits idle in its task before the lease pass asks it to park.
-    static let parkAfter: Duration = .seconds(2)
     private let shutdownGrace: Duration
 
     /// Creates a supervisor for the given tenants; workers start once `run` holds their leases.
@@ -354,9 +352,6 @@ public final class DeliverySupervisor: Service {
                         self.logger.warning("Could not release partition leases", metadata: ["error": "\(error)"])
                     }
                 }
-                // Workers idle since before the previous pass give their task up.
-                let cutoff = ContinuousClock.now - Self.parkAfter
-                for worker in self.state.withLock({ $0.entries.values.map(\.worker) }) { worker.parkIfIdle(since: cutoff) }
                 let (heldCount, running) = self.state.withLock { ($0.held.count, $0.entries.count) }
                 self.metrics.gauge("router_partitions_held", []).record(heldCount)
                 self.metrics.gauge("router_partitions_delivering", []).record(running)

@@ -9,10 +9,9 @@ import Synchronization
 /// only while this instance holds the partition's lease and stops when a commit finds the lease
 /// taken over.
 ///
-/// A worker with nothing to do holds no task and no buffers for long: when its head is empty and
-/// nothing is scheduled (no retry, no backoff pause, no store to poll), it waits in its task while
-/// events keep coming, and once it has been idle a while (the supervisor's sweep, `parkIfIdle`)
-/// `run` returns ("parks") and the next `signal` hands the worker to its launcher to run again. Parked, it is this object and the
+/// A worker with nothing to do holds no task and no buffers: when its head is empty and nothing
+/// is scheduled (no retry, no backoff pause, no store to poll), `run` returns ("parks") and the
+/// next `signal` hands the worker to its launcher to run again. Parked, it is this object and the
 /// little it remembers for the next run (the partition state, when its next retry is due): a few
 /// hundred bytes, so thousands of quiet tenants cost almost nothing. Without a launcher it waits
 /// in its task instead.
@@ -73,10 +72,6 @@ public final class DeliveryWorker: Sendable {
         var started = false
         var ran = false
         var finished = false
-        /// Since when the running worker has waited with nothing to do; nil while it works.
-        var idleSince: ContinuousClock.Instant?
-        /// Set by the supervisor's sweep: park at the next idle moment.
-        var parkRequested = false
         /// Tasks waiting for the worker to finish (a successor, shutdown); no allocation while
         /// empty, as it is for nearly every worker.
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
@@ -214,22 +209,6 @@ public final class DeliveryWorker: Sendable {
         }
     }
 
-    /// Asks a worker that has waited with nothing to do since before `cutoff` to park: it wakes,
-    /// looks at its head once more and, finding nothing, ends its task. Returns true when asked.
-    @discardableResult
-    public func parkIfIdle(since cutoff: ContinuousClock.Instant) -> Bool {
-        self.life.withLock { life in
-            guard life.phase == .running, !life.parkRequested, let since = life.idleSince, since <= cutoff else { return false }
-            life.parkRequested = true
-            // Under the lock, as `signal` does, so the worker sees the request when it wakes.
-            self.wakeup.signal()
-            return true
-        }
-    }
-
-    /// True while a running worker waits with nothing to do (it has not parked yet).
-    public var isIdle: Bool { self.life.withLock { $0.idleSince != nil } }
-
     /// True when it replaces a worker of the same partition (a reload changed its destination),
     /// which may have left a batch at the head: it must look, whatever the store says.
     public var replacesAnother: Bool { self.predecessor.withLock { $0 != nil } }
@@ -278,13 +257,7 @@ public final class DeliveryWorker: Sendable {
                 storeFailures = 0
                 guard case .wait(let deadline) = turn else { continue }
                 if deadline == nil, self.launcher != nil {
-                    // Idle: wait in this task while events keep coming, so a busy partition is
-                    // woken with a resume rather than a new task each time; the supervisor's
-                    // sweep asks workers idle for a while to park (`parkIfIdle`).
-                    if self.life.withLock({ $0.parkRequested }), self.park(memory) { return }
-                    self.life.withLock { $0.idleSince = .now }
-                    await self.wakeup.wait(until: nil)
-                    self.life.withLock { $0.idleSince = nil }
+                    if self.park(memory) { return }
                     continue
                 }
                 await self.wakeup.wait(until: deadline)
@@ -319,7 +292,6 @@ public final class DeliveryWorker: Sendable {
     /// true when parked (the task must end).
     private func park(_ memory: Memory) -> Bool {
         self.life.withLock { life in
-            life.parkRequested = false
             guard life.phase == .running, !self.wakeup.takeSignal() else { return false }
             life.phase = .parked
             life.memory = memory
