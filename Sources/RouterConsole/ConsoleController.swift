@@ -21,11 +21,6 @@ public struct ConsoleController: Sendable {
             self.tokens = tokens
             self.secureCookies = secureCookies
         }
-
-        /// Creates a configuration with an admin token alone.
-        public init(adminToken: String?, secureCookies: Bool) {
-            self.init(tokens: OperatorTokens(admin: adminToken, viewer: nil), secureCookies: secureCookies)
-        }
     }
 
     let service: OperatorService

@@ -35,9 +35,6 @@ public final class ArrivalBroadcast: Sendable {
     /// Creates a broadcast with no subscriber.
     public init() {}
 
-    /// How many tails are open.
-    public var subscriberCount: Int { self.count.load(ordering: .relaxed) }
-
     /// Announces that `tenant` has new events.
     public func notify(tenant: String) {
         guard self.count.load(ordering: .relaxed) > 0 else { return }

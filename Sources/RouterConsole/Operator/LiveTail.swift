@@ -79,7 +79,7 @@ public final class LiveTail: Sendable {
             cursor.floor = max(cursor.floor, newest - Self.lateWindow)
             cursor.seen = cursor.seen.filter { $0 > cursor.floor }
         }
-        let watermark = max(cursor.seen.max() ?? cursor.floor, new.first?.sequence ?? 0)
+        let watermark = cursor.seen.max() ?? cursor.floor
         return Batch(shown: shown, skipped: new.count - shown.count, skippedAtLeast: saturated, watermark: watermark)
     }
 

@@ -54,12 +54,6 @@ public struct OperatorService: Sendable {
         try await self.store.events(tenant: tenant, query: query)
     }
 
-    /// An event, where it stands at every destination of its tenant, and why.
-    public func eventDetail(tenant: String, id: String) async throws -> EventDetail? {
-        guard let status = try await self.store.status(tenant: tenant, id: id) else { return nil }
-        return EventDetail(status: status, tenant: self.tenant(named: tenant))
-    }
-
     /// An event's status as an operator may see it: the tenant's masked properties hidden,
     /// unless `reveal` (an admin's logged request) shows them.
     public func maskedStatus(tenant: String, id: String, reveal: Bool) async throws -> MaskedStatus? {

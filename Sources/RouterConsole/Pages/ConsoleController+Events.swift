@@ -137,7 +137,7 @@ extension ConsoleController {
                 }
                 return context
             },
-            "json": detail.erasedAt == nil ? Self.storedJSON(event) : Self.erasedJSON(event, at: detail.erasedAt ?? now),
+            "json": Self.storedJSON(event, erasedAt: detail.erasedAt),
         ]
         var page = context
         if let erasedAt = detail.erasedAt {
@@ -187,21 +187,9 @@ extension ConsoleController {
         ]
     }
 
-    /// An erased event as stored: its row, and no properties.
-    static func erasedJSON(_ event: RetentionEvent, at erasedAt: Timestamp) -> String {
-        let head: [String: JSONValue] = [
-            "id": .string(event.id),
-            "type": .string(event.type.rawValue),
-            "tenant": .string(event.tenant),
-            "occurred_at": .string(event.occurredAt.iso8601),
-            "received_at": .string(event.receivedAt.iso8601),
-            "properties_erased_at": .string(erasedAt.iso8601),
-        ]
-        return PrettyJSON.format(JSONWriter.serialize(.object(head)))
-    }
-
-    /// The event as stored, indented, with its properties exactly as they were sent.
-    static func storedJSON(_ event: RetentionEvent) -> String {
+    /// The event as stored, indented, with its properties exactly as they were sent; an erased
+    /// event has no properties, only when they were erased.
+    static func storedJSON(_ event: RetentionEvent, erasedAt: Timestamp? = nil) -> String {
         var head: [String: JSONValue] = [
             "id": .string(event.id),
             "type": .string(event.type.rawValue),
@@ -209,6 +197,10 @@ extension ConsoleController {
             "occurred_at": .string(event.occurredAt.iso8601),
             "received_at": .string(event.receivedAt.iso8601),
         ]
+        if let erasedAt {
+            head["properties_erased_at"] = .string(erasedAt.iso8601)
+            return PrettyJSON.format(JSONWriter.serialize(.object(head)))
+        }
         let properties = event.encodedProperties ?? JSONWriter.serialize(.object(event.properties))
         head["properties"] = .null
         var text = JSONWriter.serialize(.object(head))

@@ -15,10 +15,6 @@ struct AdminAuthenticator: Sendable {
         self.tokens = tokens
     }
 
-    init(token: String?) {
-        self.init(tokens: OperatorTokens(admin: token, viewer: nil))
-    }
-
     /// The caller's role when its bearer token grants `needs`; otherwise 401 (no or wrong
     /// token) or 403 (the viewer token on a route that changes something or reveals values).
     @discardableResult
