@@ -13,6 +13,7 @@ extension PostgresEventStore {
             repeat {
                 let slice = Array(ids[start..<min(start + ReplaySelection.step, ids.endIndex)])
                 start += slice.count
+                let started = ContinuousClock.now
                 let step = try await self.bounded {
                     try await self.withMaintenanceLock { connection in
                         let rows = try await connection.query(
@@ -36,6 +37,7 @@ extension PostgresEventStore {
                     }
                 }
                 result.add(step, named: &named)
+                if start < ids.endIndex { await self.coordination.maintenancePace.rest(afterStepStartedAt: started) }
             } while start < ids.endIndex
         case .destination(let destination, let since):
             try await self.replay(tenant: tenant, filter: DeadLetterQuery(destination: destination, since: since), now: now, into: &result, named: &named)
@@ -48,7 +50,7 @@ extension PostgresEventStore {
     /// Replays the dead letters `filter` matches, `ReplaySelection.step` at a time in (sequence,
     /// destination) order, each step its own transaction under the maintenance lock that looks
     /// at that many dead letters and moves those the filter takes (the condition
-    /// `countDeadLetters` counts with).
+    /// `countDeadLetters` counts with), resting between steps (`MaintenancePace`).
     ///
     /// The set is fixed when the replay starts, as one statement would see it: no dead letter
     /// above the newest sequence dead then is looked at, and a replayed event that fails again
@@ -69,6 +71,7 @@ extension PostgresEventStore {
         let step = ReplaySelection.step
         while true {
             let (from, known) = (position, bound)
+            let started = ContinuousClock.now
             let (moved, next, newest) = try await self.bounded {
                 try await self.withMaintenanceLock { connection in
                     var newest: Int64 = 0
@@ -123,6 +126,7 @@ extension PostgresEventStore {
             result.add(moved, named: &named)
             guard let next else { return }
             position = next
+            await self.coordination.maintenancePace.rest(afterStepStartedAt: started)
         }
     }
 

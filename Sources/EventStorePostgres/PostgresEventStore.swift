@@ -69,7 +69,8 @@ public final class PostgresEventStore: EventStore, Service {
         self.logger = logger
         self.instanceID = instanceID
         self.url = settings.url
-        self.coordination = StoreCoordination(leaseDuration: settings.leaseDuration, pollInterval: settings.pollInterval)
+        // The database serves every instance's ingest: bulk maintenance rests between its steps.
+        self.coordination = StoreCoordination(leaseDuration: settings.leaseDuration, pollInterval: settings.pollInterval, maintenancePace: .halfDuty)
         self.operationTimeout = settings.operationTimeout
         // Group commit: up to a quarter of the pool stores requests that arrived together.
         let insertLogger = logger

@@ -208,11 +208,14 @@ public struct StoreCoordination: Sendable, Equatable {
     /// How often an idle worker looks for events another instance stored; nil when every event
     /// arrives through this process (its own ingest wakes the worker).
     public var pollInterval: Duration?
+    /// How replays, prune passes and bulk erasures rest between their steps.
+    public var maintenancePace: MaintenancePace
 
     /// Creates a coordination description.
-    public init(leaseDuration: Duration, pollInterval: Duration?) {
+    public init(leaseDuration: Duration, pollInterval: Duration?, maintenancePace: MaintenancePace = .unpaced) {
         self.leaseDuration = leaseDuration
         self.pollInterval = pollInterval
+        self.maintenancePace = maintenancePace
     }
 
     /// One process owns the store and every partition in it.
@@ -253,11 +256,14 @@ extension EventStore {
     public func prune(receivedBefore cutoff: Timestamp, step: Int = 1000) async throws -> Int {
         var total = 0
         var after: Int64 = 0
+        let pace = self.coordination.maintenancePace
         while !Task.isCancelled {
+            let started = ContinuousClock.now
             let progress = try await self.prune(receivedBefore: cutoff, after: after, limit: step)
             total += progress.pruned
             guard let next = progress.next else { break }
             after = next
+            await pace.rest(afterStepStartedAt: started)
         }
         return total
     }
@@ -276,12 +282,15 @@ extension EventStore {
     ) async throws -> BulkErasureResult {
         var result = BulkErasureResult(dryRun: dryRun)
         var after: Int64 = 0
+        let pace = self.coordination.maintenancePace
         while true {
             try Task.checkCancellation()
+            let started = ContinuousClock.now
             let progress = try await self.erasePayloads(tenant: tenant, matching: match, after: after, limit: step, dryRun: dryRun, now: now)
             result.add(progress)
             guard let next = progress.next else { break }
             after = next
+            await pace.rest(afterStepStartedAt: started)
         }
         if !dryRun, result.matched > 0 { try await self.purgeErasedRemnants() }
         return result
