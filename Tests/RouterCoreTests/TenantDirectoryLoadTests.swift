@@ -113,4 +113,48 @@ struct TenantDirectoryLoadTests {
         #expect(reloaded.tenants.first { $0.name == "t7" }?.destinations.first?.settings == ["run": .string(changed)])
         #expect(loader.cache?.count == 99)
     }
+
+    @Test func aChangedFileReusesTheDestinationsWhoseSettingsDidNotChange() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let run = UUID().uuidString
+        let other = UUID().uuidString
+        func tenant(_ name: String, description: String, runs: [String], transform: Bool = false) -> String {
+            let destinations: [JSONValue] = runs.enumerated().map { index, run in
+                var members: [String: JSONValue] = ["id": .string("c\(index)"), "type": "counting", "settings": ["run": .string(run)]]
+                if transform { members["transform"] = [["drop": ["secret"]]] }
+                return .object(members)
+            }
+            let document: JSONValue = [
+                "name": .string(name), "description": .string(description),
+                "ingest": ["scheme": "x-hub-signature", "secrets": ["s"]], "destinations": .array(destinations),
+            ]
+            return String(decoding: JSONWriter.serialize(document), as: UTF8.self)
+        }
+        for index in 0..<20 {
+            _ = try directory.write(tenant("t\(index)", description: "first", runs: [run]), to: "t\(index).json")
+        }
+        let loader = self.loader(cache: TenantFileCache())
+        #expect(loader.loadDirectory(directory.path).errors.isEmpty)
+        #expect(CountingFactory.makes.withLock { $0[run] } == 20)
+        // Every file changes: a new description, one tenant gains a destination and a transform.
+        for index in 0..<20 {
+            _ = try directory.write(tenant("t\(index)", description: "second", runs: [run]), to: "t\(index).json")
+        }
+        _ = try directory.write(tenant("t3", description: "second", runs: [run, other], transform: true), to: "t3.json")
+        let reloaded = loader.loadDirectory(directory.path)
+        #expect(reloaded.errors.isEmpty)
+        #expect(reloaded.tenants.allSatisfy { $0.description == "second" })
+        // Nothing built again but the new destination; t3's reused one is wrapped in its new transform.
+        #expect(CountingFactory.makes.withLock { $0[run] } == 20)
+        #expect(CountingFactory.makes.withLock { $0[other] } == 1)
+        let t3 = reloaded.tenants.first { $0.name == "t3" }
+        #expect(t3?.destinations.map(\.id) == ["c0", "c1"])
+        #expect(t3?.destinations.first?.destination is TransformingDestination)
+        #expect(t3?.destinations.first?.transform != nil)
+        // A settings change builds again.
+        _ = try directory.write(tenant("t5", description: "third", runs: [other]), to: "t5.json")
+        #expect(loader.loadDirectory(directory.path).errors.isEmpty)
+        #expect(CountingFactory.makes.withLock { $0[other] } == 2)
+    }
 }

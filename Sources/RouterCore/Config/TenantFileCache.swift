@@ -5,7 +5,8 @@ import Synchronization
 /// The tenants a `TenantLoader` built, by file, with a digest of the bytes they were built from
 /// (HMAC-SHA-256 under a fixed key: 32 bytes kept per tenant, not the file): a reload
 /// rebuilds only the files whose bytes changed and reuses the rest as they are (a destination is
-/// immutable once built, so sharing it with the running config is safe).
+/// immutable once built, so sharing it with the running config is safe). Within a changed file,
+/// destinations whose type and settings did not change are reused too.
 ///
 /// Only valid tenants are kept, and only what the last `loadDirectory` saw: a file that was
 /// removed or became invalid is forgotten. A loader's environment is fixed, so the same bytes
@@ -35,6 +36,12 @@ public final class TenantFileCache: Sendable {
     func tenant(file: String, digest: [UInt8]) -> TenantConfiguration? {
         guard let entry = self.entries.withLock({ $0[file] }), entry.digest == digest else { return nil }
         return entry.tenant
+    }
+
+    /// The tenant the last load built from `file`, whatever its bytes are now: its destinations
+    /// are reused where they did not change.
+    func previousTenant(file: String) -> TenantConfiguration? {
+        self.entries.withLock { $0[file] }?.tenant
     }
 
     /// Replaces the whole cache with what one directory load found valid.

@@ -5,11 +5,16 @@ import Signing
 struct TenantFileWalker {
     let file: String
     let loader: TenantLoader
+    /// The tenant the same file built in the previous load, whose destinations are reused where
+    /// their type and settings did not change (a reload where a description changed does not
+    /// decode and build every destination again).
+    let previous: TenantConfiguration?
     private(set) var errors: [ConfigError] = []
 
-    init(file: String, loader: TenantLoader) {
+    init(file: String, loader: TenantLoader, previous: TenantConfiguration? = nil) {
         self.file = file
         self.loader = loader
+        self.previous = previous
     }
 
     mutating func fail(_ code: ConfigError.Code, _ path: String, _ message: String) {
@@ -268,13 +273,14 @@ struct TenantFileWalker {
         }
         guard let id, let type, eventsValid, transformValid else { return nil }
         do {
-            let destination = try self.loader.registry.build(
-                type: type,
-                settings: settings,
-                environment: self.loader.environment,
-                context: self.loader.context(tenant, id),
-                memo: self.loader.settingsMemo
-            )
+            let destination = try self.unchangedDestination(id: id, type: type, settings: settings)
+                ?? self.loader.registry.build(
+                    type: type,
+                    settings: settings,
+                    environment: self.loader.environment,
+                    context: self.loader.context(tenant, id),
+                    memo: self.loader.settingsMemo
+                )
             return ConfiguredDestination(
                 id: id,
                 type: type,
@@ -293,6 +299,17 @@ struct TenantFileWalker {
 }
 
 extension TenantFileWalker {
+    /// The module's destination the previous load of this file built for `id`, when its type
+    /// and settings are the same: the same settings text with the loader's fixed environment
+    /// builds the same destination (an immutable value), so it is shared rather than rebuilt.
+    /// A transform is not part of it: the walker wraps the module's destination anew.
+    fileprivate func unchangedDestination(id: String, type: String, settings: JSONValue) -> (any Destination)? {
+        guard let previous = self.previous?.destinations.first(where: { $0.id == id }),
+            previous.type == type, previous.settings == settings
+        else { return nil }
+        return (previous.destination as? TransformingDestination)?.inner ?? previous.destination
+    }
+
     /// Records one problem of a destination's settings under its JSON path.
     fileprivate mutating func settingsProblem(_ error: any Error, path: String) {
         switch error {

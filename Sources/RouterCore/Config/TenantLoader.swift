@@ -105,7 +105,7 @@ public struct TenantLoader: Sendable {
         guard let cache = self.cache else { return (self.load(data, file: file, expectedName: expected), nil) }
         let digest = TenantFileCache.digest(data)
         if let cached = cache.tenant(file: file, digest: digest) { return (.success(cached), digest) }
-        return (self.load(data, file: file, expectedName: expected), digest)
+        return (self.load(data, file: file, expectedName: expected, previous: cache.previousTenant(file: file)), digest)
     }
 
     /// A small file's bytes: one open, one read, no URL (thousands of tenant files per load);
@@ -171,6 +171,12 @@ public struct TenantLoader: Sendable {
 
     /// Validates tenant JSON from memory (e.g. an API upload).
     public func load(_ data: Data, file: String, expectedName: String?) -> Result<TenantConfiguration, ConfigErrors> {
+        self.load(data, file: file, expectedName: expectedName, previous: nil)
+    }
+
+    /// `load`, reusing the destinations of `previous` (the tenant the same file built last time)
+    /// whose type and settings are unchanged.
+    func load(_ data: Data, file: String, expectedName: String?, previous: TenantConfiguration?) -> Result<TenantConfiguration, ConfigErrors> {
         let document: JSONValue
         do {
             document = try JSONParser.parse(data)
@@ -178,7 +184,7 @@ public struct TenantLoader: Sendable {
             let (line, column) = Self.lineAndColumn(of: error.offset, in: data)
             return .failure(ConfigErrors([ConfigError(code: .malformedJSON, file: file, path: "", message: "line \(line), column \(column): \(error.message)")]))
         }
-        var walker = TenantFileWalker(file: file, loader: self)
+        var walker = TenantFileWalker(file: file, loader: self, previous: previous)
         let tenant = walker.tenant(document, expectedName: expectedName)
         if let tenant, walker.errors.isEmpty { return .success(tenant) }
         return .failure(ConfigErrors(walker.errors))
