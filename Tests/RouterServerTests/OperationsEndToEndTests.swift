@@ -156,6 +156,9 @@ struct OperationsEndToEndTests {
         let response = try await Self.admin(.GET, closed, "/v1/tenants/acme/dead-letters")
         #expect(response.status == 401)
         #expect(response.errorCode == "admin_disabled")
+        // It says how to open the API, with either token.
+        let message = response.json?["error"]?["message"]?.stringValue ?? ""
+        #expect(message.contains("adminToken") && message.contains("viewerToken"))
         try await closed.stop()
     }
 }
