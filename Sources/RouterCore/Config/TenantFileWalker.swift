@@ -305,7 +305,7 @@ extension TenantFileWalker {
     /// A transform is not part of it: the walker wraps the module's destination anew.
     fileprivate func unchangedDestination(id: String, type: String, settings: JSONValue) -> (any Destination)? {
         guard let previous = self.previous?.destinations.first(where: { $0.id == id }),
-            previous.type == type, previous.settings == settings
+            previous.type == type, previous.settings.isWrittenAlike(settings)
         else { return nil }
         return (previous.destination as? TransformingDestination)?.inner ?? previous.destination
     }
@@ -326,7 +326,6 @@ extension TenantFileWalker {
 extension TenantLoader {
     /// Decodes a `Decodable` from a parsed JSON value with this loader's environment.
     func decode<T: Decodable>(_: T.Type, from value: JSONValue) throws -> T {
-        let decoder = JSONDecoderFactory.make(environment: self.environment)
-        return try decoder.decode(T.self, from: Data(JSONWriter.serialize(value)))
+        try JSONValueDecoder(environment: self.environment).decode(T.self, from: value)
     }
 }

@@ -6,7 +6,7 @@ import Synchronization
 /// Only the executable fills it, one `register` line per module, the way only `main`
 /// bootstraps a log backend. `RouterCore` knows no destination by name.
 public struct DestinationRegistry: Sendable {
-    typealias Builder = @Sendable (Data, [String: String], DestinationContext, SettingsMemo?) throws -> any Destination
+    typealias Builder = @Sendable (JSONValue, [String: String], DestinationContext, SettingsMemo?) throws -> any Destination
     private var builders: [String: Builder] = [:]
 
     /// Creates an empty registry.
@@ -25,7 +25,7 @@ public struct DestinationRegistry: Sendable {
                 if let remembered = memo?.settings(for: key) as? Factory.Settings {
                     decoded = remembered
                 } else {
-                    let decoder = JSONDecoderFactory.make(environment: environment)
+                    var decoder = JSONValueDecoder(environment: environment)
                     decoder.userInfo[.configProblems] = collector
                     decoded = try decoder.decode(Factory.Settings.self, from: settings)
                     if collector.recorded.isEmpty { memo?.remember(decoded, for: key) }
@@ -75,7 +75,7 @@ public struct DestinationRegistry: Sendable {
         guard let builder = self.builders[type] else {
             throw SettingsError(key: "type", message: "unknown destination type \"\(type)\"")
         }
-        return try builder(Data(JSONWriter.serialize(settings)), environment, context, memo)
+        return try builder(settings, environment, context, memo)
     }
 }
 
@@ -86,7 +86,18 @@ public struct DestinationRegistry: Sendable {
 final class SettingsMemo: Sendable {
     struct Key: Hashable, Sendable {
         let type: String
-        let settings: Data
+        let settings: JSONValue
+
+        /// Equal only when written alike: `1` and `1.0` are equal JSON values but not the same
+        /// settings (a value kept as JSON, like Segment's `integrations`, keeps its text).
+        static func == (lhs: Key, rhs: Key) -> Bool {
+            lhs.type == rhs.type && lhs.settings.isWrittenAlike(rhs.settings)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(self.type)
+            hasher.combine(self.settings)
+        }
     }
 
     private let decoded = Mutex<[Key: any Sendable]>([:])

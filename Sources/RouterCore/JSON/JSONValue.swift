@@ -44,6 +44,18 @@ public enum JSONValue: Sendable, Hashable {
     public subscript(key: String) -> JSONValue? {
         self.objectValue?[key]
     }
+
+    /// True when equal and every number is written alike: `==` holds for `1` and `1.0`, this
+    /// does not (a settings block kept as JSON forwards its numbers' text).
+    public func isWrittenAlike(_ other: JSONValue) -> Bool {
+        switch (self, other) {
+        case (.number(let left), .number(let right)): left.text == right.text
+        case (.array(let left), .array(let right)): left.count == right.count && zip(left, right).allSatisfy { $0.isWrittenAlike($1) }
+        case (.object(let left), .object(let right)):
+            left.count == right.count && left.allSatisfy { key, value in right[key].map { value.isWrittenAlike($0) } ?? false }
+        default: self == other
+        }
+    }
 }
 
 /// A JSON number as the literal text it was written with.
