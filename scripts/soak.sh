@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Soak: nothing grows with uptime. Drives many live reloads that change a destination (each
 # retires a worker and starts another), then, on PostgreSQL, many lease hand-overs between two
-# instances (a second instance joins and leaves again and again), with events flowing
+# instances (a second instance joins and takes its share, then leaves and the first takes every
+# partition back, again and again; each round waits for both moves), with events flowing
 # throughout; compares resident memory early and at the end, and checks that the workers in
 # memory and running come back to exactly the configured partitions (`router_delivery_workers`).
 #
@@ -101,14 +102,29 @@ if [ "$HANDOVERS" -gt 0 ]; then
   PID_A=$RR_INSTANCE_PID
   RR_PORT=$RR_INSTANCE_PORT
   early=0
+  moved=0
+  held() { # PORT: the partitions the instance on PORT holds now
+    curl -s --max-time 5 "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '$1 == "router_partitions_held" { print int($2) }'
+  }
+  wait_held() { # PORT TEST N: waits up to 15 s until the held count of PORT passes `[ held TEST N ]`
+    local deadline=$((SECONDS + 15)) count
+    while [ "$SECONDS" -lt "$deadline" ]; do
+      count="$(held "$1")"
+      [ -n "$count" ] && [ "$count" "$2" "$3" ] && return 0
+      sleep 0.1
+    done
+    return 1
+  }
   for i in $(seq 1 "$HANDOVERS"); do
-    # b joins (a hands half its partitions over), then leaves (they come back to a).
+    # b joins and takes its share from a, then leaves and a takes everything back: each round
+    # waits for both moves, so every round is two real hand-overs, not a visit too short for one.
     rr_start_instance "$RR_DIR/b" soak-b "$RR_DIR/config/router.json" notice 2>/dev/null
     PID_B=$RR_INSTANCE_PID
     sample_event "handover-$i"
     rr_post "h$(( i % partitions + 1 ))" "$SECRET" "$RR_DIR/event.json" | grep -q ' 202$' || rr_die "ingest during hand-over $i was refused"
-    sleep 0.3
+    if wait_held "$RR_INSTANCE_PORT" -ge 1; then moved=$((moved + 1)); fi
     rr_stop_pid "$PID_B" 20
+    wait_held "$RR_PORT" -eq "$partitions" || rr_die "round $i: instance a did not take every partition back within 15 s"
     [ "$i" -eq $(( HANDOVERS < 100 ? HANDOVERS : 100 )) ] && early=$(rr_rss_kb "$PID_A")
   done
   # a holds everything again once b's leases are released (b releases them on a clean exit).
@@ -117,10 +133,11 @@ if [ "$HANDOVERS" -gt 0 ]; then
   read -r alive running <<<"$(workers)"
   delivered=$(cat "$RR_DIR"/a/out/*.ndjson "$RR_DIR"/b/out/*.ndjson 2>/dev/null | grep -c '"handover-' || true)
   growth=$((late - early))
-  echo "handovers=$HANDOVERS rss_after_100=${early}KiB rss_end=${late}KiB growth=${growth}KiB workers_alive=$alive workers_running=$running partitions=$partitions sent=$HANDOVERS delivered=$delivered"
+  echo "handovers=$HANDOVERS taken_by_b=$moved rss_after_100=${early}KiB rss_end=${late}KiB growth=${growth}KiB workers_alive=$alive workers_running=$running partitions=$partitions sent=$HANDOVERS delivered=$delivered"
   [ "$growth" -le "$SLACK" ] || { rr_log "FAIL: memory grew by ${growth} KiB over $HANDOVERS hand-overs"; failed=1; }
   [ "$alive" -eq "$partitions" ] && [ "$running" -eq "$partitions" ] || { rr_log "FAIL: $alive workers in memory, $running running, for $partitions partitions"; failed=1; }
   [ "$delivered" -ge "$HANDOVERS" ] || { rr_log "FAIL: $HANDOVERS events acknowledged, $delivered delivered"; failed=1; }
+  [ "$moved" -eq "$HANDOVERS" ] || { rr_log "FAIL: b took partitions over in only $moved of $HANDOVERS rounds"; failed=1; }
   rr_stop_pid "$PID_A" 20
 fi
 exit "$failed"

@@ -4,7 +4,8 @@
 /// - If every outcome of a batch from the head is `.retry`, the destination as a whole is failing:
 ///   the head stays where it is (events keep their order) and the worker pauses with backoff (at
 ///   least as long as any `Retry-After`). Past the retry policy's limit the batch becomes dead
-///   letters. A failing batch from the retry set only reschedules its own events.
+///   letters. A failing batch from the retry set reschedules its own events and pauses the retry
+///   set (not the head) as long: the other due retries wait for it.
 /// - Otherwise the batch leaves the head: delivered events are done, rejected ones become
 ///   dead letters, and retried ones wait in the retry set with their own backoff.
 public enum DeliveryPlanner {
@@ -17,6 +18,11 @@ public enum DeliveryPlanner {
         public var commit: DeliveryCommit
         /// How long the worker waits before its next attempt; nil to go on at once.
         public var pause: Duration?
+        /// After a batch from the retry set that failed as a whole: how long the worker leaves
+        /// the retry set alone (the head goes on). A destination that is down is then tried one
+        /// batch per backoff, not through every due retry at once (a replay of a million dead
+        /// letters to a destination still down would otherwise attempt them all in a minute).
+        public var retrySetPause: Duration?
         /// Events delivered.
         public var delivered: Int
         /// Events scheduled for another attempt.
@@ -55,7 +61,7 @@ public enum DeliveryPlanner {
             outcomes = Array(repeating: .retry(after: nil, reason: reason), count: batch.count)
         }
         var commit = DeliveryCommit(partition: partition, state: state)
-        var plan = Plan(commit: commit, pause: nil, delivered: 0, retried: 0, deadLettered: 0)
+        var plan = Plan(commit: commit, pause: nil, retrySetPause: nil, delivered: 0, retried: 0, deadLettered: 0)
         guard !batch.isEmpty else { return plan }
 
         // Failures so far and first failure, per event; fresh events inherit the head's history.
@@ -123,8 +129,10 @@ public enum DeliveryPlanner {
             commit.state = newState
             plan.commit = commit
             // Retried events wait on their own schedule; only a failing head pauses the worker, so
-            // one poisoned event never holds up the events behind it.
+            // one poisoned event never holds up the events behind it. A failing retry batch pauses
+            // only the retry set.
             plan.pause = fromRetries ? nil : pause
+            plan.retrySetPause = fromRetries ? pause : nil
             return plan
         }
 

@@ -16,11 +16,14 @@ extension DeliveryWorker {
         self.wakeup.forgetLift()
         // Only a store this process owns can be known between turns (see `RetryHorizon`).
         let exclusive = self.store.coordination.pollInterval == nil
-        if !exclusive || self.retriesChanged.exchange(false, ordering: .relaxed) { memory.retries = .unknown }
+        let operatorAsked = self.retriesChanged.exchange(false, ordering: .relaxed)
+        if operatorAsked { memory.retriesPausedUntil = nil }
+        if !exclusive || operatorAsked { memory.retries = .unknown }
         let limits = self.destination.batchLimits
         let now = Timestamp.now()
         var batch: [StoredEvent] = []
-        if memory.retries.mayBeDue(at: now) {
+        let retriesPaused = memory.retriesPausedUntil.map { now < $0 } ?? false
+        if !retriesPaused, memory.retries.mayBeDue(at: now) {
             batch = try await self.store.dueRetries(in: self.partition, now: now, limit: limits.maxEvents, maxBytes: limits.maxBytes)
             // A known retry that is not there any more: look again when idle.
             if batch.isEmpty, memory.retries != .unknown { memory.retries = .unknown }
@@ -49,6 +52,7 @@ extension DeliveryWorker {
         memory.state = plan.commit.state
         if fromRetries {
             memory.retries = .unknown
+            memory.retriesPausedUntil = plan.retrySetPause.map { Timestamp.now().adding($0) }
         } else if let earliest = plan.commit.retries.map(\.nextAttempt).min() {
             memory.retries = memory.retries.including(earliest)
         }
@@ -70,7 +74,8 @@ extension DeliveryWorker {
         if memory.retries == .unknown {
             memory.retries = try await self.store.nextRetry(in: self.partition).map { .at($0) } ?? RetryHorizon.none
         }
-        var deadline = memory.retries.due.map { Self.instant(at: $0, now: now) }
+        // A paused retry set is looked at again when the pause ends, not before.
+        var deadline = memory.retries.due.map { due in Self.instant(at: max(due, memory.retriesPausedUntil ?? due), now: now) }
         // Other instances sharing the store do not signal this one: look again after a while.
         if let poll = self.store.coordination.pollInterval {
             deadline = min(deadline ?? .now + poll, .now + poll)

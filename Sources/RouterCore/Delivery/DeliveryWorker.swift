@@ -85,6 +85,9 @@ public final class DeliveryWorker: Sendable {
         var state: PartitionState?
         /// When the partition's next retry is due, as far as this worker knows.
         var retries = RetryHorizon.unknown
+        /// Until when the retry set is left alone after a retry batch failed as a whole
+        /// (`DeliveryPlanner.Plan.retrySetPause`); an operator's replay or "retry now" ends it.
+        var retriesPausedUntil: Timestamp?
     }
 
     /// Workers in memory (made and not yet freed) and workers started and not finished (parked
