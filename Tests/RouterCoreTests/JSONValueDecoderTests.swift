@@ -65,14 +65,28 @@ struct JSONValueDecoderTests {
         #""text""#,
     ]
 
-    static func outcome(_ body: () throws -> Settings) -> String {
+    /// The value, or the config error as one line (values compare as values: a dictionary's
+    /// description has no fixed order).
+    enum Outcome: Equatable, CustomStringConvertible {
+        case value(Settings)
+        case problem(String)
+
+        var description: String {
+            switch self {
+            case .value(let settings): "value \(settings)"
+            case .problem(let line): line
+            }
+        }
+    }
+
+    static func outcome(_ body: () throws -> Settings) -> Outcome {
         do {
-            return "value \(try body())"
+            return .value(try body())
         } catch let error as DecodingError {
             let problem = ConfigError(decoding: error, file: "t.json", prefix: "destinations[0].settings")
-            return "error \(problem.code) \(problem.path): \(problem.message)"
+            return .problem("error \(problem.code) \(problem.path): \(problem.message)")
         } catch {
-            return "other \(error)"
+            return .problem("other \(error)")
         }
     }
 
@@ -100,11 +114,11 @@ struct JSONValueDecoderTests {
         let viaFoundation = Self.outcome {
             try JSONDecoderFactory.make(environment: Self.environment).decode(Settings.self, from: Data(input.utf8))
         }
-        #expect(viaFoundation == "error invalid_value destinations[0].settings: The given data was not valid JSON.")
+        #expect(viaFoundation == .problem("error invalid_value destinations[0].settings: The given data was not valid JSON."))
         let viaValue = Self.outcome {
             try JSONValueDecoder(environment: Self.environment).decode(Settings.self, from: value)
         }
-        #expect(viaValue == "error invalid_value destinations[0].settings." + expected)
+        #expect(viaValue == .problem("error invalid_value destinations[0].settings." + expected))
     }
 
     @Test func aJSONValueInsideKeepsItsNumbersText() throws {

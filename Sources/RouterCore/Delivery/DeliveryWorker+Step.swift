@@ -71,11 +71,17 @@ extension DeliveryWorker {
     /// Nothing to send: when to look again (the next retry, or the poll of a shared store; nil
     /// for only when signalled).
     private func idle(_ memory: inout Memory, now: Timestamp) async throws -> Turn {
-        if memory.retries == .unknown {
-            memory.retries = try await self.store.nextRetry(in: self.partition).map { .at($0) } ?? RetryHorizon.none
+        var deadline: ContinuousClock.Instant?
+        if let pausedUntil = memory.retriesPausedUntil, now < pausedUntil {
+            // A paused retry set is looked at when the pause ends, not before: no reason to ask
+            // the store for its next retry meanwhile (the head is still polled below).
+            deadline = Self.instant(at: pausedUntil, now: now)
+        } else {
+            if memory.retries == .unknown {
+                memory.retries = try await self.store.nextRetry(in: self.partition).map { .at($0) } ?? RetryHorizon.none
+            }
+            deadline = memory.retries.due.map { Self.instant(at: $0, now: now) }
         }
-        // A paused retry set is looked at again when the pause ends, not before.
-        var deadline = memory.retries.due.map { due in Self.instant(at: max(due, memory.retriesPausedUntil ?? due), now: now) }
         // Other instances sharing the store do not signal this one: look again after a while.
         if let poll = self.store.coordination.pollInterval {
             deadline = min(deadline ?? .now + poll, .now + poll)
