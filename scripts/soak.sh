@@ -6,7 +6,8 @@
 # throughout; compares resident memory early and at the end, and checks that the workers in
 # memory and running come back to exactly the configured partitions (`router_delivery_workers`).
 #
-#   scripts/soak.sh                          # 1000 reloads, then 1000 hand-overs (PostgreSQL)
+#   scripts/soak.sh                          # 1000 reloads (~1 min), then 1000 hand-over rounds
+#                                            # (PostgreSQL; about 3 s a round, ~50 min)
 #   SOAK_RELOADS=200 SOAK_HANDOVERS=0 scripts/soak.sh
 #
 # Knobs: SOAK_RELOADS (1000), SOAK_HANDOVERS (1000; 0 skips; needs PostgreSQL: uses

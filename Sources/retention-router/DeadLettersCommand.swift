@@ -35,15 +35,18 @@ struct DeadLettersCommand: AsyncParsableCommand {
                 request.headers.add(name: "content-type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: JSONWriter.serialize(body)))
             }
-            // A refused connection fails at once instead of being retried until the deadline.
+            // A refused connection fails at once instead of being retried until the deadline. A
+            // replay of millions answers only when done (minutes on PostgreSQL, which rests
+            // between steps), so the answer may take up to an hour.
+            let wait: TimeAmount = method == .POST ? .hours(1) : .seconds(30)
             var configuration = HTTPClient.Configuration()
-            configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
+            configuration.timeout = .init(connect: .seconds(5), read: wait)
             configuration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             let response: HTTPClientResponse
             let bytes: ByteBuffer
             do {
-                response = try await client.execute(request, timeout: .seconds(30))
+                response = try await client.execute(request, timeout: wait)
                 bytes = try await response.body.collect(upTo: 64 << 20)
                 try await client.shutdown()
             } catch {

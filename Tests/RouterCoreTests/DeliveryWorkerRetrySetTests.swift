@@ -32,10 +32,9 @@ struct DeliveryWorkerRetrySetTests {
         var retryCallCount: Int { self.retryCalls.load(ordering: .relaxed) }
     }
 
-    /// 20 ms after a first failure, then 30 s: the first retries come due at once, the pause after
-    /// a failing retry batch is long enough to see.
+    /// 30 s after any failure: the pause after a failing retry batch is long enough to see.
     struct StepPolicy: RetryPolicy {
-        func delay(afterFailures failures: Int) -> Duration { failures <= 1 ? .milliseconds(20) : .seconds(30) }
+        func delay(afterFailures failures: Int) -> Duration { .seconds(30) }
         func shouldGiveUp(failures: Int, firstFailure: Timestamp, now: Timestamp) -> Bool { false }
     }
 
@@ -45,33 +44,85 @@ struct DeliveryWorkerRetrySetTests {
             let store = try await storage.open(instance: "a")
             let partition = PartitionKey(tenant: "acme", destination: "half")
             let destination = HalfDownDestination()
-            // Five head batches of ten, each with one event the destination takes: every batch
-            // leaves the head, and its 45 "down" events wait in the retry set, due in 20 ms.
-            var events: [RetentionEvent] = []
-            for index in 0..<50 {
-                let id = index % 10 == 0 ? "ok-\(index)" : "down-\(index)"
-                events.append(Fixtures.storedEvent(id: id, sequence: Int64(index + 1)).event)
-            }
-            _ = try await store.append(events, routes: Array(repeating: ["half"], count: events.count))
+            // 45 events that already failed once wait in the retry set, all due now; the head is
+            // empty (as after a replay of dead letters).
+            let events = (1...45).map { Fixtures.storedEvent(id: "down-\($0)", sequence: Int64($0)).event }
+            let sequences = try await store.append(events, routes: Array(repeating: ["half"], count: events.count))
+            #expect(sequences.allSatisfy { $0 })
+            let head = try await store.head(of: partition, limit: 100)
+            let now = Timestamp.now()
+            let reason = FailureReason(code: "connection_refused", message: "down")
+            try await store.commit(
+                DeliveryCommit(
+                    partition: partition,
+                    state: PartitionState(),
+                    taken: head.map(\.sequence),
+                    retries: head.map { .init(sequence: $0.sequence, failures: 1, nextAttempt: now, firstFailure: now, reason: reason) }
+                )
+            )
             let worker = DeliveryWorker(partition: partition, destination: destination, type: "half", store: store, metrics: RouterMetrics(), logger: Logger.quiet())
             let running = Task { await worker.run() }
             defer {
                 worker.stop()
                 running.cancel()
             }
-            #expect(try await eventually { destination.delivered.withLock { $0.count } == 5 })
-            // The first retry batch fails as a whole: the retry set pauses for 30 s.
+            // The first retry batch (ten) fails as a whole: the retry set pauses for 30 s, and the
+            // other 35 due retries wait.
             #expect(try await eventually { destination.retryCallCount == 1 })
             try await Task.sleep(for: .milliseconds(300))
             #expect(destination.retryCallCount == 1, "the other due retries wait for the pause")
-            // Fresh events are not held up by it.
-            _ = try await store.append([Fixtures.storedEvent(id: "ok-fresh", sequence: 51).event], routes: [["half"]])
+            #expect(destination.attempts.withLock { $0.count } == 10)
+            // Fresh events are not held up by it, and one delivered shows the destination takes
+            // events again: the retry set is tried at once (and pauses again, still failing).
+            _ = try await store.append([Fixtures.storedEvent(id: "ok-fresh", sequence: 46).event], routes: [["half"]])
             worker.signal()
-            #expect(try await eventually { destination.delivered.withLock { $0.contains("ok-fresh") } })
-            #expect(destination.retryCallCount == 1)
+            #expect(try await eventually { destination.delivered.withLock { $0 } == ["ok-fresh"] })
+            #expect(try await eventually { destination.retryCallCount == 2 })
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(destination.retryCallCount == 2)
             // An operator's replay or "retry now" ends the pause: the next batch is tried at once.
             worker.retryNow()
-            #expect(try await eventually { destination.retryCallCount == 2 })
+            #expect(try await eventually { destination.retryCallCount == 3 })
         }
+    }
+}
+
+/// When a failing retry batch pauses the retry set, and for how long.
+struct RetrySetPausePlanTests {
+    static let partition = PartitionKey(tenant: "acme", destination: "d")
+    static let policy = ExponentialJitterRetryPolicy(base: .seconds(5), cap: .seconds(3600), jitter: 0, maxAttempts: 4)
+    static let failure = DeliveryOutcome.retry(after: nil, reason: FailureReason(code: "http_503", message: "down"))
+
+    static func retried(_ sequence: Int64, failures: Int) -> StoredEvent {
+        let stored = Fixtures.storedEvent(id: "e\(sequence)", sequence: sequence)
+        return StoredEvent(sequence: sequence, event: stored.event, failures: failures, firstFailure: Timestamp(millisecondsSince1970: 1_000))
+    }
+
+    static func plan(_ batch: [StoredEvent]) -> DeliveryPlanner.Plan {
+        DeliveryPlanner.plan(
+            partition: Self.partition,
+            state: PartitionState(),
+            batch: batch,
+            outcomes: batch.map { _ in Self.failure },
+            fromRetries: true,
+            policy: Self.policy,
+            now: Timestamp(millisecondsSince1970: 2_000)
+        )
+    }
+
+    @Test func severalFailingEventsPauseForTheLeastFailedOnesBackoff() {
+        let plan = Self.plan([Self.retried(1, failures: 3), Self.retried(2, failures: 1), Self.retried(3, failures: 2)])
+        #expect(plan.retrySetPause == Self.policy.delay(afterFailures: 2))
+        #expect(plan.pause == nil, "the head is not paused")
+    }
+
+    @Test func oneFailingEventIsItsOwnProblem() {
+        #expect(Self.plan([Self.retried(1, failures: 1)]).retrySetPause == nil)
+    }
+
+    @Test func aBatchThatWentToTheDeadLettersPausesNothing() {
+        let plan = Self.plan([Self.retried(1, failures: 3), Self.retried(2, failures: 3)])
+        #expect(plan.deadLettered == 2)
+        #expect(plan.retrySetPause == nil)
     }
 }

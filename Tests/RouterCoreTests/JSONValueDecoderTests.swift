@@ -132,4 +132,35 @@ struct JSONValueDecoderTests {
         #expect(one == onePointZero)
         #expect(!one.isWrittenAlike(onePointZero))
     }
+
+    @Test func aFailedTryOnAnArrayElementLeavesItForTheNextAttempt() throws {
+        struct Mixed: Decodable {
+            var values: [String] = []
+            init(from decoder: any Decoder) throws {
+                var container = try decoder.unkeyedContainer()
+                while !container.isAtEnd {
+                    if let text = try? container.decode(String.self) {
+                        self.values.append(text)
+                    } else {
+                        self.values.append(String(try container.decode(Int.self)))
+                    }
+                }
+            }
+        }
+        let input = #"["a", 2, "c"]"#
+        let viaValue = try JSONValueDecoder(environment: [:]).decode(Mixed.self, from: JSONParser.parse(Data(input.utf8)))
+        let viaFoundation = try JSONDecoder().decode(Mixed.self, from: Data(input.utf8))
+        #expect(viaValue.values == ["a", "2", "c"])
+        #expect(viaValue.values == viaFoundation.values)
+    }
+
+    @Test func urlsDataAndHugeNumbersAreReadAsJSONDecoderReadsThem() throws {
+        struct Typed: Decodable { let url: URL; let data: Data }
+        let input = #"{"url": "https://api.segment.io/v1/batch", "data": "aGk="}"#
+        let typed = try JSONValueDecoder(environment: [:]).decode(Typed.self, from: JSONParser.parse(Data(input.utf8)))
+        #expect(typed.url.absoluteString == "https://api.segment.io/v1/batch")
+        #expect(typed.data == Data("hi".utf8))
+        struct Ratio: Decodable { let ratio: Double }
+        #expect(throws: DecodingError.self) { try JSONValueDecoder(environment: [:]).decode(Ratio.self, from: JSONParser.parse(Data(#"{"ratio": 1e400}"#.utf8))) }
+    }
 }

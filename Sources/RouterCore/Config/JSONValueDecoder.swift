@@ -1,3 +1,5 @@
+import Foundation
+
 /// Decodes a `Decodable` straight from a parsed `JSONValue`: the tenant loader's settings blocks
 /// and secret references, thousands per load of a large tenants folder, without writing each
 /// value back to text for `JSONDecoder` to parse again.
@@ -38,8 +40,29 @@ private struct JSONValueDecoding: Decoder {
         JSONValueDecoding(value: value, codingPath: self.codingPath + [key], userInfo: self.userInfo)
     }
 
+    /// Decodes `type`; like `JSONDecoder`, a URL is read from a string, `Data` from base64 and a
+    /// `Decimal` from the number's text, not through their own `Decodable` shapes.
     func unwrap<T: Decodable>(_ type: T.Type) throws -> T {
         if type == JSONValue.self, let value = self.value as? T { return value }
+        if type == URL.self {
+            guard let url = URL(string: try self.decodeString()) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: self.codingPath, debugDescription: "Invalid URL string."))
+            }
+            if let url = url as? T { return url }
+        }
+        if type == Data.self {
+            guard let data = Data(base64Encoded: try self.decodeString()) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: self.codingPath, debugDescription: "Encountered Data is not valid Base64."))
+            }
+            if let data = data as? T { return data }
+        }
+        if type == Decimal.self {
+            guard case .number(let number) = self.value else { throw self.mismatch(Decimal.self, expected: "Decimal") }
+            guard let decimal = Decimal(string: number.text, locale: Locale(identifier: "en_US_POSIX")) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: self.codingPath, debugDescription: "Parsed JSON number <\(number.text)> does not fit in Decimal."))
+            }
+            if let decimal = decimal as? T { return decimal }
+        }
         return try T(from: self)
     }
 
@@ -82,7 +105,20 @@ private struct JSONValueDecoding: Decoder {
 
     func decodeDouble() throws -> Double {
         guard case .number(let number) = self.value else { throw self.mismatch(Double.self, expected: "Double") }
-        return number.doubleValue
+        let double = number.doubleValue
+        guard double.isFinite else { throw self.doesNotFit(number, Double.self) }
+        return double
+    }
+
+    func decodeFloat() throws -> Float {
+        let float = Float(try self.decodeDouble())
+        if float.isFinite { return float }
+        guard case .number(let number) = self.value else { throw self.mismatch(Float.self, expected: "Float") }
+        throw self.doesNotFit(number, Float.self)
+    }
+
+    func doesNotFit(_ number: JSONNumber, _ type: Any.Type) -> DecodingError {
+        DecodingError.dataCorrupted(.init(codingPath: self.codingPath, debugDescription: "Parsed JSON number <\(number.text)> does not fit in \(type)."))
     }
 
     /// An integer type from a number whose value it holds exactly (`3`, `3.0` and `3e0` alike).
@@ -91,7 +127,7 @@ private struct JSONValueDecoding: Decoder {
         if let exact = T(number.text) { return exact }
         let double = number.doubleValue
         if double.isFinite, double.rounded() == double, let exact = T(exactly: double) { return exact }
-        throw DecodingError.dataCorrupted(.init(codingPath: self.codingPath, debugDescription: "Parsed JSON number <\(number.text)> does not fit in \(type)."))
+        throw self.doesNotFit(number, type)
     }
 }
 
@@ -119,7 +155,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try self.member(key).decodeBool() }
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try self.member(key).decodeString() }
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try self.member(key).decodeDouble() }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { Float(try self.member(key).decodeDouble()) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try self.member(key).decodeFloat() }
     func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try self.member(key).decodeInteger(type) }
     func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try self.member(key).decodeInteger(type) }
     func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try self.member(key).decodeInteger(type) }
@@ -163,15 +199,18 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
     var count: Int? { self.elements.count }
     var isAtEnd: Bool { self.currentIndex >= self.elements.count }
 
-    private mutating func next(_ type: Any.Type) throws -> JSONValueDecoding {
+    /// Decodes the current element with `body` and moves past it only when that succeeded, as
+    /// `JSONDecoder` does (a failed `try?` may be followed by another attempt on the same one).
+    private mutating func next<T>(_ type: Any.Type, _ body: (JSONValueDecoding) throws -> T) throws -> T {
         guard !self.isAtEnd else {
             throw DecodingError.valueNotFound(
                 type,
                 .init(codingPath: self.codingPath + [AnyCodingKey(index: self.currentIndex)], debugDescription: "Unkeyed container is at end.")
             )
         }
-        defer { self.currentIndex += 1 }
-        return self.decoder.child(self.elements[self.currentIndex], AnyCodingKey(index: self.currentIndex))
+        let value = try body(self.decoder.child(self.elements[self.currentIndex], AnyCodingKey(index: self.currentIndex)))
+        self.currentIndex += 1
+        return value
     }
 
     mutating func decodeNil() throws -> Bool {
@@ -180,32 +219,32 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
         return true
     }
 
-    mutating func decode(_ type: Bool.Type) throws -> Bool { try self.next(type).decodeBool() }
-    mutating func decode(_ type: String.Type) throws -> String { try self.next(type).decodeString() }
-    mutating func decode(_ type: Double.Type) throws -> Double { try self.next(type).decodeDouble() }
-    mutating func decode(_ type: Float.Type) throws -> Float { Float(try self.next(type).decodeDouble()) }
-    mutating func decode(_ type: Int.Type) throws -> Int { try self.next(type).decodeInteger(type) }
-    mutating func decode(_ type: Int8.Type) throws -> Int8 { try self.next(type).decodeInteger(type) }
-    mutating func decode(_ type: Int16.Type) throws -> Int16 { try self.next(type).decodeInteger(type) }
-    mutating func decode(_ type: Int32.Type) throws -> Int32 { try self.next(type).decodeInteger(type) }
-    mutating func decode(_ type: Int64.Type) throws -> Int64 { try self.next(type).decodeInteger(type) }
-    mutating func decode(_ type: UInt.Type) throws -> UInt { try self.next(type).decodeInteger(type) }
-    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try self.next(type).decodeInteger(type) }
-    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try self.next(type).decodeInteger(type) }
-    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try self.next(type).decodeInteger(type) }
-    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try self.next(type).decodeInteger(type) }
-    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try self.next(type).unwrap(type) }
+    mutating func decode(_ type: Bool.Type) throws -> Bool { try self.next(type) { try $0.decodeBool() } }
+    mutating func decode(_ type: String.Type) throws -> String { try self.next(type) { try $0.decodeString() } }
+    mutating func decode(_ type: Double.Type) throws -> Double { try self.next(type) { try $0.decodeDouble() } }
+    mutating func decode(_ type: Float.Type) throws -> Float { try self.next(type) { try $0.decodeFloat() } }
+    mutating func decode(_ type: Int.Type) throws -> Int { try self.next(type) { try $0.decodeInteger(type) } }
+    mutating func decode(_ type: Int8.Type) throws -> Int8 { try self.next(type) { try $0.decodeInteger(type) } }
+    mutating func decode(_ type: Int16.Type) throws -> Int16 { try self.next(type) { try $0.decodeInteger(type) } }
+    mutating func decode(_ type: Int32.Type) throws -> Int32 { try self.next(type) { try $0.decodeInteger(type) } }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { try self.next(type) { try $0.decodeInteger(type) } }
+    mutating func decode(_ type: UInt.Type) throws -> UInt { try self.next(type) { try $0.decodeInteger(type) } }
+    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try self.next(type) { try $0.decodeInteger(type) } }
+    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try self.next(type) { try $0.decodeInteger(type) } }
+    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try self.next(type) { try $0.decodeInteger(type) } }
+    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try self.next(type) { try $0.decodeInteger(type) } }
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try self.next(type) { try $0.unwrap(type) } }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
-        try self.next([String: Any].self).container(keyedBy: type)
+        try self.next([String: Any].self) { try $0.container(keyedBy: type) }
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        try self.next([Any].self).unkeyedContainer()
+        try self.next([Any].self) { try $0.unkeyedContainer() }
     }
 
     mutating func superDecoder() throws -> any Decoder {
-        try self.next(Any.self)
+        try self.next(Any.self) { $0 }
     }
 }
 
@@ -222,7 +261,7 @@ private struct SingleValueContainer: SingleValueDecodingContainer {
     func decode(_ type: Bool.Type) throws -> Bool { try self.decoder.decodeBool() }
     func decode(_ type: String.Type) throws -> String { try self.decoder.decodeString() }
     func decode(_ type: Double.Type) throws -> Double { try self.decoder.decodeDouble() }
-    func decode(_ type: Float.Type) throws -> Float { Float(try self.decoder.decodeDouble()) }
+    func decode(_ type: Float.Type) throws -> Float { try self.decoder.decodeFloat() }
     func decode(_ type: Int.Type) throws -> Int { try self.decoder.decodeInteger(type) }
     func decode(_ type: Int8.Type) throws -> Int8 { try self.decoder.decodeInteger(type) }
     func decode(_ type: Int16.Type) throws -> Int16 { try self.decoder.decodeInteger(type) }

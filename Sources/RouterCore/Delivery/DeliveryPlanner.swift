@@ -4,8 +4,8 @@
 /// - If every outcome of a batch from the head is `.retry`, the destination as a whole is failing:
 ///   the head stays where it is (events keep their order) and the worker pauses with backoff (at
 ///   least as long as any `Retry-After`). Past the retry policy's limit the batch becomes dead
-///   letters. A failing batch from the retry set reschedules its own events and pauses the retry
-///   set (not the head) as long: the other due retries wait for it.
+///   letters. A failing batch from the retry set reschedules its own events; when it held
+///   several events, the retry set (not the head) pauses for the least-failed one's backoff.
 /// - Otherwise the batch leaves the head: delivered events are done, rejected ones become
 ///   dead letters, and retried ones wait in the retry set with their own backoff.
 public enum DeliveryPlanner {
@@ -132,7 +132,13 @@ public enum DeliveryPlanner {
             // one poisoned event never holds up the events behind it. A failing retry batch pauses
             // only the retry set.
             plan.pause = fromRetries ? nil : pause
-            plan.retrySetPause = fromRetries ? pause : nil
+            // The retry set pauses only when the batch looks like an outage: several events that
+            // all failed (one event the receiver refuses is that event's problem), some of them
+            // still waiting. Its length is the backoff of the least-failed event, so one event
+            // deep in its schedule does not hold the others for hours.
+            if fromRetries, batch.count > 1, plan.retried > 0 {
+                plan.retrySetPause = max(policy.delay(afterFailures: (batch.map(\.failures).min() ?? 0) + 1), requested ?? .zero)
+            }
             return plan
         }
 

@@ -52,8 +52,15 @@ extension DeliveryWorker {
         memory.state = plan.commit.state
         if fromRetries {
             memory.retries = .unknown
-            memory.retriesPausedUntil = plan.retrySetPause.map { Timestamp.now().adding($0) }
-        } else if let earliest = plan.commit.retries.map(\.nextAttempt).min() {
+            // On a shared store an operator's replay or "retry now" may reach another instance,
+            // which cannot end this pause: there it lasts one poll, as a look at the store would.
+            let pause = plan.retrySetPause.map { pause in self.store.coordination.pollInterval.map { min(pause, $0) } ?? pause }
+            memory.retriesPausedUntil = pause.map { Timestamp.now().adding($0) }
+        } else if plan.delivered > 0 {
+            // The destination takes events again: the retry set need not wait any longer.
+            memory.retriesPausedUntil = nil
+        }
+        if !fromRetries, let earliest = plan.commit.retries.map(\.nextAttempt).min() {
             memory.retries = memory.retries.including(earliest)
         }
         if let pause = plan.pause {
@@ -62,8 +69,10 @@ extension DeliveryWorker {
         }
         // The head held nothing more when it was read and nothing arrived since: idle without
         // reading it again to find it empty.
-        if drained == true, !memory.retries.mayBeDue(at: Timestamp.now()), !self.wakeup.takeSignal() {
-            return try await self.idle(&memory, now: Timestamp.now())
+        let later = Timestamp.now()
+        let retriesWait = (memory.retriesPausedUntil.map { later < $0 } ?? false) || !memory.retries.mayBeDue(at: later)
+        if drained == true, retriesWait, !self.wakeup.takeSignal() {
+            return try await self.idle(&memory, now: later)
         }
         return .again
     }

@@ -23,7 +23,7 @@ struct AdminAuthenticator: Sendable {
             throw APIError(
                 .unauthorized,
                 code: "admin_disabled",
-                message: "the admin API is closed: set the admin token (router.json adminToken, by default $ROUTER_ADMIN_TOKEN) to open every route, or the viewer token (viewerToken, by default $ROUTER_VIEWER_TOKEN) to open the routes that read, and restart"
+                message: "the admin API is closed: set the admin token (router.json adminToken, e.g. {\"env\": \"ROUTER_ADMIN_TOKEN\"} as the shipped router.json has) to open every route, or the viewer token (viewerToken, e.g. {\"env\": \"ROUTER_VIEWER_TOKEN\"}) to open the routes that read, and restart"
             )
         }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
