@@ -50,13 +50,13 @@ public struct TenantLoader: Sendable {
         let loader = memoized
         // Tenants made from one template share their destinations' settings: keep one copy of
         // each text (`1` and `1.0` are equal values but two texts).
-        let settings = Mutex<[SettingsMemo.Key: JSONValue]>([:])
+        let settings = Mutex<[WrittenJSON: JSONValue]>([:])
         let results = Self.concurrentMap(Array(zip(files, names))) { file, name in
             var (result, digest) = loader.loadFileCaching(file, expectedName: String(name.dropLast(".json".count)))
             if case .success(var tenant) = result {
                 for index in tenant.destinations.indices {
                     let value = tenant.destinations[index].settings
-                    let key = SettingsMemo.Key(type: "", settings: value)
+                    let key = WrittenJSON(value: value)
                     let shared = settings.withLock { table in
                         if let shared = table[key] { return shared }
                         table[key] = value

@@ -86,17 +86,13 @@ public struct DestinationRegistry: Sendable {
 final class SettingsMemo: Sendable {
     struct Key: Hashable, Sendable {
         let type: String
-        let settings: JSONValue
+        /// The block as written: `1` and `1.0` are two keys (a value kept as JSON, like
+        /// Segment's `integrations`, keeps its text).
+        let settings: WrittenJSON
 
-        /// Equal only when written alike: `1` and `1.0` are equal JSON values but not the same
-        /// settings (a value kept as JSON, like Segment's `integrations`, keeps its text).
-        static func == (lhs: Key, rhs: Key) -> Bool {
-            lhs.type == rhs.type && lhs.settings.isWrittenAlike(rhs.settings)
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(self.type)
-            hasher.combine(self.settings)
+        init(type: String, settings: JSONValue) {
+            self.type = type
+            self.settings = WrittenJSON(value: settings)
         }
     }
 

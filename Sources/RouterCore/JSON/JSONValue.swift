@@ -58,6 +58,17 @@ public enum JSONValue: Sendable, Hashable {
     }
 }
 
+/// A JSON value that equals another only when written alike (`isWrittenAlike`), for maps that
+/// must keep `1` and `1.0` apart: settings decoded or shared once per text.
+struct WrittenJSON: Hashable, Sendable {
+    let value: JSONValue
+
+    static func == (lhs: WrittenJSON, rhs: WrittenJSON) -> Bool { lhs.value.isWrittenAlike(rhs.value) }
+
+    // Written alike implies equal, and equal values hash alike.
+    func hash(into hasher: inout Hasher) { hasher.combine(self.value) }
+}
+
 /// A JSON number as the literal text it was written with.
 ///
 /// Two numbers are equal when their values are equal (`1` equals `1.0`), so golden comparisons
