@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RouterCore
 import RouterTesting
@@ -166,5 +167,29 @@ struct DeliverySupervisorTests {
         #expect(b.calls == 1)
         #expect(try await running.head("b") == ["two"], "a removed destination's backlog stays in the store")
         try await running.stop()
+    }
+
+    /// Settings are forwarded as written, so a reload that only respells a number or a string
+    /// (`1` → `1.0`, a precomposed `é` → `e` + combining accent) changes the destination, as the
+    /// loader sees it; an identical file changes nothing.
+    @Test func aReloadThatRespellsASettingIsAChange() {
+        func tenant(_ settings: JSONValue) -> TenantConfiguration {
+            TenantConfiguration(
+                name: "acme",
+                description: nil,
+                ingest: .init(scheme: .xHubSignature, secrets: [], verifier: SignatureVerifier(scheme: .xHubSignature, keys: [])),
+                destinations: [ConfiguredDestination(id: "a", type: "recording", events: nil, settings: settings, destination: RecordingDestination())],
+                file: "acme.json"
+            )
+        }
+        func number(_ text: String) throws -> JSONValue { try JSONParser.parse(Data(text.utf8)) }
+        let partition = PartitionKey(tenant: "acme", destination: "a")
+        let supervisor = DeliverySupervisor(store: InMemoryEventStore(), tenants: [], metrics: RouterMetrics(), logger: Logger.quiet())
+        #expect(supervisor.apply([tenant(["integrations": ["v": 1], "url": "https://h/caf\u{e9}"])]).added == [partition])
+        #expect(supervisor.apply([tenant(["integrations": ["v": 1], "url": "https://h/caf\u{e9}"])]).unchanged == [partition])
+        let respelled = (try? number("1.0")) ?? .null
+        #expect(supervisor.apply([tenant(["integrations": ["v": respelled], "url": "https://h/caf\u{e9}"])]).changed == [partition])
+        #expect(supervisor.apply([tenant(["integrations": ["v": respelled], "url": "https://h/cafe\u{301}"])]).changed == [partition])
+        #expect(supervisor.apply([tenant(["integrations": ["v": respelled], "url": "https://h/cafe\u{301}"])]).unchanged == [partition])
     }
 }

@@ -133,6 +133,39 @@ struct JSONValueDecoderTests {
         #expect(!one.isWrittenAlike(onePointZero))
     }
 
+    @Test func stringsAndKeysAreWrittenAlikeOnlyWithTheSameBytes() {
+        // Swift's `==` takes a precomposed "é" and "e" + U+0301 as equal; a URL with either is
+        // a different request, so settings written either way are not the same settings.
+        let precomposed: JSONValue = ["url": "https://h/caf\u{e9}"]
+        let decomposed: JSONValue = ["url": "https://h/cafe\u{301}"]
+        #expect(precomposed == decomposed)
+        #expect(!precomposed.isWrittenAlike(decomposed))
+        let keyPrecomposed: JSONValue = ["caf\u{e9}": 1]
+        let keyDecomposed: JSONValue = ["cafe\u{301}": 1]
+        #expect(!keyPrecomposed.isWrittenAlike(keyDecomposed))
+        #expect(keyPrecomposed.isWrittenAlike(["caf\u{e9}": 1]))
+    }
+
+    @Test func integersWrittenWithAFractionOrExponentDecodeExactly() throws {
+        struct Holder: Decodable { let n: Int64 }
+        let integer = { (text: String) throws -> Int64 in
+            let value = try JSONParser.parse(Data(#"{"n": \#(text)}"#.utf8))
+            return try JSONValueDecoder(environment: [:]).decode(Holder.self, from: value).n
+        }
+        // Through a double these would come back as …992 and …680.
+        #expect(try integer("9007199254740993.0") == 9_007_199_254_740_993)
+        #expect(try integer("123456789012345678.0") == 123_456_789_012_345_678)
+        #expect(try integer("1.5e2") == 150)
+        #expect(try integer("15000e-2") == 150)
+        #expect(try integer("-3.00") == -3)
+        #expect(try integer("0e-400") == 0)
+        #expect(try integer("-0.0") == 0)
+        #expect(try integer("9.223372036854775807e18") == Int64.max)
+        for refused in ["1.5", "1e-400", "100e-5", "9.223372036854775808e18", "1e40"] {
+            #expect(throws: DecodingError.self, "\(refused)") { try integer(refused) }
+        }
+    }
+
     @Test func aFailedTryOnAnArrayElementLeavesItForTheNextAttempt() throws {
         struct Mixed: Decodable {
             var values: [String] = []

@@ -124,9 +124,7 @@ private struct JSONValueDecoding: Decoder {
     /// An integer type from a number whose value it holds exactly (`3`, `3.0` and `3e0` alike).
     func decodeInteger<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
         guard case .number(let number) = self.value else { throw self.mismatch(type, expected: "\(type)") }
-        if let exact = T(number.text) { return exact }
-        let double = number.doubleValue
-        if double.isFinite, double.rounded() == double, let exact = T(exactly: double) { return exact }
+        if let exact = T(number.text) ?? number.integerText().flatMap({ T($0) }) { return exact }
         throw self.doesNotFit(number, type)
     }
 }

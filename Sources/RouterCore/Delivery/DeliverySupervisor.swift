@@ -18,11 +18,13 @@ import Synchronization
 /// attempted stay in the store.
 public final class DeliverySupervisor: Service {
     /// What identifies a destination's configuration: a change of any part starts a new worker.
+    /// Settings and transforms compare as written (`WrittenJSON`), as the loader does: a setting
+    /// edited from `1` to `1.0` is forwarded as its text, so it is a change.
     struct Fingerprint: Equatable {
         let type: String
-        let settings: JSONValue
+        let settings: WrittenJSON
         let events: Set<RetentionEventType>?
-        let transform: JSONValue?
+        let transform: WrittenJSON?
     }
 
     /// A configured partition. A class, so the maps of thousands of partitions hold a pointer
@@ -37,9 +39,9 @@ public final class DeliverySupervisor: Service {
         var fingerprint: Fingerprint {
             Fingerprint(
                 type: self.configured.type,
-                settings: self.configured.settings,
+                settings: WrittenJSON(value: self.configured.settings),
                 events: self.configured.events,
-                transform: self.configured.transform?.source
+                transform: self.configured.transform.map { WrittenJSON(value: $0.source) }
             )
         }
     }

@@ -45,14 +45,22 @@ public enum JSONValue: Sendable, Hashable {
         self.objectValue?[key]
     }
 
-    /// True when equal and every number is written alike: `==` holds for `1` and `1.0`, this
-    /// does not (a settings block kept as JSON forwards its numbers' text).
+    /// True when equal and written alike: every number with the same text and every string and
+    /// key with the same bytes. `==` holds for `1` and `1.0`, and for `"é"` written precomposed
+    /// and decomposed (Swift compares strings by canonical equivalence); this does not, because
+    /// a settings block is forwarded as written (a URL with either `é` is a different request).
     public func isWrittenAlike(_ other: JSONValue) -> Bool {
         switch (self, other) {
         case (.number(let left), .number(let right)): left.text == right.text
+        case (.string(let left), .string(let right)): left.utf8.elementsEqual(right.utf8)
         case (.array(let left), .array(let right)): left.count == right.count && zip(left, right).allSatisfy { $0.isWrittenAlike($1) }
         case (.object(let left), .object(let right)):
-            left.count == right.count && left.allSatisfy { key, value in right[key].map { value.isWrittenAlike($0) } ?? false }
+            left.count == right.count
+                && left.allSatisfy { key, value in
+                    guard let index = right.index(forKey: key) else { return false }
+                    let (otherKey, otherValue) = right[index]
+                    return key.utf8.elementsEqual(otherKey.utf8) && value.isWrittenAlike(otherValue)
+                }
         default: self == other
         }
     }
@@ -102,6 +110,44 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
     /// The value as an integer, when it is one exactly.
     public var int64Value: Int64? { Int64(self.text) }
+
+    /// The value written as a plain integer (`1.50e2` → `150`, `-3.0` → `-3`), worked out on the
+    /// digits rather than through a double, so `9007199254740993.0` stays exact; nil when the
+    /// value has a fraction or would need more than `maxDigits` digits.
+    public func integerText(maxDigits: Int = 40) -> String? {
+        var bytes = Substring(self.text).utf8[...]
+        let negative = bytes.first == UInt8(ascii: "-")
+        if negative { bytes = bytes.dropFirst() }
+        let mantissaEnd = bytes.firstIndex { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") } ?? bytes.endIndex
+        let mantissa = bytes[..<mantissaEnd]
+        if mantissa.allSatisfy({ $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: ".") }) { return "0" }
+        var exponent = 0
+        if mantissaEnd < bytes.endIndex {
+            // Past this, a value that is not zero has a fraction or too many digits.
+            guard let written = Int(String(decoding: bytes[bytes.index(after: mantissaEnd)...], as: UTF8.self)), abs(written) <= maxDigits * 2 else {
+                return nil
+            }
+            exponent = written
+        }
+        let point = mantissa.firstIndex(of: UInt8(ascii: "."))
+        var digits = Array(mantissa[..<(point ?? mantissa.endIndex)])
+        if let point {
+            let fraction = mantissa[mantissa.index(after: point)...]
+            digits += fraction
+            exponent -= fraction.count
+        }
+        if exponent < 0 {
+            // Only zeros may be cut off the end.
+            guard digits.count >= -exponent, digits.suffix(-exponent).allSatisfy({ $0 == UInt8(ascii: "0") }) else { return nil }
+            digits.removeLast(-exponent)
+        } else {
+            digits += repeatElement(UInt8(ascii: "0"), count: exponent)
+        }
+        let significant = digits.drop { $0 == UInt8(ascii: "0") }
+        guard significant.count <= maxDigits else { return nil }
+        if significant.isEmpty { return "0" }
+        return (negative ? "-" : "") + String(decoding: significant, as: UTF8.self)
+    }
 
     public var description: String { self.text }
 
