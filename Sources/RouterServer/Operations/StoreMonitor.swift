@@ -50,22 +50,41 @@ final class StoreMonitor: Service {
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            var lastPrune = ContinuousClock.now - .seconds(3600)
-            while !Task.isCancelledOrShuttingDown {
-                do {
-                    try await self.refresh()
-                    if ContinuousClock.now - lastPrune >= .seconds(60) {
-                        lastPrune = .now
-                        try await self.prune()
-                    }
-                } catch {
-                    self.logger.error("Store maintenance failed", metadata: ["error": "\(error)"])
-                }
-                // Shutdown cancels the wait, so stopping never waits out the interval.
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+            await withDiscardingTaskGroup { group in
+                // Pruning runs beside the refresh: a pass over millions of old events (resting
+                // between its steps on a shared store) must not freeze the backlog figures that
+                // ingest admission reads.
+                group.addTask { await self.pruneEveryMinute() }
+                await self.refreshEveryTwoSeconds()
             }
         } onGracefulShutdown: {
             self.ready.withLock { $0 = false }
+        }
+    }
+
+    private func refreshEveryTwoSeconds() async {
+        while !Task.isCancelledOrShuttingDown {
+            do {
+                try await self.refresh()
+            } catch {
+                self.logger.error("Store statistics could not be read", metadata: ["error": "\(error)"])
+            }
+            // Shutdown cancels the wait, so stopping never waits out the interval.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+        }
+    }
+
+    private func pruneEveryMinute() async {
+        while !Task.isCancelledOrShuttingDown {
+            do {
+                // Shutdown cancels a pass between its steps; the next start carries on.
+                try await cancelWhenGracefulShutdown { try await self.prune() }
+            } catch is CancellationError {
+                return
+            } catch {
+                self.logger.error("Store maintenance failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
         }
     }
 

@@ -137,6 +137,7 @@ extension InMemoryEventStore {
     }
 
     public func prune(receivedBefore cutoff: Timestamp, after: Int64, limit: Int) async throws -> PruneProgress {
+        await self.beforePruneStep?()
         let oldestMinute = AttemptRollup.minuteStart(Timestamp.now().adding(.zero - AttemptRollup.retention))
         return self.database.state.withLock { state in
             if after == 0 {

@@ -47,6 +47,8 @@ public final class InMemoryEventStore: EventStore {
     /// The scripted leases, when the store plays one instance among several.
     public let leases: ScriptedLeases?
     public let coordination: StoreCoordination
+    /// Awaited before each prune step, so a test can hold a pass in the middle (a long prune).
+    let beforePruneStep: (@Sendable () async -> Void)?
 
     /// Opens a store on `database` (a new, empty one by default).
     ///
@@ -54,9 +56,16 @@ public final class InMemoryEventStore: EventStore {
     ///   - leases: which partitions this instance may deliver; nil grants them all.
     ///   - pollInterval: how often idle workers look for events (as on a shared store); nil
     ///     when every event arrives through this process and wakes its workers.
-    public init(database: Database = Database(), leases: ScriptedLeases? = nil, pollInterval: Duration? = nil) {
+    ///   - beforePruneStep: awaited before each step of `prune`, to hold a pass in a test.
+    public init(
+        database: Database = Database(),
+        leases: ScriptedLeases? = nil,
+        pollInterval: Duration? = nil,
+        beforePruneStep: (@Sendable () async -> Void)? = nil
+    ) {
         self.database = database
         self.leases = leases
+        self.beforePruneStep = beforePruneStep
         self.coordination = StoreCoordination(
             leaseDuration: leases?.leaseDuration ?? StoreCoordination.exclusive.leaseDuration,
             pollInterval: pollInterval
