@@ -125,3 +125,16 @@ public enum Fixtures {
         )
     }
 }
+
+extension DeliveryCommit {
+    /// Takes every event of `head` off the partition's head into its retry set, as a batch that
+    /// failed once at `at` would: each due again at `at`, with `reason`.
+    public static func failedOnce(_ head: [StoredEvent], of partition: PartitionKey, at: Timestamp, reason: FailureReason) -> DeliveryCommit {
+        DeliveryCommit(
+            partition: partition,
+            state: PartitionState(),
+            taken: head.map(\.sequence),
+            retries: head.map { .init(sequence: $0.sequence, failures: 1, nextAttempt: at, firstFailure: at, reason: reason) }
+        )
+    }
+}

@@ -52,14 +52,7 @@ struct DeliveryWorkerRetrySetTests {
             let head = try await store.head(of: partition, limit: 100)
             let now = Timestamp.now()
             let reason = FailureReason(code: "connection_refused", message: "down")
-            try await store.commit(
-                DeliveryCommit(
-                    partition: partition,
-                    state: PartitionState(),
-                    taken: head.map(\.sequence),
-                    retries: head.map { .init(sequence: $0.sequence, failures: 1, nextAttempt: now, firstFailure: now, reason: reason) }
-                )
-            )
+            try await store.commit(.failedOnce(head, of: partition, at: now, reason: reason))
             let worker = DeliveryWorker(partition: partition, destination: destination, type: "half", store: store, metrics: RouterMetrics(), logger: Logger.quiet())
             let running = Task { await worker.run() }
             defer {

@@ -151,14 +151,7 @@ extension EventStoreConformance {
             let head = try await store.head(of: partition, limit: 100)
             let start = Timestamp(millisecondsSince1970: 1_600_000_000_000)
             let reason = FailureReason(code: "http_500", message: "down", status: 500)
-            try await store.commit(
-                DeliveryCommit(
-                    partition: partition,
-                    state: PartitionState(),
-                    taken: head.map(\.sequence),
-                    retries: head.map { .init(sequence: $0.sequence, failures: 1, nextAttempt: start, firstFailure: start, reason: reason) }
-                )
-            )
+            try await store.commit(.failedOnce(head, of: partition, at: start, reason: reason))
             let far = start.adding(.seconds(86_400))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
