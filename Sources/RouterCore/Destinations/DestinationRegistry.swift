@@ -21,15 +21,13 @@ public struct DestinationRegistry: Sendable {
             var built: (any Destination)?
             let key = SettingsMemo.Key(type: Factory.type, settings: settings)
             do {
-                let decoded: Factory.Settings
-                if let remembered = memo?.settings(for: key) as? Factory.Settings {
-                    decoded = remembered
-                } else {
+                let decode = { () throws -> (settings: Factory.Settings, keep: Bool) in
                     var decoder = JSONValueDecoder(environment: environment)
                     decoder.userInfo[.configProblems] = collector
-                    decoded = try decoder.decode(Factory.Settings.self, from: settings)
-                    if collector.recorded.isEmpty { memo?.remember(decoded, for: key) }
+                    let decoded = try decoder.decode(Factory.Settings.self, from: settings)
+                    return (decoded, collector.recorded.isEmpty)
                 }
+                let decoded = try memo.map { try $0.settings(for: key, decode: decode) } ?? decode().settings
                 // Unknown keys do not stop the module's own checks: both are listed.
                 built = try Factory.make(decoded, context: context)
             } catch let errors as SettingsErrors {
@@ -96,13 +94,30 @@ final class SettingsMemo: Sendable {
         }
     }
 
-    private let decoded = Mutex<[Key: any Sendable]>([:])
-
-    func settings(for key: Key) -> (any Sendable)? {
-        self.decoded.withLock { $0[key] }
+    /// One slot per text; its lock is held while the first caller decodes, so callers with the
+    /// same text on the loader's other lanes wait for that decode instead of repeating it.
+    private final class Slot: Sendable {
+        let decoded = Mutex<(any Sendable)?>(nil)
     }
 
-    func remember(_ settings: any Sendable, for key: Key) {
-        self.decoded.withLock { $0[key] = settings }
+    private let slots = Mutex<[Key: Slot]>([:])
+
+    /// The settings decoded for `key`: remembered from an earlier call, or decoded now by
+    /// `decode` and remembered when it says to keep them (a block that decoded without a
+    /// problem). Blocks with a problem are decoded again by every caller, so each tenant
+    /// reports its own.
+    func settings<Settings: Sendable>(for key: Key, decode: () throws -> (settings: Settings, keep: Bool)) throws -> Settings {
+        let slot = self.slots.withLock { slots in
+            if let slot = slots[key] { return slot }
+            let slot = Slot()
+            slots[key] = slot
+            return slot
+        }
+        return try slot.decoded.withLock { (remembered: inout (any Sendable)?) throws -> Settings in
+            if let settings = remembered as? Settings { return settings }
+            let (settings, keep) = try decode()
+            if keep { remembered = settings }
+            return settings
+        }
     }
 }
