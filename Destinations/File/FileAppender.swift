@@ -4,43 +4,71 @@ import Glibc
 import Darwin
 #endif
 
-/// Blocking file operations for `FileDestination`; call only from the thread pool.
+/// Blocking file operations for `FileDestination`; call only from the thread pool (the passes of
+/// `FileSyncCoordinator`).
 enum FileAppender {
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
     /// Appends `bytes` to `path` (creating its folders, rotating first when `maxBytes` would be
-    /// passed, cutting off a torn last line) and closes it; the lines are not durable until
-    /// `syncer` has synced the returned file. `syncer.adopt` sees the open file before the write.
-    static func append(_ bytes: [UInt8], to path: String, maxBytes: Int?, syncer: any FileSyncer) throws -> WrittenFile {
+    /// passed, cutting off a torn last line); the lines are not durable until `syncer` has
+    /// synced the returned file. `syncer.adopt` sees each newly opened file before the write.
+    /// The file stays open in `files` for the next append when there is room (see `OpenFiles`).
+    static func append(_ bytes: [UInt8], to path: String, maxBytes: Int?, syncer: any FileSyncer, files: inout OpenFiles) throws -> WrittenFile {
+        // One look at the path: its size, and whether a descriptor kept open still names it.
+        var info = stat()
+        var found: stat? = stat(path, &info) == 0 ? info : nil
         var rotated = false
-        if let maxBytes {
-            var info = stat()
-            if stat(path, &info) == 0, info.st_size > 0, Int(info.st_size) + bytes.count > maxBytes {
-                try Self.rotate(path)
-                rotated = true
+        if let maxBytes, let current = found, current.st_size > 0, Int(current.st_size) + bytes.count > maxBytes {
+            files.forget(path)
+            try Self.rotate(path)
+            rotated = true
+            found = nil
+        }
+        let descriptor: Int32
+        let device: UInt64
+        var start: off_t
+        var created = false
+        var kept = true
+        if let current = found, let entry = files.descriptor(for: path, matching: current) {
+            descriptor = entry.descriptor
+            device = entry.device
+            start = off_t(current.st_size)
+            // Someone else wrote to it since the last append (or that append failed): check its tail.
+            if start > 0, entry.end != Int64(start) {
+                start = try Self.dropTornTail(descriptor, size: start, path: path)
+            }
+        } else {
+            files.forget(path)
+            // The usual case, an existing file, costs one open; a missing one is created with its
+            // folders, and its folder entry must be made durable too.
+            var opened = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
+            if opened < 0, errno == ENOENT {
+                try Self.makeParentDirectory(of: path)
+                opened = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+                created = true
+            }
+            guard opened >= 0 else { throw Self.failure("cannot open \(path)") }
+            var opening = stat()
+            guard fstat(opened, &opening) == 0 else {
+                let failure = Self.failure("cannot stat \(path)")
+                close(opened)
+                throw failure
+            }
+            descriptor = opened
+            device = UInt64(truncatingIfNeeded: opening.st_dev)
+            syncer.adopt(descriptor, device: device)
+            kept = files.keep(descriptor, for: path, device: device, inode: UInt64(truncatingIfNeeded: opening.st_ino))
+            start = off_t(opening.st_size)
+            do {
+                if start > 0 { start = try Self.dropTornTail(descriptor, size: start, path: path) }
+            } catch {
+                if kept { files.forget(path) } else { close(descriptor) }
+                throw error
             }
         }
-        // The usual case, an existing file, costs one open; a missing one is created with its
-        // folders, and its folder entry must be made durable too.
-        var created = false
-        var descriptor = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
-        if descriptor < 0, errno == ENOENT {
-            try Self.makeParentDirectory(of: path)
-            descriptor = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-            created = true
-        }
-        guard descriptor >= 0 else { throw Self.failure("cannot open \(path)") }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw Self.failure("cannot stat \(path)") }
-        let device = UInt64(truncatingIfNeeded: info.st_dev)
-        syncer.adopt(descriptor, device: device)
-        var start = off_t(info.st_size)
-        if start > 0 {
-            start = try Self.dropTornTail(descriptor, size: start, path: path)
-        }
+        defer { if !kept { close(descriptor) } }
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { buffer in
@@ -50,10 +78,12 @@ enum FileAppender {
                 if errno == EINTR { continue }
                 let failure = Self.failure("cannot write \(path)")
                 _ = ftruncate(descriptor, start)
+                files.appended(to: path, endingAt: nil)
                 throw failure
             }
             written += result
         }
+        files.appended(to: path, endingAt: Int64(start) + Int64(bytes.count))
         return WrittenFile(path: path, device: device, start: Int64(start), length: bytes.count, newEntry: rotated || created)
     }
 

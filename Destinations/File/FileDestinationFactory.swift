@@ -6,7 +6,7 @@ public struct FileDestinationFactory: DestinationFactory {
 
     public static func make(_ settings: FileDestinationSettings, context: DestinationContext) throws -> any Destination {
         let path = context.resolvePath(settings.path.replacingOccurrences(of: "{tenant}", with: context.tenant))
-        return FileDestination(path: path, maxBytes: settings.maxBytes, threadPool: context.threadPool)
+        return FileDestination(path: path, maxBytes: settings.maxBytes)
     }
 }
 

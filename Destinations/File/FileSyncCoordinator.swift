@@ -1,26 +1,37 @@
 import NIOPosix
 import Synchronization
 
-/// Shares the durability step among every file destination of the process: group fsync.
+/// Shares the writing and the durability step among every file destination of the process:
+/// group append and group fsync.
 ///
-/// A destination appends its lines, closes the file and calls `sync`; the call joins the next
-/// pass, which makes every file written since the previous pass durable in one `FileSyncer`
-/// call (one `syncfs` for a whole filesystem instead of one `fsync` per file), and returns once
-/// that pass has vouched for its file. So 5,000 tenants that each append one line at the same
-/// moment cost a few passes, not 5,000 fsyncs, and an event is still reported delivered only
-/// after its line is durable.
+/// A destination hands its lines to `append`; the call joins the next pass, which appends the
+/// lines of every caller waiting (each to its own file), makes all those files durable in one
+/// `FileSyncer` call (one `syncfs` for a whole filesystem instead of one `fsync` per file), and
+/// answers each caller once that call has vouched for its file. So 5,000 tenants that each
+/// append one line at the same moment cost a few passes (each one job on the thread pool), not
+/// 5,000 jobs and 5,000 fsyncs, and an event is still reported delivered only after its line is
+/// durable. Lines that could not be made durable are cut off again before the caller hears, so a
+/// retry never leaves them behind twice.
 ///
-/// A file whose append arrives while a pass is running waits for the next pass: the running one
-/// may have started before the append was written. Passes run one at a time on the thread pool,
-/// each submitted anew, so writes queued behind a pass get their turn between passes.
+/// A caller that arrives while a pass is running waits for the next pass. Passes run one at a
+/// time on the thread pool, each submitted anew, so other work queued behind a pass gets its
+/// turn between passes. `sync` joins a pass with a file the caller wrote itself.
 public final class FileSyncCoordinator: Sendable {
     /// The coordinator every `"file"` destination of the server shares: the real filesystem,
     /// on NIO's shared blocking pool (the one `DestinationContext.threadPool` hands out).
     public static let shared = FileSyncCoordinator(syncer: FilesystemSyncer(), threadPool: .singleton)
 
+    /// What a caller hands a pass.
+    private enum Work {
+        /// A file the caller already appended to.
+        case written(WrittenFile)
+        /// Lines for the pass to append.
+        case append(bytes: [UInt8], path: String, maxBytes: Int?)
+    }
+
     private struct Waiter {
-        let file: WrittenFile
-        let continuation: CheckedContinuation<FileSyncFailure?, Never>
+        let work: Work
+        let continuation: CheckedContinuation<FileAppendOutcome, Never>
     }
 
     private struct State {
@@ -34,33 +45,56 @@ public final class FileSyncCoordinator: Sendable {
     public let syncer: any FileSyncer
     private let threadPool: NIOThreadPool
     private let state = Mutex(State())
+    /// Touched only by passes, which run one at a time; the lock is never contended.
+    private let openFiles: Mutex<OpenFiles>
 
-    /// Creates a coordinator whose passes call `syncer` on `threadPool`.
-    public init(syncer: any FileSyncer, threadPool: NIOThreadPool) {
+    /// Creates a coordinator whose passes append and call `syncer` on `threadPool`, keeping at
+    /// most `keepOpen` files open between appends (nil: half the process's soft descriptor
+    /// limit, at most 16,384; 0: open and close the file on every append).
+    public init(syncer: any FileSyncer, threadPool: NIOThreadPool, keepOpen: Int? = nil) {
         self.syncer = syncer
         self.threadPool = threadPool
+        self.openFiles = Mutex(OpenFiles(capacity: keepOpen ?? OpenFiles.defaultCapacity))
+    }
+
+    /// Appends `bytes` to `path` in the next pass (creating its folders, rotating first when
+    /// `maxBytes` would be passed, cutting off a torn last line; see `FileAppender.append`) and
+    /// returns once the lines are durable, or why they are not (then they were cut off again).
+    public func append(_ bytes: [UInt8], to path: String, maxBytes: Int?) async -> FileAppendOutcome {
+        await self.join(.append(bytes: bytes, path: path, maxBytes: maxBytes))
     }
 
     /// Returns once the lines appended as `file` are durable.
     ///
     /// - Throws: the failure the pass reported for this file; the lines may then be lost, so the
-    ///   caller reports the events for retry.
+    ///   caller reports the events for retry (and cuts them off itself).
     public func sync(_ file: WrittenFile) async throws(FileSyncFailure) {
-        let failure = await withCheckedContinuation { (continuation: CheckedContinuation<FileSyncFailure?, Never>) in
+        switch await self.join(.written(file)) {
+        case .durable: return
+        case .writeFailed(let reason), .syncFailed(let reason): throw FileSyncFailure(reason)
+        }
+    }
+
+    private func join(_ work: Work) async -> FileAppendOutcome {
+        await withCheckedContinuation { (continuation: CheckedContinuation<FileAppendOutcome, Never>) in
             let start = self.state.withLock { state in
-                state.pending.append(Waiter(file: file, continuation: continuation))
+                state.pending.append(Waiter(work: work, continuation: continuation))
                 if state.passing { return false }
                 state.passing = true
                 return true
             }
             if start { self.schedulePass() }
         }
-        if let failure { throw failure }
     }
 
     /// Callers waiting for the next pass (for tests).
     public var pendingCount: Int {
         self.state.withLock { $0.pending.count }
+    }
+
+    /// Files kept open between appends now (for tests).
+    public var openFileCount: Int {
+        self.openFiles.withLock { $0.count }
     }
 
     /// Passes run so far and the files they made durable (for tests and benchmarks).
@@ -71,15 +105,15 @@ public final class FileSyncCoordinator: Sendable {
     private func schedulePass() {
         self.threadPool.submit { poolState in
             guard case .active = poolState else {
-                self.failPending(FileSyncFailure("the thread pool has stopped; the lines were not made durable"))
+                self.failPending(FileSyncFailure("the thread pool has stopped; the lines were not written or not made durable"))
                 return
             }
             self.pass()
         }
     }
 
-    /// Makes everything waiting durable in one call, answers each waiter, and schedules the next
-    /// pass if more arrived meanwhile.
+    /// Appends what the waiters brought, makes every file durable in one call, cuts off what
+    /// could not be, answers each waiter, and schedules the next pass if more arrived meanwhile.
     private func pass() {
         let waiters = self.state.withLock { state in
             let taken = state.pending
@@ -88,21 +122,53 @@ public final class FileSyncCoordinator: Sendable {
             return taken
         }
         guard !waiters.isEmpty else { return }
-        var answers = self.syncer.sync(waiters.map(\.file))
-        if answers.count != waiters.count {
-            answers = Array(repeating: FileSyncFailure("the syncer gave \(answers.count) answers for \(waiters.count) files"), count: waiters.count)
+        var outcomes = [FileAppendOutcome?](repeating: nil, count: waiters.count)
+        // The file each waiter's lines went to, as an index into `files`.
+        var fileIndex = [Int?](repeating: nil, count: waiters.count)
+        var files: [WrittenFile] = []
+        files.reserveCapacity(waiters.count)
+        self.openFiles.withLock { openFiles in
+            for (index, waiter) in waiters.enumerated() {
+                switch waiter.work {
+                case .written(let file):
+                    fileIndex[index] = files.count
+                    files.append(file)
+                case .append(let bytes, let path, let maxBytes):
+                    do {
+                        let file = try FileAppender.append(bytes, to: path, maxBytes: maxBytes, syncer: self.syncer, files: &openFiles)
+                        fileIndex[index] = files.count
+                        files.append(file)
+                    } catch {
+                        outcomes[index] = .writeFailed("\(error)")
+                    }
+                }
+            }
+        }
+        var answers = files.isEmpty ? [] : self.syncer.sync(files)
+        if answers.count != files.count {
+            answers = Array(repeating: FileSyncFailure("the syncer gave \(answers.count) answers for \(files.count) files"), count: files.count)
+        }
+        // Newest first, so two appends to one file in the same pass are both cut off.
+        for index in waiters.indices.reversed() {
+            guard let file = fileIndex[index] else { continue }
+            guard let failure = answers[file] else {
+                outcomes[index] = .durable
+                continue
+            }
+            if case .append = waiters[index].work { FileAppender.undo(files[file]) }
+            outcomes[index] = .syncFailed(failure.description)
         }
         let more = self.state.withLock { state in
             state.passes += 1
-            state.files += waiters.count
+            state.files += files.count
             if state.pending.isEmpty {
                 state.passing = false
                 return false
             }
             return true
         }
-        for (waiter, answer) in zip(waiters, answers) {
-            waiter.continuation.resume(returning: answer)
+        for (waiter, outcome) in zip(waiters, outcomes) {
+            waiter.continuation.resume(returning: outcome ?? .syncFailed("the pass gave no answer"))
         }
         if more { self.schedulePass() }
     }
@@ -114,6 +180,11 @@ public final class FileSyncCoordinator: Sendable {
             state.passing = false
             return taken
         }
-        for waiter in waiters { waiter.continuation.resume(returning: failure) }
+        for waiter in waiters {
+            switch waiter.work {
+            case .append: waiter.continuation.resume(returning: .writeFailed(failure.description))
+            case .written: waiter.continuation.resume(returning: .syncFailed(failure.description))
+            }
+        }
     }
 }

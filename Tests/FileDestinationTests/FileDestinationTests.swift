@@ -22,7 +22,7 @@ struct FileDestinationTests {
     @Test func appendsOneNDJSONObjectPerEventWithTheDocumentedFields() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let destination = FileDestination(path: directory.appending("nested/out.ndjson"), maxBytes: nil, threadPool: .singleton)
+        let destination = FileDestination(path: directory.appending("nested/out.ndjson"), maxBytes: nil)
         let outcomes = await destination.deliver([self.routed("a"), self.routed("b", type: .save)])
         #expect(outcomes == [.delivered, .delivered])
         _ = await destination.deliver([self.routed("c")])
@@ -41,7 +41,7 @@ struct FileDestinationTests {
     @Test func conformsToTheDestinationContract() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let destination = FileDestination(path: directory.appending("c.ndjson"), maxBytes: nil, threadPool: .singleton)
+        let destination = FileDestination(path: directory.appending("c.ndjson"), maxBytes: nil)
         #expect(await DestinationConformance.problems(of: destination, delivering: [self.routed("a"), self.routed("b")]) == [])
     }
 
@@ -49,7 +49,7 @@ struct FileDestinationTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.appending("events.ndjson")
-        let destination = FileDestination(path: path, maxBytes: 4096, threadPool: .singleton)
+        let destination = FileDestination(path: path, maxBytes: 4096)
         for index in 0..<5 {
             _ = await destination.deliver([self.routed("e\(index)")])
         }
@@ -64,7 +64,7 @@ struct FileDestinationTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.appending("torn.ndjson")
-        let destination = FileDestination(path: path, maxBytes: nil, threadPool: .singleton)
+        let destination = FileDestination(path: path, maxBytes: nil)
         _ = await destination.deliver([self.routed("whole")])
         // What a kill -9 in the middle of the next write leaves behind.
         let handle = try #require(FileHandle(forWritingAtPath: path))
@@ -76,7 +76,7 @@ struct FileDestinationTests {
     }
 
     @Test func anUnwritablePathIsRetriedNotLost() async throws {
-        let destination = FileDestination(path: "/proc/forbidden/out.ndjson", maxBytes: nil, threadPool: .singleton)
+        let destination = FileDestination(path: "/proc/forbidden/out.ndjson", maxBytes: nil)
         let outcomes = await destination.deliver([self.routed("a")])
         guard case .retry(_, let reason)? = outcomes.first else {
             Issue.record("expected a retry, got \(outcomes)")

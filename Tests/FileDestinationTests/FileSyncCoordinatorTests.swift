@@ -139,7 +139,7 @@ struct FileSyncCoordinatorTests {
         try await self.withPool { pool in
             let syncer = GatedSyncer(failing: [path])
             let coordinator = FileSyncCoordinator(syncer: syncer, threadPool: pool)
-            let destination = FileDestination(path: path, maxBytes: nil, threadPool: pool, coordinator: coordinator)
+            let destination = FileDestination(path: path, maxBytes: nil, coordinator: coordinator)
             let stored = Fixtures.storedEvent(id: "e1", sequence: 1)
             let delivery = Task { await destination.deliver([RoutedEvent(event: stored.event, sequence: 1, attempt: 1)]) }
             await self.passesStarted(syncer, reach: 1)
@@ -163,7 +163,7 @@ struct FileSyncCoordinatorTests {
         defer { directory.remove() }
         let syncer = FilesystemSyncer()
         let coordinator = FileSyncCoordinator(syncer: syncer, threadPool: .singleton)
-        let destinations = (0..<8).map { FileDestination(path: directory.appending("t\($0)/events.ndjson"), maxBytes: nil, threadPool: .singleton, coordinator: coordinator) }
+        let destinations = (0..<8).map { FileDestination(path: directory.appending("t\($0)/events.ndjson"), maxBytes: nil, coordinator: coordinator) }
         let stored = Fixtures.storedEvent(id: "e1", sequence: 1)
         let outcomes = await withTaskGroup(of: [DeliveryOutcome].self) { group in
             for destination in destinations {
