@@ -220,6 +220,7 @@ public final class DeliverySupervisor: Service {
         let woken = self.state.withLock { state in
             destinations.compactMap { state.entries[PartitionKey(tenant: tenant, destination: $0)]?.worker }
         }
+        if !woken.isEmpty { self.workerEnvironment.roundGate.noteArrival() }
         for worker in woken { worker.signal() }
     }
 
@@ -250,6 +251,7 @@ public final class DeliverySupervisor: Service {
             // uptime however many workers reloads and lease hand-overs start.
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.keepLeases() }
+                group.addTask { await self.tuneRoundGate() }
                 for await worker in self.starts {
                     group.addTask { await worker.run() }
                 }
@@ -293,6 +295,17 @@ public final class DeliverySupervisor: Service {
             "Delivery stopped",
             metadata: ["events.pending": "\(pending.map(String.init) ?? "unknown")", "note": "pending events are delivered after the next start"]
         )
+    }
+
+    /// Widens the round gate while no events arrive and narrows it while they do (see
+    /// `RoundGate`), looking every 50 ms until shutdown.
+    private func tuneRoundGate() async {
+        let gate = self.workerEnvironment.roundGate
+        var seen = gate.arrivalCount
+        while !self.leaseWakeup.isStopped, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            seen = gate.tune(seen: seen)
+        }
     }
 
     /// Takes and renews leases until shutdown, starting and stopping workers to match.

@@ -13,6 +13,15 @@ extension DeliveryWorker {
     /// One turn of the loop: read what is due, deliver it, commit the outcome.
     func step(_ memory: inout Memory) async throws -> Turn {
         guard let state = memory.state else { return .again }
+        // A round to a local destination waits its turn (see `RoundGate`) and gives it back
+        // before any pause.
+        var turn: RoundGate?
+        if self.destination.writesFile != nil {
+            guard await self.roundGate.enter() else { return .again }
+            turn = self.roundGate
+        }
+        defer { turn?.leave() }
+        if self.wakeup.isStopped { return .again }
         self.wakeup.forgetLift()
         // Only a store this process owns can be known between turns (see `RetryHorizon`).
         let exclusive = self.store.coordination.pollInterval == nil
@@ -44,11 +53,15 @@ extension DeliveryWorker {
             if now < due {
                 // Linger for the batch to fill; arrivals do not cut it short (each would cost a
                 // read of the head), and the head is read again after it.
+                turn?.leave()
+                turn = nil
                 await self.wakeup.pause(until: Self.instant(at: due, now: now))
                 return .again
             }
         }
-        guard let plan = try await self.deliver(batch, fromRetries: fromRetries, state: state) else { return .again }
+        let heldTurn = turn
+        turn = nil
+        guard let plan = try await self.deliver(batch, fromRetries: fromRetries, state: state, called: { heldTurn?.leave() }) else { return .again }
         memory.state = plan.commit.state
         if fromRetries {
             memory.retries = .unknown
@@ -64,6 +77,8 @@ extension DeliveryWorker {
             memory.retries = memory.retries.including(earliest)
         }
         if let pause = plan.pause {
+            turn?.leave()
+            turn = nil
             await self.wakeup.pause(until: .now + pause, shouldEnd: self.pauseLiftedElsewhere)
             return .again
         }
@@ -100,7 +115,7 @@ extension DeliveryWorker {
 
     /// Sends `batch` and commits the outcome; nil when the call was aborted or cancelled (the
     /// batch then stays where it is, uncounted).
-    private func deliver(_ batch: [StoredEvent], fromRetries: Bool, state: PartitionState) async throws -> DeliveryPlanner.Plan? {
+    private func deliver(_ batch: [StoredEvent], fromRetries: Bool, state: PartitionState, called: () -> Void) async throws -> DeliveryPlanner.Plan? {
         // A row the store could not read never reaches the destination: it becomes a dead
         // letter (`unreadable_event`) and the rest of the batch goes on.
         let readable = batch.indices.filter { batch[$0].unreadable == nil }
@@ -132,6 +147,7 @@ extension DeliveryWorker {
         } onCancel: {
             delivery.cancel()
         }
+        called()
         let abortedDuring = self.inFlight.withLock { state in
             state.task = nil
             return state.aborted

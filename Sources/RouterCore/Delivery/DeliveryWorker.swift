@@ -29,11 +29,14 @@ public final class DeliveryWorker: Sendable {
         let logger: Logger
         let metrics: RouterMetrics
         let launcher: Launcher?
+        /// Turns for rounds to local destinations (see `RoundGate`).
+        let roundGate: RoundGate
 
-        init(store: any EventStore, logger: Logger, metrics: RouterMetrics, launcher: Launcher?) {
+        init(store: any EventStore, logger: Logger, metrics: RouterMetrics, roundGate: RoundGate = RoundGate(), launcher: Launcher?) {
             self.store = store
             self.logger = logger
             self.metrics = metrics
+            self.roundGate = roundGate
             self.launcher = launcher
         }
     }
@@ -49,6 +52,7 @@ public final class DeliveryWorker: Sendable {
     var store: any EventStore { self.environment.store }
     var logger: Logger { self.environment.logger }
     private var launcher: Launcher? { self.environment.launcher }
+    var roundGate: RoundGate { self.environment.roundGate }
     /// The worker this one replaces, until it has finished; then dropped, so retired workers do
     /// not pile up in a chain across reloads.
     private let predecessor: Mutex<DeliveryWorker?>
@@ -118,13 +122,14 @@ public final class DeliveryWorker: Sendable {
         metrics: RouterMetrics,
         logger: Logger,
         predecessor: DeliveryWorker? = nil,
+        roundGate: RoundGate = RoundGate(),
         launcher: Launcher? = nil
     ) {
         self.init(
             partition: partition,
             destination: destination,
             type: type,
-            environment: Environment(store: store, logger: logger, metrics: metrics, launcher: launcher),
+            environment: Environment(store: store, logger: logger, metrics: metrics, roundGate: roundGate, launcher: launcher),
             predecessor: predecessor
         )
     }
