@@ -74,9 +74,9 @@ enum FileAppender {
             let result = bytes.withUnsafeBytes { buffer in
                 write(descriptor, buffer.baseAddress.map { $0 + written }, buffer.count - written)
             }
-            if result < 0 {
-                if errno == EINTR { continue }
-                let failure = Self.failure("cannot write \(path)")
+            if result <= 0 {
+                if result < 0, errno == EINTR { continue }
+                let failure = result == 0 ? Failure(description: "cannot write \(path): the file took no bytes") : Self.failure("cannot write \(path)")
                 _ = ftruncate(descriptor, start)
                 files.appended(to: path, endingAt: nil)
                 throw failure

@@ -39,22 +39,28 @@ public final class FileSyncCoordinator: Sendable {
         var passing = false
         var passes = 0
         var files = 0
+        /// A look for files to close is due (see `closeIdleFiles`).
+        var sweepScheduled = false
     }
 
     /// The step that makes files durable.
     public let syncer: any FileSyncer
     private let threadPool: NIOThreadPool
     private let state = Mutex(State())
-    /// Touched only by passes, which run one at a time; the lock is never contended.
+    /// Touched by passes, which run one at a time, and by the look for idle files.
     private let openFiles: Mutex<OpenFiles>
+    /// How long a file may go unwritten before it is closed.
+    public let closeIdleAfter: Duration
 
     /// Creates a coordinator whose passes append and call `syncer` on `threadPool`, keeping at
     /// most `keepOpen` files open between appends (nil: half the process's soft descriptor
-    /// limit, at most 16,384; 0: open and close the file on every append).
-    public init(syncer: any FileSyncer, threadPool: NIOThreadPool, keepOpen: Int? = nil) {
+    /// limit, at most 16,384; 0: open and close the file on every append), each until it has
+    /// not been written for `closeIdleAfter`.
+    public init(syncer: any FileSyncer, threadPool: NIOThreadPool, keepOpen: Int? = nil, closeIdleAfter: Duration = .seconds(30)) {
         self.syncer = syncer
         self.threadPool = threadPool
         self.openFiles = Mutex(OpenFiles(capacity: keepOpen ?? OpenFiles.defaultCapacity))
+        self.closeIdleAfter = closeIdleAfter
     }
 
     /// Appends `bytes` to `path` in the next pass (creating its folders, rotating first when
@@ -158,19 +164,41 @@ public final class FileSyncCoordinator: Sendable {
             if case .append = waiters[index].work { FileAppender.undo(files[file]) }
             outcomes[index] = .syncFailed(failure.description)
         }
-        let more = self.state.withLock { state in
+        let open = self.openFiles.withLock { $0.count }
+        let (more, sweep) = self.state.withLock { state in
             state.passes += 1
             state.files += files.count
+            let sweep = open > 0 && !state.sweepScheduled
+            if sweep { state.sweepScheduled = true }
             if state.pending.isEmpty {
                 state.passing = false
-                return false
+                return (false, sweep)
             }
-            return true
+            return (true, sweep)
         }
         for (waiter, outcome) in zip(waiters, outcomes) {
             waiter.continuation.resume(returning: outcome ?? .syncFailed("the pass gave no answer"))
         }
         if more { self.schedulePass() }
+        if sweep { self.scheduleIdleClose() }
+    }
+
+    /// Closes the files not written for `closeIdleAfter` once that much time has passed, and
+    /// looks again while any stay open: a file a quiet tenant's logrotate moved away and deleted
+    /// must not keep its disk space.
+    private func scheduleIdleClose() {
+        let idle = self.closeIdleAfter
+        Task { [self] in
+            try? await Task.sleep(for: idle)
+            self.threadPool.submit { _ in
+                let open = self.openFiles.withLock { $0.closeIdle(after: idle) }
+                let again = self.state.withLock { state in
+                    state.sweepScheduled = open > 0
+                    return open > 0
+                }
+                if again { self.scheduleIdleClose() }
+            }
+        }
     }
 
     private func failPending(_ failure: FileSyncFailure) {

@@ -10,13 +10,13 @@
 ///   it, so that a write error reported later by the device is seen by a later `sync`.
 public protocol FileSyncer: Sendable {
     /// Takes note of an open file before it is written (see the rules); `descriptor` stays
-    /// owned by the caller, which closes it after writing.
+    /// owned by the caller, which may keep it open for later appends.
     func adopt(_ descriptor: Int32, device: UInt64)
     /// Makes every file durable; one answer per file, nil for durable.
     func sync(_ files: [WrittenFile]) -> [FileSyncFailure?]
 }
 
-/// Lines appended to one file, closed, waiting to be made durable.
+/// Lines appended to one file, waiting to be made durable.
 public struct WrittenFile: Sendable, Equatable {
     /// The file's path as the destination opens it.
     public var path: String

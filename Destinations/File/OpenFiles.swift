@@ -12,7 +12,9 @@ import Darwin
 /// own last append ended. An append first looks at the path: a file that was moved, replaced or
 /// deleted since (log rotation by another program) is opened anew, and a file someone else wrote
 /// to since is checked for a torn last line as a fresh one is. At most `capacity` files stay
-/// open; past that the least recently written quarter is closed. Not thread-safe: the
+/// open; past that the least recently written quarter is closed. A file not written for a while
+/// is closed too (`closeIdle`), so one a quiet tenant's logrotate deleted does not keep its
+/// disk space. Not thread-safe: the
 /// coordinator uses it only from its passes, which run one at a time.
 struct OpenFiles: ~Copyable {
     struct Entry {
@@ -21,13 +23,12 @@ struct OpenFiles: ~Copyable {
         let inode: UInt64
         /// Where the last append through this descriptor ended (nil: unknown, check the tail).
         var end: Int64?
-        var lastUse: UInt64
+        var lastUse: ContinuousClock.Instant
     }
 
     /// The most descriptors kept open.
     let capacity: Int
     private var entries: [String: Entry] = [:]
-    private var clock: UInt64 = 0
 
     /// Keeps at most `capacity` files open (0: none, every append opens and closes its file).
     init(capacity: Int) {
@@ -39,7 +40,12 @@ struct OpenFiles: ~Copyable {
     /// shipped systemd unit's 65,536 gives 16,384).
     static var defaultCapacity: Int {
         var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 256 }
+        #if canImport(Glibc)
+        let resource = Int32(RLIMIT_NOFILE.rawValue)
+        #else
+        let resource = RLIMIT_NOFILE
+        #endif
+        guard getrlimit(resource, &limit) == 0 else { return 256 }
         // RLIM_INFINITY is all ones, which `min` caps like any large limit.
         return Int(min(UInt64(limit.rlim_cur) / 2, 16_384))
     }
@@ -59,8 +65,7 @@ struct OpenFiles: ~Copyable {
             self.forget(path)
             return nil
         }
-        self.clock += 1
-        self.entries[path]?.lastUse = self.clock
+        self.entries[path]?.lastUse = .now
         return entry
     }
 
@@ -70,8 +75,7 @@ struct OpenFiles: ~Copyable {
         guard self.capacity > 0 else { return false }
         self.forget(path)
         if self.entries.count >= self.capacity { self.evict() }
-        self.clock += 1
-        self.entries[path] = Entry(descriptor: descriptor, device: device, inode: inode, end: nil, lastUse: self.clock)
+        self.entries[path] = Entry(descriptor: descriptor, device: device, inode: inode, end: nil, lastUse: .now)
         return true
     }
 
@@ -83,6 +87,16 @@ struct OpenFiles: ~Copyable {
     /// Closes and forgets `path`'s descriptor, if open.
     mutating func forget(_ path: String) {
         if let entry = self.entries.removeValue(forKey: path) { close(entry.descriptor) }
+    }
+
+    /// Closes every file not written for `idle`; returns how many stay open.
+    mutating func closeIdle(after idle: Duration) -> Int {
+        let cutoff = ContinuousClock.now - idle
+        for (path, entry) in self.entries where entry.lastUse <= cutoff {
+            close(entry.descriptor)
+            self.entries.removeValue(forKey: path)
+        }
+        return self.entries.count
     }
 
     /// Closes the least recently used quarter (at least one).

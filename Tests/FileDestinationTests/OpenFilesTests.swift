@@ -101,6 +101,20 @@ struct OpenFilesTests {
         #expect(try self.ids(path) == ["3" + padding])
     }
 
+    @Test func aFileNotWrittenForAWhileIsClosed() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.appending("events.ndjson")
+        let coordinator = FileSyncCoordinator(syncer: FilesystemSyncer(), threadPool: .singleton, closeIdleAfter: .milliseconds(100))
+        #expect(await coordinator.append(self.line("1"), to: path, maxBytes: nil) == .durable)
+        #expect(coordinator.openFileCount == 1)
+        // A quiet tenant's file that logrotate deletes must not keep its space.
+        #expect(try await eventually { coordinator.openFileCount == 0 })
+        #expect(await coordinator.append(self.line("2"), to: path, maxBytes: nil) == .durable)
+        #expect(try self.ids(path) == ["1", "2"])
+        #expect(try await eventually { coordinator.openFileCount == 0 })
+    }
+
     @Test func atMostCapacityFilesStayOpenAndEveryLineLands() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -103,6 +103,43 @@ struct RoundGateTests {
         #expect(gate.freeCount == 1)
     }
 
+    @Test func aParkedWorkerGetsNoTaskUntilItsTurnComes() async throws {
+        try await SQLiteHarness().withStorage { storage in
+            let store = try await storage.open(instance: "a")
+            let gate = RoundGate(width: 1)
+            let destination = BatchRecorder(local: true)
+            let launches = DeliveryWorkerParkingTests.Launches()
+            let worker = DeliveryWorker(
+                partition: PartitionKey(tenant: "acme", destination: "file"),
+                destination: destination,
+                type: "file",
+                store: store,
+                metrics: RouterMetrics(),
+                logger: Logger.quiet(),
+                roundGate: gate,
+                launcher: launches.launcher
+            )
+            // Nothing waits yet: the first run parks it.
+            await worker.run()
+            #expect(worker.isParked)
+            #expect(await gate.enter())
+            _ = try await store.append([Fixtures.storedEvent(id: "e1", sequence: 1).event], routes: [["file"]])
+            worker.signal()
+            // Queued without a task.
+            #expect(gate.waitingCount == 1)
+            #expect(launches.count.load(ordering: .relaxed) == 0)
+            _ = try await store.append([Fixtures.storedEvent(id: "e2", sequence: 2).event], routes: [["file"]])
+            worker.signal()
+            #expect(gate.waitingCount == 1)
+            gate.leave()
+            #expect(try await eventually { destination.batches.withLock { $0 } == [["e1", "e2"]] })
+            #expect(try await eventually { worker.isParked })
+            #expect(launches.count.load(ordering: .relaxed) == 1)
+            #expect(gate.freeCount == 1)
+            worker.stop()
+        }
+    }
+
     @Test func aRoundKeptWaitingCollectsTheEventsThatArriveMeanwhile() async throws {
         try await SQLiteHarness().withStorage { storage in
             let store = try await storage.open(instance: "a")

@@ -11,16 +11,13 @@ extension DeliveryWorker {
     }
 
     /// One turn of the loop: read what is due, deliver it, commit the outcome.
-    func step(_ memory: inout Memory) async throws -> Turn {
-        guard let state = memory.state else { return .again }
-        // A round to a local destination waits its turn (see `RoundGate`) and gives it back
-        // before any pause.
-        var turn: RoundGate?
-        if self.destination.writesFile != nil {
-            guard await self.roundGate.enter() else { return .again }
-            turn = self.roundGate
-        }
+    ///
+    /// - Parameter held: the gate whose turn the caller took for this round (see `RoundGate`),
+    ///   if any: the step gives it back before any pause and once the destination answered.
+    func step(_ memory: inout Memory, holding held: RoundGate?) async throws -> Turn {
+        var turn = held
         defer { turn?.leave() }
+        guard let state = memory.state else { return .again }
         if self.wakeup.isStopped { return .again }
         self.wakeup.forgetLift()
         // Only a store this process owns can be known between turns (see `RetryHorizon`).

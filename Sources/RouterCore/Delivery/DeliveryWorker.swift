@@ -53,6 +53,10 @@ public final class DeliveryWorker: Sendable {
     var logger: Logger { self.environment.logger }
     private var launcher: Launcher? { self.environment.launcher }
     var roundGate: RoundGate { self.environment.roundGate }
+    /// True when this worker's rounds take turns at the round gate: a local destination (a
+    /// file) on a store this process owns. On a shared store every worker polls, and empty
+    /// polls waiting their turn would hold up the rounds with something to deliver.
+    var takesRoundTurns: Bool { self.destination.writesFile != nil && self.store.coordination.pollInterval == nil }
     /// The worker this one replaces, until it has finished; then dropped, so retired workers do
     /// not pile up in a chain across reloads.
     private let predecessor: Mutex<DeliveryWorker?>
@@ -76,6 +80,8 @@ public final class DeliveryWorker: Sendable {
         var started = false
         var ran = false
         var finished = false
+        /// Launched with a round-gate turn already held (see `signal`), for its first round.
+        var holdsTurn = false
         /// Tasks waiting for the worker to finish (a successor, shutdown); no allocation while
         /// empty, as it is for nearly every worker.
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
@@ -167,7 +173,34 @@ public final class DeliveryWorker: Sendable {
             }
         }
         guard relaunch else { return }
-        if self.launcher?(self) != true { self.markFinished() }
+        guard self.takesRoundTurns else {
+            if self.launcher?(self) != true { self.markFinished() }
+            return
+        }
+        // A local destination's round waits its turn (see `RoundGate`): with no task meanwhile,
+        // so thousands of partitions waiting cost a queue entry each, not a task each.
+        self.roundGate.whenTurn { [self] in
+            self.life.withLock { $0.holdsTurn = true }
+            if self.launcher?(self) != true {
+                // Stopping: hand the turn on from a task of its own, since the next one may be
+                // another worker's launch failing the same way (no recursion through them all).
+                let held = self.life.withLock { life in
+                    defer { life.holdsTurn = false }
+                    return life.holdsTurn
+                }
+                if held { Task { [gate = self.roundGate] in gate.leave() } }
+                self.markFinished()
+            }
+        }
+    }
+
+    /// Gives back a turn taken for this worker's launch that no round used.
+    private func returnHeldTurn() {
+        let held = self.life.withLock { life in
+            defer { life.holdsTurn = false }
+            return life.holdsTurn
+        }
+        if held { self.roundGate.leave() }
     }
 
     /// Tells the worker retries may have become due (a replay), and wakes it.
@@ -251,6 +284,8 @@ public final class DeliveryWorker: Sendable {
             return life.memory
         }
         if let predecessor = self.predecessor.withLock({ $0 }) {
+            // Its last round may need a turn: do not hold one while waiting for it.
+            self.returnHeldTurn()
             await predecessor.waitUntilFinished()
             self.predecessor.withLock { $0 = nil }
         }
@@ -258,10 +293,25 @@ public final class DeliveryWorker: Sendable {
         while !self.wakeup.isStopped, !Task.isCancelled {
             do {
                 if memory.state == nil {
+                    // The read (and a pause it may resume) holds no turn.
+                    self.returnHeldTurn()
                     try await self.loadState(&memory)
                     continue
                 }
-                let turn = try await self.step(&memory)
+                // A round to a local destination waits its turn (see `RoundGate`), here rather
+                // than in `step`, so that thousands waiting hold only this frame.
+                var held: RoundGate?
+                if self.takesRoundTurns {
+                    let launchedWithTurn = self.life.withLock { life in
+                        defer { life.holdsTurn = false }
+                        return life.holdsTurn
+                    }
+                    if !launchedWithTurn {
+                        guard await self.roundGate.enter() else { continue }
+                    }
+                    held = self.roundGate
+                }
+                let turn = try await self.step(&memory, holding: held)
                 storeFailures = 0
                 guard case .wait(let deadline) = turn else { continue }
                 if deadline == nil, self.launcher != nil {
@@ -280,6 +330,7 @@ public final class DeliveryWorker: Sendable {
                 await self.wakeup.pause(until: .now + wait)
             }
         }
+        self.returnHeldTurn()
         self.markFinished()
     }
 

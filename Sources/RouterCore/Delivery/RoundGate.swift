@@ -11,7 +11,9 @@ import Synchronization
 /// once as events arrive, and pay the fixed cost per event. Through the gate they wait while
 /// the rounds ahead of them run, and their next events collect meanwhile: under load every
 /// round carries several events, as the one busy partition's do, and when the router keeps up
-/// nobody waits at all. Rounds to remote destinations never take a turn (their time is mostly
+/// nobody waits at all. Only rounds on a store this process owns take turns (on a shared
+/// store every worker polls, and empty polls would queue too). Rounds to remote destinations
+/// never take a turn (their time is mostly
 /// spent waiting on the network, and one slow receiver must not hold up others), and a round
 /// gives its turn up before any pause, and once its destination has answered (its commit need
 /// not hold up the next round; the partition's own next round still waits for it).
@@ -26,6 +28,21 @@ public final class RoundGate: Sendable {
         case waiting(CheckedContinuation<Bool, Never>)
         /// Given a turn before it suspended.
         case granted
+        /// No task waits: this runs with the turn held (see `whenTurn`).
+        case callback(@Sendable () -> Void)
+    }
+
+    /// A turn handed to a waiter, to give outside the lock.
+    private enum Grant {
+        case resume(CheckedContinuation<Bool, Never>)
+        case call(@Sendable () -> Void)
+
+        func give() {
+            switch self {
+            case .resume(let continuation): continuation.resume(returning: true)
+            case .call(let body): body()
+            }
+        }
     }
 
     private struct State {
@@ -37,6 +54,31 @@ public final class RoundGate: Sendable {
         var queue: [UInt64] = []
         var head = 0
         var slots: [UInt64: Slot] = [:]
+
+        /// What became of a turn offered to the waiters.
+        enum Offer {
+            /// Nobody waits.
+            case nobody
+            /// The oldest waiter took it; what to give it outside the lock (nil: it had not
+            /// suspended yet and finds the turn when it does).
+            case taken(Grant?)
+        }
+
+        /// Offers a free turn to the oldest waiter.
+        mutating func offer() -> Offer {
+            guard let ticket = self.popWaiting() else { return .nobody }
+            switch self.slots[ticket] {
+            case .waiting(let continuation)?:
+                self.slots[ticket] = nil
+                return .taken(.resume(continuation))
+            case .callback(let body)?:
+                self.slots[ticket] = nil
+                return .taken(.call(body))
+            case .armed?, .granted?, nil:
+                self.slots[ticket] = .granted
+                return .taken(nil)
+            }
+        }
 
         /// The oldest ticket still waiting, taken off the queue.
         mutating func popWaiting() -> UInt64? {
@@ -102,23 +144,18 @@ public final class RoundGate: Sendable {
     /// Lets `width` rounds (at least one) run at once from now on: a wider gate gives the new
     /// turns to waiting rounds at once; a narrower one takes turns back as they are given back.
     public func resize(to width: Int) {
-        let granted: [CheckedContinuation<Bool, Never>] = self.state.withLock { state in
+        let grants: [Grant] = self.state.withLock { state in
             let width = max(1, width)
             state.free += width - state.width
             state.width = width
-            var granted: [CheckedContinuation<Bool, Never>] = []
-            while state.free > 0, let ticket = state.popWaiting() {
+            var grants: [Grant] = []
+            while state.free > 0, case .taken(let grant) = state.offer() {
                 state.free -= 1
-                if case .waiting(let continuation)? = state.slots[ticket] {
-                    state.slots[ticket] = nil
-                    granted.append(continuation)
-                } else {
-                    state.slots[ticket] = .granted
-                }
+                if let grant { grants.append(grant) }
             }
-            return granted
+            return grants
         }
-        for continuation in granted { continuation.resume(returning: true) }
+        for grant in grants { grant.give() }
     }
 
     /// Waits for a turn; true once the caller holds one (it must `leave`), false if its task was
@@ -146,7 +183,7 @@ public final class RoundGate: Sendable {
                     case .granted?:
                         state.slots[ticket] = nil
                         return true
-                    case .waiting?, nil:
+                    case .waiting?, .callback?, nil:
                         // Cancelled before it suspended.
                         return false
                     }
@@ -160,24 +197,38 @@ public final class RoundGate: Sendable {
 
     /// Gives a turn back; the longest waiting round gets it.
     public func leave() {
-        let next: CheckedContinuation<Bool, Never>? = self.state.withLock { state in
+        let grant: Grant? = self.state.withLock { state in
             // The gate was narrowed: this turn is retired.
             if state.free < 0 {
                 state.free += 1
                 return nil
             }
-            guard let ticket = state.popWaiting() else {
+            switch state.offer() {
+            case .nobody:
                 state.free += 1
                 return nil
+            case .taken(let grant):
+                return grant
             }
-            guard case .waiting(let continuation)? = state.slots[ticket] else {
-                state.slots[ticket] = .granted
-                return nil
-            }
-            state.slots[ticket] = nil
-            return continuation
         }
-        next?.resume(returning: true)
+        grant?.give()
+    }
+
+    /// Runs `body` once a turn is free, with the turn held (it must `leave`), without a task
+    /// waiting meanwhile: for a parked worker, whose task is made only when its turn comes.
+    /// `body` may run on the caller's thread, at once, or on the one that gives a turn back.
+    public func whenTurn(_ body: @escaping @Sendable () -> Void) {
+        let now: Bool = self.state.withLock { state in
+            if state.free > 0 {
+                state.free -= 1
+                return true
+            }
+            state.nextTicket &+= 1
+            state.queue.append(state.nextTicket)
+            state.slots[state.nextTicket] = .callback(body)
+            return false
+        }
+        if now { body() }
     }
 
     /// Rounds waiting for a turn now (for tests and metrics).
@@ -199,7 +250,7 @@ public final class RoundGate: Sendable {
             case .waiting(let continuation)?:
                 state.slots[ticket] = nil
                 return continuation
-            case .granted?, nil:
+            case .granted?, .callback?, nil:
                 // A turn already given stays given: `enter` returns true and the caller leaves.
                 return nil
             }
