@@ -184,23 +184,24 @@ public final class DeliveryWorker: Sendable {
             if self.launcher?(self) != true {
                 // Stopping: hand the turn on from a task of its own, since the next one may be
                 // another worker's launch failing the same way (no recursion through them all).
-                let held = self.life.withLock { life in
-                    defer { life.holdsTurn = false }
-                    return life.holdsTurn
-                }
-                if held { Task { [gate = self.roundGate] in gate.leave() } }
+                if self.takeHeldTurn() { Task { [gate = self.roundGate] in gate.leave() } }
                 self.markFinished()
             }
         }
     }
 
-    /// Gives back a turn taken for this worker's launch that no round used.
-    private func returnHeldTurn() {
-        let held = self.life.withLock { life in
+    /// True when the worker was launched with a turn that no round has used yet; it is the
+    /// caller's from now on.
+    private func takeHeldTurn() -> Bool {
+        self.life.withLock { life in
             defer { life.holdsTurn = false }
             return life.holdsTurn
         }
-        if held { self.roundGate.leave() }
+    }
+
+    /// Gives back a turn taken for this worker's launch that no round used.
+    private func returnHeldTurn() {
+        if self.takeHeldTurn() { self.roundGate.leave() }
     }
 
     /// Tells the worker retries may have become due (a replay), and wakes it.
@@ -298,15 +299,11 @@ public final class DeliveryWorker: Sendable {
                     try await self.loadState(&memory)
                     continue
                 }
-                // A round to a local destination waits its turn (see `RoundGate`), here rather
-                // than in `step`, so that thousands waiting hold only this frame.
+                // A round to a local destination waits its turn (see `RoundGate`); a worker
+                // launched from parked already has it (see `signal`).
                 var held: RoundGate?
                 if self.takesRoundTurns {
-                    let launchedWithTurn = self.life.withLock { life in
-                        defer { life.holdsTurn = false }
-                        return life.holdsTurn
-                    }
-                    if !launchedWithTurn {
+                    if !self.takeHeldTurn() {
                         guard await self.roundGate.enter() else { continue }
                     }
                     held = self.roundGate
