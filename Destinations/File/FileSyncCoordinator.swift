@@ -39,7 +39,7 @@ public final class FileSyncCoordinator: Sendable {
         var passing = false
         var passes = 0
         var files = 0
-        /// A look for files to close is due (see `closeIdleFiles`).
+        /// A look for files to close is due (see `scheduleIdleClose`).
         var sweepScheduled = false
     }
 
@@ -133,7 +133,7 @@ public final class FileSyncCoordinator: Sendable {
         var fileIndex = [Int?](repeating: nil, count: waiters.count)
         var files: [WrittenFile] = []
         files.reserveCapacity(waiters.count)
-        self.openFiles.withLock { openFiles in
+        let open = self.openFiles.withLock { openFiles in
             for (index, waiter) in waiters.enumerated() {
                 switch waiter.work {
                 case .written(let file):
@@ -149,6 +149,7 @@ public final class FileSyncCoordinator: Sendable {
                     }
                 }
             }
+            return openFiles.count
         }
         var answers = files.isEmpty ? [] : self.syncer.sync(files)
         if answers.count != files.count {
@@ -164,7 +165,6 @@ public final class FileSyncCoordinator: Sendable {
             if case .append = waiters[index].work { FileAppender.undo(files[file]) }
             outcomes[index] = .syncFailed(failure.description)
         }
-        let open = self.openFiles.withLock { $0.count }
         let (more, sweep) = self.state.withLock { state in
             state.passes += 1
             state.files += files.count

@@ -14,8 +14,7 @@ import Darwin
 /// to since is checked for a torn last line as a fresh one is. At most `capacity` files stay
 /// open; past that the least recently written quarter is closed. A file not written for a while
 /// is closed too (`closeIdle`), so one a quiet tenant's logrotate deleted does not keep its
-/// disk space. Not thread-safe: the
-/// coordinator uses it only from its passes, which run one at a time.
+/// disk space. Not thread-safe: the coordinator keeps it behind a lock.
 struct OpenFiles: ~Copyable {
     struct Entry {
         let descriptor: Int32

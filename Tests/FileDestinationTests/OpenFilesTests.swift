@@ -24,6 +24,17 @@ struct OpenFilesTests {
         FileSyncCoordinator(syncer: FilesystemSyncer(), threadPool: .singleton, keepOpen: keepOpen)
     }
 
+    /// Appends line 1 to `events.ndjson` in `directory`, lets `meanwhile` act on the file as
+    /// another program would, then appends line 2 (both must be durable); returns the path.
+    private func appendTwice(in directory: TemporaryDirectory, meanwhile: (String) throws -> Void) async throws -> String {
+        let path = directory.appending("events.ndjson")
+        let coordinator = self.coordinator()
+        #expect(await coordinator.append(self.line("1"), to: path, maxBytes: nil) == .durable)
+        try meanwhile(path)
+        #expect(await coordinator.append(self.line("2"), to: path, maxBytes: nil) == .durable)
+        return path
+    }
+
     @Test func aBusyFileStaysOpenBetweenAppends() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -39,12 +50,10 @@ struct OpenFilesTests {
     @Test func aFileMovedAwayBetweenAppendsIsCreatedAgainAndTheMovedOneKeepsItsLines() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let path = directory.appending("events.ndjson")
-        let coordinator = self.coordinator()
-        #expect(await coordinator.append(self.line("1"), to: path, maxBytes: nil) == .durable)
-        // What logrotate does without copytruncate.
-        try FileManager.default.moveItem(atPath: path, toPath: path + ".old")
-        #expect(await coordinator.append(self.line("2"), to: path, maxBytes: nil) == .durable)
+        let path = try await self.appendTwice(in: directory) { path in
+            // What logrotate does without copytruncate.
+            try FileManager.default.moveItem(atPath: path, toPath: path + ".old")
+        }
         #expect(try self.ids(path + ".old") == ["1"])
         #expect(try self.ids(path) == ["2"])
     }
@@ -52,38 +61,32 @@ struct OpenFilesTests {
     @Test func aFileDeletedBetweenAppendsIsCreatedAgain() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let path = directory.appending("events.ndjson")
-        let coordinator = self.coordinator()
-        #expect(await coordinator.append(self.line("1"), to: path, maxBytes: nil) == .durable)
-        try FileManager.default.removeItem(atPath: path)
-        #expect(await coordinator.append(self.line("2"), to: path, maxBytes: nil) == .durable)
+        let path = try await self.appendTwice(in: directory) { path in
+            try FileManager.default.removeItem(atPath: path)
+        }
         #expect(try self.ids(path) == ["2"])
     }
 
     @Test func aTornLineSomeoneElseLeftIsCutOffBeforeTheNextAppend() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let path = directory.appending("events.ndjson")
-        let coordinator = self.coordinator()
-        #expect(await coordinator.append(self.line("1"), to: path, maxBytes: nil) == .durable)
-        // Another writer of the same file (a copy of the router killed mid-write) leaves half a line.
-        let other = try #require(FileHandle(forWritingAtPath: path))
-        try other.seekToEnd()
-        try other.write(contentsOf: Data("{\"id\":\"half".utf8))
-        try other.close()
-        #expect(await coordinator.append(self.line("2"), to: path, maxBytes: nil) == .durable)
+        let path = try await self.appendTwice(in: directory) { path in
+            // Another writer of the same file (a copy of the router killed mid-write) leaves half a line.
+            let other = try #require(FileHandle(forWritingAtPath: path))
+            try other.seekToEnd()
+            try other.write(contentsOf: Data("{\"id\":\"half".utf8))
+            try other.close()
+        }
         #expect(try self.ids(path) == ["1", "2"])
     }
 
     @Test func aFileTruncatedInPlaceIsAppendedToAtItsNewEnd() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let path = directory.appending("events.ndjson")
-        let coordinator = self.coordinator()
-        #expect(await coordinator.append(self.line("1"), to: path, maxBytes: nil) == .durable)
-        // logrotate's copytruncate.
-        try Data().write(to: URL(fileURLWithPath: path))
-        #expect(await coordinator.append(self.line("2"), to: path, maxBytes: nil) == .durable)
+        let path = try await self.appendTwice(in: directory) { path in
+            // logrotate's copytruncate.
+            try Data().write(to: URL(fileURLWithPath: path))
+        }
         #expect(try self.ids(path) == ["2"])
     }
 

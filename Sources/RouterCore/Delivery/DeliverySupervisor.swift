@@ -220,7 +220,7 @@ public final class DeliverySupervisor: Service {
         let woken = self.state.withLock { state in
             destinations.compactMap { state.entries[PartitionKey(tenant: tenant, destination: $0)]?.worker }
         }
-        if !woken.isEmpty { self.workerEnvironment.roundGate.noteArrival() }
+        if !woken.isEmpty { self.workerEnvironment.roundGate.noteArrival() }  // see `tuneRoundGate`
         for worker in woken { worker.signal() }
     }
 
@@ -251,7 +251,10 @@ public final class DeliverySupervisor: Service {
             // uptime however many workers reloads and lease hand-overs start.
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.keepLeases() }
-                group.addTask { await self.tuneRoundGate() }
+                // Rounds take turns only on a store this process owns (`DeliveryWorker.takesRoundTurns`).
+                if self.store.coordination.pollInterval == nil {
+                    group.addTask { await self.tuneRoundGate() }
+                }
                 for await worker in self.starts {
                     group.addTask { await worker.run() }
                 }

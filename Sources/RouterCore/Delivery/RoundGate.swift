@@ -13,10 +13,10 @@ import Synchronization
 /// round carries several events, as the one busy partition's do, and when the router keeps up
 /// nobody waits at all. Only rounds on a store this process owns take turns (on a shared
 /// store every worker polls, and empty polls would queue too). Rounds to remote destinations
-/// never take a turn (their time is mostly
-/// spent waiting on the network, and one slow receiver must not hold up others), and a round
-/// gives its turn up before any pause, and once its destination has answered (its commit need
-/// not hold up the next round; the partition's own next round still waits for it).
+/// never take a turn (their time is mostly spent waiting on the network, and one slow receiver
+/// must not hold up others). A round gives its turn up before any pause, and once its
+/// destination has answered (its commit need not hold up the next round; the partition's own
+/// next round still waits for it).
 ///
 /// Batching by waiting costs time only while events keep arriving: once they stop (the end of a
 /// burst), the supervisor widens the gate (`tune`) so that the backlog left drains at full
