@@ -130,20 +130,7 @@ extension DeliveryWorker {
             return RoutedEvent(event: stored.event, sequence: stored.sequence, attempt: (fromRetries ? stored.failures : state.headFailures) + 1)
         }
         let started = ContinuousClock.now
-        let destination = self.destination
-        let delivery = Task { routed.isEmpty ? [] : await destination.deliver(routed) }
-        let aborted = self.inFlight.withLock { state in
-            state.task = delivery
-            return state.aborted
-        }
-        if aborted { delivery.cancel() }
-        // The call runs in its own task so `abort` can cancel it; cancelling this worker's task
-        // (the server stopping) must reach it too.
-        let delivered = await withTaskCancellationHandler {
-            await delivery.value
-        } onCancel: {
-            delivery.cancel()
-        }
+        let delivered = await self.call(routed)
         called()
         let abortedDuring = self.inFlight.withLock { state in
             state.task = nil
@@ -172,6 +159,28 @@ extension DeliveryWorker {
         self.metrics.record(plan, elapsed: elapsed)
         self.log(plan, batchSize: batch.count)
         return plan
+    }
+
+    /// Calls the destination with `routed`. A remote call runs in its own task so that `abort`
+    /// can cancel it, and cancelling this worker's task (the server stopping) reaches it too. A
+    /// file append is not cancellable (it joins a sync pass that finishes either way), so it
+    /// runs in this task: a round to a file then costs no task of its own, and an abort during
+    /// it leaves the batch uncommitted just the same (`deliver` looks at `inFlight` after).
+    private func call(_ routed: [RoutedEvent]) async -> [DeliveryOutcome] {
+        if routed.isEmpty { return [] }
+        let destination = self.destination
+        if destination.writesFile != nil { return await destination.deliver(routed) }
+        let delivery = Task { await destination.deliver(routed) }
+        let aborted = self.inFlight.withLock { state in
+            state.task = delivery
+            return state.aborted
+        }
+        if aborted { delivery.cancel() }
+        return await withTaskCancellationHandler {
+            await delivery.value
+        } onCancel: {
+            delivery.cancel()
+        }
     }
 
     private func log(_ plan: DeliveryPlanner.Plan, batchSize: Int) {
