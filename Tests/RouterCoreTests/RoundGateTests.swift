@@ -81,6 +81,7 @@ struct RoundGateTests {
         #expect(await gate.enter())
         let waiters = (0..<3).map { _ in Task { await gate.enter() } }
         #expect(try await eventually { gate.waitingCount == 3 })
+        #expect(gate.mayHaveWaiters)
         // Events keep arriving: the width stays as it is.
         gate.noteArrival()
         var seen = gate.tune(seen: 0, busy: 1)
@@ -90,6 +91,7 @@ struct RoundGateTests {
         seen = gate.tune(seen: seen, busy: 1)
         #expect(gate.width == RoundGate.drainWidth)
         for waiter in waiters { #expect(await waiter.value) }
+        #expect(!gate.mayHaveWaiters)
         // Arrivals again: narrow; the turns held now are retired as they are given back.
         gate.noteArrival()
         gate.tune(seen: seen, busy: 1)

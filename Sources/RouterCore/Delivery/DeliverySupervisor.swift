@@ -301,12 +301,13 @@ public final class DeliverySupervisor: Service {
     }
 
     /// Widens the round gate while no events arrive and narrows it while they do (see
-    /// `RoundGate`), looking every 50 ms until shutdown.
+    /// `RoundGate`), until shutdown: every 10 ms while rounds wait their turn, so a backlog
+    /// left by a burst starts draining at full width within that; every 50 ms otherwise.
     private func tuneRoundGate() async {
         let gate = self.workerEnvironment.roundGate
         var seen = gate.arrivalCount
         while !self.leaseWakeup.isStopped, !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(50))
+            try? await Task.sleep(for: .milliseconds(gate.mayHaveWaiters ? 10 : 50))
             seen = gate.tune(seen: seen)
         }
     }
