@@ -28,12 +28,14 @@ enum FileAppender {
         }
         let descriptor: Int32
         let device: UInt64
+        let inode: UInt64
         var start: off_t
         var created = false
         var kept = true
         if let current = found, let entry = files.descriptor(for: path, matching: current) {
             descriptor = entry.descriptor
             device = entry.device
+            inode = entry.inode
             start = off_t(current.st_size)
             // Someone else wrote to it since the last append (or that append failed): check its tail.
             if start > 0, entry.end != Int64(start) {
@@ -58,8 +60,9 @@ enum FileAppender {
             }
             descriptor = opened
             device = UInt64(truncatingIfNeeded: opening.st_dev)
+            inode = UInt64(truncatingIfNeeded: opening.st_ino)
             syncer.adopt(descriptor, device: device)
-            kept = files.keep(descriptor, for: path, device: device, inode: UInt64(truncatingIfNeeded: opening.st_ino))
+            kept = files.keep(descriptor, for: path, device: device, inode: inode)
             start = off_t(opening.st_size)
             do {
                 if start > 0 { start = try Self.dropTornTail(descriptor, size: start, path: path) }
@@ -84,7 +87,7 @@ enum FileAppender {
             written += result
         }
         files.appended(to: path, endingAt: Int64(start) + Int64(bytes.count))
-        return WrittenFile(path: path, device: device, start: Int64(start), length: bytes.count, newEntry: rotated || created)
+        return WrittenFile(path: path, device: device, start: Int64(start), length: bytes.count, newEntry: rotated || created, inode: inode)
     }
 
     /// Cuts `file` back to its size before the append, if nothing else was appended since:

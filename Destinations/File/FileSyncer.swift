@@ -29,14 +29,18 @@ public struct WrittenFile: Sendable, Equatable {
     /// True when the append created the file or rotated the old one away, so its folder entry
     /// must be made durable too.
     public var newEntry: Bool
+    /// The file written (`st_ino`), so a sync can tell when the path names another file by then
+    /// (logrotate moved ours away); nil when unknown.
+    public var inode: UInt64?
 
     /// Describes an append.
-    public init(path: String, device: UInt64, start: Int64, length: Int, newEntry: Bool) {
+    public init(path: String, device: UInt64, start: Int64, length: Int, newEntry: Bool, inode: UInt64? = nil) {
         self.path = path
         self.device = device
         self.start = start
         self.length = length
         self.newEntry = newEntry
+        self.inode = inode
     }
 }
 

@@ -43,18 +43,18 @@ public final class FilesystemSyncer: FileSyncer {
     }
 
     public func sync(_ files: [WrittenFile]) -> [FileSyncFailure?] {
-        guard files.count > self.directLimit else { return files.map(Self.syncDirectly) }
+        guard files.count > self.directLimit else { return files.map(self.syncAlone) }
         var answers = [FileSyncFailure?](repeating: nil, count: files.count)
         var byDevice: [UInt64: [Int]] = [:]
         for (index, file) in files.enumerated() { byDevice[file.device, default: []].append(index) }
         for (device, indices) in byDevice {
             guard let handle = self.handles.withLock({ $0[device] }) else {
-                for index in indices { answers[index] = Self.syncDirectly(files[index]) }
+                for index in indices { answers[index] = self.syncAlone(files[index]) }
                 continue
             }
             if rr_syncfs(handle) == 0 { continue }
             if errno == ENOSYS {
-                for index in indices { answers[index] = Self.syncDirectly(files[index]) }
+                for index in indices { answers[index] = self.syncAlone(files[index]) }
                 continue
             }
             let reason = String(cString: strerror(errno))
@@ -66,11 +66,23 @@ public final class FilesystemSyncer: FileSyncer {
     }
 
     /// Syncs one file's data (opened anew: Linux reports a write error nobody has seen yet to
-    /// the next opener) and, for a new entry, its folder.
-    static func syncDirectly(_ file: WrittenFile) -> FileSyncFailure? {
+    /// the next opener) and, for a new entry, its folder. When the path no longer names the file
+    /// written (moved away or deleted since, as logrotate does), the lines are in that other
+    /// file: its whole filesystem is synced instead, or the sync fails if it cannot be.
+    func syncAlone(_ file: WrittenFile) -> FileSyncFailure? {
         let descriptor = open(file.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return Self.failure("cannot open \(file.path) to sync it") }
+        guard descriptor >= 0 else {
+            if errno == ENOENT, file.inode != nil { return self.syncReplaced(file) }
+            return Self.failure("cannot open \(file.path) to sync it")
+        }
         defer { close(descriptor) }
+        if let inode = file.inode {
+            var info = stat()
+            guard fstat(descriptor, &info) == 0 else { return Self.failure("cannot stat \(file.path) to sync it") }
+            if UInt64(truncatingIfNeeded: info.st_ino) != inode || UInt64(truncatingIfNeeded: info.st_dev) != file.device {
+                return self.syncReplaced(file)
+            }
+        }
         #if canImport(Glibc)
         let synced = fdatasync(descriptor)
         #else
@@ -83,6 +95,20 @@ public final class FilesystemSyncer: FileSyncer {
         guard folder >= 0 else { return Self.failure("cannot open the folder of \(file.path)") }
         defer { close(folder) }
         guard fsync(folder) == 0 else { return Self.failure("cannot sync the folder of \(file.path)") }
+        return nil
+    }
+
+    /// The lines of `file` went to a file its path no longer names: syncs the filesystem they
+    /// were written on (through the descriptor adopted for it), which covers that file wherever
+    /// it is now.
+    private func syncReplaced(_ file: WrittenFile) -> FileSyncFailure? {
+        let replaced = "\(file.path) was moved away or replaced before its lines were synced"
+        guard let handle = self.handles.withLock({ $0[file.device] }) else {
+            return FileSyncFailure("cannot sync the file written: \(replaced)")
+        }
+        guard rr_syncfs(handle) == 0 else {
+            return Self.failure("cannot sync the filesystem of the file written (\(replaced))")
+        }
         return nil
     }
 

@@ -180,4 +180,39 @@ struct FileSyncCoordinatorTests {
         let gone = WrittenFile(path: directory.appending("missing.ndjson"), device: 0, start: 0, length: 1, newEntry: true)
         #expect(syncer.sync([gone]).first??.description.contains("missing.ndjson") == true)
     }
+
+    /// logrotate may move the file away between the append and a pass that syncs it alone by its
+    /// path: syncing whatever the path names then would vouch for lines that are elsewhere.
+    @Test func aFileMovedAwayBeforeItsSyncIsSyncedWithItsFilesystemOrFails() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.appending("events.ndjson")
+        func writeFile(_ text: String) throws -> WrittenFile {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            let inode = try #require(attributes[.systemFileNumber] as? NSNumber).uint64Value
+            let device = try #require(attributes[.systemNumber] as? NSNumber).uint64Value
+            return WrittenFile(path: path, device: device, start: 0, length: text.utf8.count, newEntry: true, inode: inode)
+        }
+        let written = try writeFile("{\"id\":\"e1\"}\n")
+        // Still there: synced by itself.
+        #expect(FilesystemSyncer().sync([written]) == [nil])
+        try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
+        _ = try writeFile("")
+        // No descriptor of that filesystem to sync it through: the lines cannot be vouched for.
+        let alone = FilesystemSyncer()
+        let refused = try #require(alone.sync([written]).first ?? nil)
+        #expect(refused.description.contains("moved away or replaced"))
+        // With one (every file the destination opens is adopted first), the filesystem is synced.
+        let syncer = FilesystemSyncer()
+        let handle = open(path, O_RDONLY | O_CLOEXEC)
+        #expect(handle >= 0)
+        defer { close(handle) }
+        syncer.adopt(handle, device: written.device)
+        #expect(syncer.sync([written]) == [nil])
+        // Moved away with nothing in its place: the same.
+        try FileManager.default.removeItem(atPath: path)
+        #expect(syncer.sync([written]) == [nil])
+        #expect(try #require(alone.sync([written]).first ?? nil).description.contains("moved away or replaced"))
+    }
 }
