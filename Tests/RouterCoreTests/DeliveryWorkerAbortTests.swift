@@ -36,57 +36,50 @@ struct DeliveryWorkerAbortTests {
     }
 
     @Test func abortCancelsTheCallInFlightAndLeavesTheBatchUncounted() async throws {
-        try await SQLiteHarness().withStorage { storage in
-            let store = try await storage.open(instance: "a")
-            let partition = PartitionKey(tenant: "acme", destination: "hook")
-            _ = try await store.lease([partition])
-            _ = try await store.append([Fixtures.storedEvent(id: "e1", sequence: 1).event], routes: [["hook"]])
-            let destination = HangingDestination()
-            let worker = DeliveryWorker(
-                partition: partition,
-                destination: destination,
-                type: "hanging",
-                store: store,
-                metrics: RouterMetrics(),
-                logger: Logger.quiet()
-            )
-            let running = Task { await worker.run() }
-            await destination.called.wait(until: .now + .seconds(10))
-            let started = ContinuousClock.now
-            worker.abort()
-            await running.value
-            #expect(ContinuousClock.now - started < .seconds(5))
-            #expect(worker.isFinished)
-            // Not committed: still at the head, no attempt counted against its retry budget.
-            let status = try await store.status(tenant: "acme", id: "e1")
-            #expect(status?.destinations.first?.state == .pending)
-            #expect(status?.destinations.first?.attempts == [])
-            #expect(try await store.head(of: partition, limit: 10).map(\.event.id) == ["e1"])
-        }
+        let destination = HangingDestination()
+        try await self.abortDuringCall(to: destination, called: destination.called, type: "hanging", finishWithin: .seconds(5))
     }
 
     @Test func anAbortDuringAFileAppendLeavesTheBatchUncountedOnceTheAppendEnds() async throws {
+        let destination = HeldFileDestination()
+        // The append cannot be cancelled: the worker waits for it, then commits nothing.
+        try await self.abortDuringCall(to: destination, called: destination.called, type: "file") {
+            destination.release.signal()
+        }
+    }
+
+    /// Runs a worker on one event, aborts it once `destination` is called (then runs
+    /// `afterAbort`), and checks the batch was left uncommitted and, with `finishWithin`, that the
+    /// worker finished that soon after the abort.
+    private func abortDuringCall(
+        to destination: some Destination,
+        called: Wakeup,
+        type: String,
+        finishWithin: Duration? = nil,
+        afterAbort: () -> Void = {}
+    ) async throws {
         try await SQLiteHarness().withStorage { storage in
             let store = try await storage.open(instance: "a")
-            let partition = PartitionKey(tenant: "acme", destination: "archive")
+            let partition = PartitionKey(tenant: "acme", destination: "out")
             _ = try await store.lease([partition])
-            _ = try await store.append([Fixtures.storedEvent(id: "e1", sequence: 1).event], routes: [["archive"]])
-            let destination = HeldFileDestination()
+            _ = try await store.append([Fixtures.storedEvent(id: "e1", sequence: 1).event], routes: [["out"]])
             let worker = DeliveryWorker(
                 partition: partition,
                 destination: destination,
-                type: "file",
+                type: type,
                 store: store,
                 metrics: RouterMetrics(),
                 logger: Logger.quiet()
             )
             let running = Task { await worker.run() }
-            await destination.called.wait(until: .now + .seconds(10))
+            await called.wait(until: .now + .seconds(10))
+            let started = ContinuousClock.now
             worker.abort()
-            // The append cannot be cancelled: the worker waits for it, then commits nothing.
-            destination.release.signal()
+            afterAbort()
             await running.value
+            if let finishWithin { #expect(ContinuousClock.now - started < finishWithin) }
             #expect(worker.isFinished)
+            // Not committed: still at the head, no attempt counted against its retry budget.
             let status = try await store.status(tenant: "acme", id: "e1")
             #expect(status?.destinations.first?.state == .pending)
             #expect(status?.destinations.first?.attempts == [])
