@@ -50,7 +50,9 @@ struct PostgresStoreTests {
     }
 
     @Test func aPartitionHasOneHolderUntilReleasedOrExpired() async throws {
-        try await self.withDatabase(leaseDuration: .seconds(1)) { settings in
+        // Long enough that a's lease outlives the steps up to the release on a machine busy with
+        // the rest of the suite (at 1 s, a CI run once saw it expire between two of them).
+        try await self.withDatabase(leaseDuration: .seconds(4)) { settings in
             let a = try await self.open(settings, "a")
             let b = try await self.open(settings, "b")
             let other = PartitionKey(tenant: "acme", destination: "other")
@@ -63,7 +65,7 @@ struct PostgresStoreTests {
             try await a.releaseLeases([self.partition], leaving: true)
             #expect(try await b.lease([self.partition, other]).held == [self.partition, other])
             #expect(try await a.lease([self.partition]).held == [])
-            // Expired (b stops renewing): a takes it over once the second has passed.
+            // Expired (b stops renewing): a takes it over once the lease duration has passed.
             #expect(try await eventually { try await a.lease([self.partition]).held == [self.partition] })
             await a.close()
             await b.close()
