@@ -99,6 +99,10 @@ enum FileAppender {
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0, Int64(info.st_size) == file.start + Int64(file.length) else { return }
+        // The path names another file by now (moved away, as logrotate does): not ours to cut.
+        if let inode = file.inode {
+            guard UInt64(truncatingIfNeeded: info.st_ino) == inode, UInt64(truncatingIfNeeded: info.st_dev) == file.device else { return }
+        }
         _ = ftruncate(descriptor, off_t(file.start))
     }
 

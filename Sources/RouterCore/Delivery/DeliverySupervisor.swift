@@ -300,15 +300,22 @@ public final class DeliverySupervisor: Service {
         )
     }
 
-    /// Widens the round gate while no events arrive and narrows it while they do (see
-    /// `RoundGate`), until shutdown: every 10 ms while rounds wait their turn, so a backlog
-    /// left by a burst starts draining at full width within that; every 50 ms otherwise.
+    /// Widens the round gate once no events arrived for 50 ms and narrows it as soon as they do
+    /// (see `RoundGate`), until shutdown. It looks every 10 ms while rounds wait their turn, so
+    /// the narrowing comes at once and the widening within 60 ms of the last arrival; a gap of
+    /// a few milliseconds in a moderate load does not count as the end of a burst.
     private func tuneRoundGate() async {
         let gate = self.workerEnvironment.roundGate
+        let quiet = Duration.milliseconds(50)
         var seen = gate.arrivalCount
+        var quietSince = ContinuousClock.now
         while !self.leaseWakeup.isStopped, !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(gate.mayHaveWaiters ? 10 : 50))
-            seen = gate.tune(seen: seen)
+            try? await Task.sleep(for: gate.mayHaveWaiters ? .milliseconds(10) : quiet)
+            let arrived = gate.arrivalCount != seen
+            if arrived { quietSince = .now }
+            if arrived || ContinuousClock.now - quietSince >= quiet {
+                seen = gate.tune(seen: seen)
+            }
         }
     }
 

@@ -20,8 +20,8 @@ import Synchronization
 ///
 /// Batching by waiting costs time only while events keep arriving: once they stop (the end of a
 /// burst), the supervisor widens the gate (`tune`) so that the backlog left drains at full
-/// speed, and narrows it again with the next arrivals. It looks every 10 ms while rounds wait
-/// (a backlog waits no longer than that for the widening) and every 50 ms otherwise.
+/// speed, and narrows it again with the next arrivals. It widens after 50 ms without an
+/// arrival, looking every 10 ms while rounds wait and every 50 ms otherwise.
 public final class RoundGate: Sendable {
     private enum Slot {
         /// Queued, not suspended yet.
