@@ -126,7 +126,10 @@ public struct RouterRuntime: Sendable {
         let tenants = TenantDirectory(loaded.tenants)
         // One registry per application, so several servers in one process (tests) stay apart.
         let prometheus = PrometheusCollectorRegistry()
-        let metrics = RouterMetrics(factory: PrometheusMetricsFactory(registry: prometheus))
+        // Counters and gauges (several per tenant) in a table that grows without copying; the
+        // delivery histograms in the registry.
+        let series = MetricSeriesTable()
+        let metrics = RouterMetrics(factory: SeriesMetricsFactory(table: series, fallback: PrometheusMetricsFactory(registry: prometheus)))
         metrics.recordBuildInfo()
         let supervisor = DeliverySupervisor(store: store, tenants: loaded.tenants, metrics: metrics, logger: logger)
         let monitor = StoreMonitor(
@@ -171,7 +174,7 @@ public struct RouterRuntime: Sendable {
         let arrivals = ArrivalBroadcast()
         let router = Router(context: RouterRequestContext.self)
         HealthController().addRoutes(to: router)
-        MetricsController(registry: prometheus, monitor: monitor).addRoutes(to: router)
+        MetricsController(registry: prometheus, series: series, monitor: monitor).addRoutes(to: router)
         IngestController(
             tenants: tenants,
             store: store,

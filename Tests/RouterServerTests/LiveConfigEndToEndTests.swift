@@ -133,6 +133,16 @@ struct LiveConfigEndToEndTests {
         #expect(text.contains("router_delivery_duration_seconds_bucket"))
         let names = text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.map { $0.prefix { $0 != "{" && $0 != " " } }
         #expect(names.allSatisfy { $0.hasPrefix("router_") }, "\(Set(names))")
+        // The registry (histograms) and the series table (counters, gauges) write one family each.
+        let typeLines = text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }
+        let declared: [String] = typeLines.map { String($0.split(separator: " ")[2]) }
+        #expect(declared.count == Set(declared).count, "\(declared)")
+        var known: Set<String> = []
+        for name in declared {
+            known.formUnion([name, name + "_bucket", name + "_sum", name + "_count"])
+        }
+        let undeclared: [String] = names.map(String.init).filter { !known.contains($0) }
+        #expect(undeclared.isEmpty, "\(undeclared)")
         try await server.stop()
     }
 

@@ -7,6 +7,8 @@ import RouterCore
 /// `GET /metrics` (Prometheus text) and `GET /readyz`; neither needs a token.
 struct MetricsController: Sendable {
     let registry: PrometheusCollectorRegistry
+    /// The counters and gauges (see `MetricSeriesTable`); the registry holds the histograms.
+    let series: MetricSeriesTable
     let monitor: StoreMonitor
 
     func addRoutes(to router: Router<RouterRequestContext>) {
@@ -15,6 +17,7 @@ struct MetricsController: Sendable {
             _ = try? await self.monitor.refresh()
             var buffer: [UInt8] = []
             self.registry.emit(into: &buffer)
+            self.series.emit(into: &buffer)
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
