@@ -13,6 +13,15 @@ public final class RouterMetrics: Sendable {
     private let counters = Mutex<[MetricKey: Counter]>([:])
     private let gauges = Mutex<[MetricKey: Gauge]>([:])
     private let timers = Mutex<[MetricKey: Metrics.Timer]>([:])
+    /// The per-tenant and per-partition series looked up on every request or statistics refresh,
+    /// by the name alone: no label arrays to build for each lookup.
+    private let ingestedByTenant = Mutex<[String: Counter]>([:])
+    private let partitionGauges = Mutex<[PartitionKey: PartitionGauges]>([:])
+
+    private struct PartitionGauges {
+        let backlog: Gauge
+        let deadLetters: Gauge
+    }
 
     /// Creates metrics over `factory` (a Prometheus factory in the server; a no-op one by default).
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
@@ -52,12 +61,23 @@ public final class RouterMetrics: Sendable {
 
     /// Events accepted for a tenant.
     public func ingested(tenant: String) -> Counter {
-        self.counter("router_events_ingested_total", [("tenant", tenant)])
+        if let counter = self.ingestedByTenant.withLock({ $0[tenant] }) { return counter }
+        let counter = self.counter("router_events_ingested_total", [("tenant", tenant)])
+        self.ingestedByTenant.withLock { $0[tenant] = counter }
+        return counter
     }
 
     /// Requests refused, by reason code.
     public func rejected(tenant: String, reason: String) -> Counter {
         self.counter("router_events_rejected_total", [("tenant", tenant), ("reason", reason)])
+    }
+
+    private func gauges(of partition: PartitionKey) -> PartitionGauges {
+        if let gauges = self.partitionGauges.withLock({ $0[partition] }) { return gauges }
+        let dimensions = [("tenant", partition.tenant), ("destination", partition.destination)]
+        let gauges = PartitionGauges(backlog: self.gauge("router_backlog_events", dimensions), deadLetters: self.gauge("router_dead_letters", dimensions))
+        self.partitionGauges.withLock { $0[partition] = gauges }
+        return gauges
     }
 
     /// Publishes `router_build_info{version, commit} 1`, the build this process runs.
@@ -68,9 +88,9 @@ public final class RouterMetrics: Sendable {
     /// Publishes the store's counts as gauges.
     public func record(_ statistics: StoreStatistics) {
         for (partition, counts) in statistics.partitions {
-            let dimensions = [("tenant", partition.tenant), ("destination", partition.destination)]
-            self.gauge("router_backlog_events", dimensions).record(counts.backlog)
-            self.gauge("router_dead_letters", dimensions).record(counts.deadLetters)
+            let gauges = self.gauges(of: partition)
+            gauges.backlog.record(counts.backlog)
+            gauges.deadLetters.record(counts.deadLetters)
         }
         self.gauge("router_store_bytes", []).record(statistics.bytes)
         self.gauge("router_delivery_workers", [("state", "alive")]).record(DeliveryWorker.aliveCount)
