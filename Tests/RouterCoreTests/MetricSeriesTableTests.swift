@@ -1,6 +1,6 @@
 import CoreMetrics
 import Metrics
-import RouterCore
+@testable import RouterCore
 import Synchronization
 import Testing
 
@@ -73,6 +73,37 @@ struct MetricSeriesTableTests {
         #expect(lines.count == 20_001)
         #expect(lines[1] == #"router_events_ingested_total{tenant="t0"} 1"#)
         #expect(lines[20_000] == #"router_events_ingested_total{tenant="t19999"} 1"#)
+    }
+
+    @Test func eachTenantAndPartitionKeepsItsOwnSeries() {
+        let table = MetricSeriesTable()
+        let metrics = RouterMetrics(factory: SeriesMetricsFactory(table: table, fallback: RecordingFactory()))
+        metrics.ingested(tenant: "acme").increment(by: 2)
+        metrics.ingested(tenant: "globex").increment(by: 5)
+        metrics.ingested(tenant: "acme").increment(by: 1)
+        let acmeArchive = PartitionKey(tenant: "acme", destination: "archive")
+        let acmeSegment = PartitionKey(tenant: "acme", destination: "segment")
+        let globexArchive = PartitionKey(tenant: "globex", destination: "archive")
+        metrics.record(StoreStatistics(partitions: [acmeArchive: .init(backlog: 1, deadLetters: 2), acmeSegment: .init(backlog: 3, deadLetters: 4)], bytes: 10))
+        metrics.record(StoreStatistics(partitions: [acmeArchive: .init(backlog: 7, deadLetters: 2), globexArchive: .init(backlog: 9, deadLetters: 0)], bytes: 10))
+        let text = self.text(table)
+        #expect(text.contains(#"router_events_ingested_total{tenant="acme"} 3"#))
+        #expect(text.contains(#"router_events_ingested_total{tenant="globex"} 5"#))
+        #expect(text.contains(#"router_backlog_events{tenant="acme",destination="archive"} 7.0"#))
+        #expect(text.contains(#"router_backlog_events{tenant="acme",destination="segment"} 3.0"#))
+        #expect(text.contains(#"router_backlog_events{tenant="globex",destination="archive"} 9.0"#))
+        #expect(text.contains(#"router_dead_letters{tenant="acme",destination="segment"} 4.0"#))
+        #expect(text.contains(#"router_dead_letters{tenant="globex",destination="archive"} 0.0"#))
+    }
+
+    @Test func namesFollowTheTextFormat() {
+        #expect(MetricSeriesTable.isValidName("router_events_ingested_total"))
+        #expect(MetricSeriesTable.isValidName("_private9"))
+        #expect(!MetricSeriesTable.isValidName(""))
+        #expect(!MetricSeriesTable.isValidName("9lives"))
+        #expect(!MetricSeriesTable.isValidName("router-events"))
+        #expect(!MetricSeriesTable.isValidName("router.events"))
+        #expect(!MetricSeriesTable.isValidName("tenant id"))
     }
 
     @Test func theFactoryKeepsCountersAndGaugesAndHandsTheRestOn() {

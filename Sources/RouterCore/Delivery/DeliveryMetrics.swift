@@ -4,11 +4,11 @@ import Synchronization
 
 /// The metric handles of one partition, each made the first time it has something to count.
 ///
-/// Every label set is a series the metrics backend keeps (and, in swift-prometheus, registering
-/// one copies every other series of its name), so a partition registers only what happened to
-/// it: a healthy one, `router_delivery_events_total{outcome="delivered"}` and nothing else. The
-/// delivery duration is a histogram per destination type, not per partition: thousands of
-/// tenants would otherwise mean thousands of histograms.
+/// Every label set is a series the metrics backend keeps and every scrape writes, so a partition
+/// registers only what happened to it: a healthy one,
+/// `router_delivery_events_total{outcome="delivered"}` and nothing else. The delivery duration
+/// is a histogram per destination type, not per partition: thousands of tenants would otherwise
+/// mean thousands of histograms.
 final class DeliveryMetrics: Sendable {
     private struct Made {
         var delivered: Counter?

@@ -66,29 +66,43 @@ public final class MetricSeriesTable: Sendable {
             key.append(value)
         }
         return self.state.withLock { state in
-            if let family = state.families[name], let index = family.index[key], let existing = family.handlers[index] as? Handler {
-                return existing
-            }
-            let handler = make()
-            if state.families[name] == nil {
+            if let family = state.families[name] {
+                // As swift-prometheus does: one name is one kind, or the scrape would be refused.
+                precondition(family.kind == kind, "metric \(name) is a \(family.kind.rawValue), not a \(kind.rawValue)")
+                if let index = family.index[key], let existing = family.handlers[index] as? Handler { return existing }
+            } else {
+                precondition(Self.isValidName(name), "metric name \(name) is not valid in the Prometheus text format")
                 state.families[name] = Family(kind: kind)
                 state.names.append(name)
             }
-            // In place: the family's storage is not shared, so nothing is copied.
+            precondition(dimensions.allSatisfy { Self.isValidName($0.0) && !$0.0.hasPrefix("__") }, "label names of \(name) are not valid: \(dimensions.map(\.0))")
+            let handler = make()
+            // In place: the family's storage is not shared (unless a scrape is copying its series
+            // right now, which costs that one insertion a copy), so nothing is copied.
             state.families[name]?.add(key, handler)
             return handler
+        }
+    }
+
+    /// A metric or label name the text format accepts: `[a-zA-Z_][a-zA-Z0-9_]*` (colons, which
+    /// the format reserves for recording rules, are not used here).
+    static func isValidName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, first < 0x30 || first > 0x39 else { return false }
+        return name.utf8.allSatisfy { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "_")
         }
     }
 
     /// Appends every family in the Prometheus text format (version 0.0.4): a `# TYPE` line, then
     /// one line per series, label values escaped.
     public func emit(into buffer: inout [UInt8]) {
-        let snapshot: [(String, Family)] = self.state.withLock { state in
-            state.names.compactMap { name in state.families[name].map { (name, $0) } }
+        // The series as they are now, without their index: the text is written outside the lock.
+        let snapshot: [(name: String, kind: Kind, keys: [[String]], handlers: [any SeriesValue])] = self.state.withLock { state in
+            state.names.compactMap { name in state.families[name].map { (name, $0.kind, $0.keys, $0.handlers) } }
         }
-        for (name, family) in snapshot {
-            buffer.append(contentsOf: "# TYPE \(name) \(family.kind.rawValue)\n".utf8)
-            for (key, handler) in zip(family.keys, family.handlers) {
+        for (name, kind, keys, handlers) in snapshot {
+            buffer.append(contentsOf: "# TYPE \(name) \(kind.rawValue)\n".utf8)
+            for (key, handler) in zip(keys, handlers) {
                 buffer.append(contentsOf: name.utf8)
                 if !key.isEmpty {
                     buffer.append(UInt8(ascii: "{"))
@@ -125,6 +139,7 @@ public final class MetricSeriesTable: Sendable {
 
 /// A series' current value, as the text format writes it.
 public protocol SeriesValue: AnyObject, Sendable {
+    /// The value as the sample line's last field.
     var text: String { get }
 }
 

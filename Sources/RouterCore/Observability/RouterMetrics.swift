@@ -23,7 +23,8 @@ public final class RouterMetrics: Sendable {
         let deadLetters: Gauge
     }
 
-    /// Creates metrics over `factory` (a Prometheus factory in the server; a no-op one by default).
+    /// Creates metrics over `factory` (in the server, a `SeriesMetricsFactory` over swift-prometheus;
+    /// a no-op one by default).
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
         self.factory = factory
     }
