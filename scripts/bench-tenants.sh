@@ -5,6 +5,10 @@
 #   - ingest with nothing routed (tenants without destinations): requests/s
 #   - ingest with delivery to each tenant's file: requests/s, and end to end: events/s from wrk's
 #     first request until every ingested event is a line in its tenant's file
+#   - the router's CPU time per event over the load and the drain (/proc/PID/stat), which the
+#     machine's speed moves less than the rates, and the share of CPU time the host of this
+#     virtual machine took for others meanwhile (steal, /proc/stat); events per delivery round
+#     (/metrics) and bytes written per event (/proc/PID/io), which explain most of the gap
 #   - peak RSS (VmHWM) under that load
 #   - start to healthy (exec until GET /healthz answers 200), reload (POST /v1/admin/reload)
 #     with every file unchanged and with every file changed, and `retention-router validate`
@@ -165,6 +169,10 @@ for round in $(seq 1 "$ROUNDS"); do
     phase_start "$name"
     rr_sample_rss "$RR_PID" "$PHASE_DIR/rss.txt" 0.25
     warm_up "$name" "$count" files
+    cpu_before=$(rr_cpu_ms "$RR_PID")
+    written_before=$(rr_written_bytes "$RR_PID")
+    rounds_before=$(rr_metric router_delivery_duration_seconds_count)
+    read -r steal_before ticks_before < <(rr_cpu_ticks)
     run_wrk "$name" "$bodies"
     total=$(rr_metric router_events_ingested_total)
     ingested=$((total - WARM_INGESTED))
@@ -172,6 +180,11 @@ for round in $(seq 1 "$ROUNDS"); do
       --interval 0.05 >"$PHASE_DIR/lines.json"
     reached=$(rr_json "$PHASE_DIR/lines.json" 'j["reached_at"]')
     [ "$reached" != None ] || rr_die "$name: only $(rr_json "$PHASE_DIR/lines.json" 'j["lines"]') of $total lines arrived"
+    read -r steal_after ticks_after < <(rr_cpu_ticks)
+    result "$name.cpu_us" "$(rr_calc "($(rr_cpu_ms "$RR_PID") - $cpu_before) * 1000 / $ingested")"
+    result "$name.written" "$(rr_calc "($(rr_written_bytes "$RR_PID") - $written_before) / $ingested")"
+    result "$name.per_round" "$(rr_calc "$ingested / max(1, $(rr_metric router_delivery_duration_seconds_count) - $rounds_before)")"
+    result "$name.steal" "$(rr_calc "($steal_after - $steal_before) / max(1, $ticks_after - $ticks_before)")"
     result "$name.ingested" "$ingested"
     result "$name.e2e" "$(rr_calc "$ingested / ($reached - $WRK_FIRST)")"
     result "$name.files" "$(rr_json "$PHASE_DIR/lines.json" 'j["files"]')"
@@ -228,6 +241,7 @@ def row(label, one, many, fmt, ratio=True):
 row("ingest, nothing routed (requests/s)", "none-1.rps", f"none-{n}.rps", rate)
 row("ingest with delivery to each tenant's file (requests/s)", "file-1.rps", f"file-{n}.rps", rate)
 row("**end to end into the files (events/s)**", "file-1.e2e", f"file-{n}.e2e", rate)
+row("router CPU per event, load and drain (µs; the lower, the better)", "file-1.cpu_us", f"file-{n}.cpu_us", lambda v: f"{v:,.0f}")
 row("peak RSS under that load", "file-1.peak_kb", f"file-{n}.peak_kb", mib, ratio=False)
 row("start to healthy", "file-1.start", f"file-{n}.start", ms, ratio=False)
 row("first event to every tenant, delivered (untimed warm-up: creates the files)", "file-1.warm", f"file-{n}.warm", ms, ratio=False)
@@ -242,6 +256,16 @@ for key, label in (("none", "nothing routed, requests/s"), ("file", "end to end 
     ones, manys = r.get(f"{key}-1.{metric}", []), r.get(f"{key}-{n}.{metric}", [])
     rounds = ", ".join(f"{a:,.0f} / {b:,.0f} = {b / a:.0%}" for a, b in zip(ones, manys))
     print(f"rounds, {label} (1 tenant / {n:,} tenants): {rounds}")
+def pct(v): return f"{v:.0%}"
+print("CPU time the host took from this virtual machine (steal) per round, 1 tenant / {0:,} tenants: ".format(n)
+      + ", ".join(f"{pct(a)} / {pct(b)}" for a, b in zip(r.get("file-1.steal", []), r.get(f"file-{n}.steal", [])))
+      + " (rounds with much steal run slow, whichever side they fall on)")
+print(f"router CPU per event per round, 1 tenant / {n:,} tenants: "
+      + ", ".join(f"{a:,.0f} / {b:,.0f} µs" for a, b in zip(r.get("file-1.cpu_us", []), r.get(f"file-{n}.cpu_us", []))))
+print(f"events per delivery round, 1 tenant / {n:,} tenants: "
+      + ", ".join(f"{a:,.1f} / {b:,.1f}" for a, b in zip(r.get("file-1.per_round", []), r.get(f"file-{n}.per_round", []))))
+print(f"bytes the router wrote per event (files, WAL, checkpoints, responses), 1 tenant / {n:,} tenants: "
+      + ", ".join(f"{a:,.0f} / {b:,.0f}" for a, b in zip(r.get("file-1.written", []), r.get(f"file-{n}.written", []))))
 print(f"peak RSS per round, {n:,} tenants: " + ", ".join(mib(v) for v in r.get(f"file-{n}.peak_kb", [])))
 print("start to healthy per round: 1 tenant " + ", ".join(ms(v) for v in r.get("file-1.start", []))
       + f"; {n:,} tenants " + ", ".join(ms(v) for v in r.get(f"file-{n}.start", [])))

@@ -226,6 +226,17 @@ rr_metric() {
 rr_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 rr_hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
+# rr_cpu_ms PID: the CPU time (user + system) PID has used so far, in milliseconds.
+rr_cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); print int(($12 + $13) * 1000 / hz)}' "/proc/$1/stat"; }
+
+# rr_written_bytes PID: the bytes PID has handed to write calls so far (files, sockets and the
+# store's WAL alike; /proc/PID/io wchar).
+rr_written_bytes() { awk '/^wchar:/ {print $2}' "/proc/$1/io"; }
+
+# rr_cpu_ticks: "steal total" jiffies of the whole machine so far (/proc/stat); the share of
+# steal between two readings is the time a virtual machine's host gave to someone else.
+rr_cpu_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
+
 # rr_sample_rss PID FILE [INTERVAL]: background sampler "unix-time rss-kb" until PID exits.
 rr_sample_rss() {
   local pid="$1" file="$2" interval="${3:-0.25}"
