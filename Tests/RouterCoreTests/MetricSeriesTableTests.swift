@@ -63,6 +63,19 @@ struct MetricSeriesTableTests {
         #expect(self.text(table).contains("router_partitions_held 2.0\n"))
     }
 
+    @Test func aGaugeWritesNotANumberAndInfinityAsTheTextFormatDoes() {
+        let table = MetricSeriesTable()
+        table.gauge("router_ratio", [("case", "nan")]).record(Double.nan)
+        table.gauge("router_ratio", [("case", "up")]).record(Double.infinity)
+        table.gauge("router_ratio", [("case", "down")]).record(-Double.infinity)
+        table.gauge("router_ratio", [("case", "half")]).record(0.5)
+        let text = self.text(table)
+        #expect(text.contains(#"router_ratio{case="nan"} NaN"#))
+        #expect(text.contains(#"router_ratio{case="up"} +Inf"#))
+        #expect(text.contains(#"router_ratio{case="down"} -Inf"#))
+        #expect(text.contains(#"router_ratio{case="half"} 0.5"#))
+    }
+
     @Test func manyTenantsMakeOneSeriesEach() {
         let table = MetricSeriesTable()
         for index in 0..<20_000 {

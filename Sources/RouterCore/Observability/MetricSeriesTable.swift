@@ -176,6 +176,12 @@ public final class SeriesGauge: RecorderHandler, SeriesValue {
     /// The value now.
     public var value: Double { Double(bitPattern: self.bits.load(ordering: .relaxed)) }
 
-    /// As swift-prometheus writes a gauge (`3.0`), so scrapes read the same as before.
-    public var text: String { "\(self.value)" }
+    /// As swift-prometheus writes a gauge (`3.0`), so scrapes read the same as before; the
+    /// values Swift spells `nan` and `inf` as the text format does (`NaN`, `+Inf`, `-Inf`).
+    public var text: String {
+        let value = self.value
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        return "\(value)"
+    }
 }
