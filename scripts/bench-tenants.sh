@@ -28,7 +28,9 @@
 # of the rounds, and the ratio is of the medians, with every round's ratio listed below it.
 #
 # Knobs: TENANTS (5000), TENANTS_IDLE (20000; 0 skips that phase), BENCH_DURATION (10 s),
-# BENCH_CONNECTIONS (64), BENCH_BODIES (250000), BENCH_RELOADS (3), BENCH_ROUNDS (3).
+# BENCH_CONNECTIONS (64), BENCH_BODIES (250000), BENCH_RELOADS (3), BENCH_ROUNDS (3), BENCH_IDS
+# (counter: ids one-0, one-1, ... as the issue measured, which the store's (tenant, id) index
+# takes in order; uuid: random-looking UUIDs, as real message ids are, on both sides).
 source "$(dirname "$0")/lib.sh"
 rr_init bench-tenants
 rr_ensure_apt wrk
@@ -54,10 +56,17 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # result KEY VALUE: one measured value for the table.
 result() { printf '%s\t%s\n' "$1" "$2" >>"$RESULTS"; }
 
-rr_log "generating $BODIES signed single-event bodies for 1 tenant and for $N tenants (distinct ids)"
-python3 "$RR_TOOL" gen-bodies --count "$BODIES" --secret "$SECRET" --prefix one --tenants 1 \
+IDS="${BENCH_IDS:-counter}"
+case "$IDS" in
+  counter) ID_FLAG=() ;;
+  uuid) ID_FLAG=(--uuid-ids) ;;
+  *) rr_die "BENCH_IDS must be counter or uuid, not $IDS" ;;
+esac
+
+rr_log "generating $BODIES signed single-event bodies for 1 tenant and for $N tenants (distinct $IDS ids)"
+python3 "$RR_TOOL" gen-bodies --count "$BODIES" --secret "$SECRET" --prefix one --tenants 1 "${ID_FLAG[@]}" \
   --out "$RR_DIR/one.bodies" >/dev/null
-python3 "$RR_TOOL" gen-bodies --count "$BODIES" --secret "$SECRET" --prefix many --tenants "$N" \
+python3 "$RR_TOOL" gen-bodies --count "$BODIES" --secret "$SECRET" --prefix many --tenants "$N" "${ID_FLAG[@]}" \
   --out "$RR_DIR/many.bodies" >/dev/null
 
 FILE_DESTINATION='{"id": "archive", "type": "file", "settings": {"path": "out/{tenant}/events.ndjson"}}'
@@ -230,7 +239,7 @@ def mib(v): return f"{v / 1024:,.0f} MiB"
 def cell(key, fmt): return fmt(med(key)) if key in r else "—"
 print()
 print("bench-tenants: binary=$RR_BIN, $(nproc) cores shared (noisy: compare ratios within a run)")
-print("load: wrk -t1 -c$CONNS -d${DURATION}s, single signed events (2.3 KB), each body once, round-robin over the tenants; "
+print("load: wrk -t1 -c$CONNS -d${DURATION}s, single signed events (2.3 KB, $IDS ids), each body once, round-robin over the tenants; "
       "medians of $ROUNDS alternated rounds")
 print()
 print(f"| | 1 tenant | {n:,} tenants | {n:,} / 1 |")
@@ -280,4 +289,4 @@ if med(f"file-{n}.e2e") and med("file-1.e2e"):
     print(f"target: {n:,} tenants end to end >= 80% of 1 tenant: {ratio:.0%} ({'met' if ratio >= 0.8 else 'NOT met'})")
 EOF
 echo
-echo "command: TENANTS=$N TENANTS_IDLE=$IDLE_N BENCH_ROUNDS=$ROUNDS scripts/bench-tenants.sh"
+echo "command: TENANTS=$N TENANTS_IDLE=$IDLE_N BENCH_ROUNDS=$ROUNDS BENCH_IDS=$IDS scripts/bench-tenants.sh"

@@ -32,6 +32,7 @@ import socket
 import sys
 import threading
 import time
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLE = os.path.join(HERE, "sample-event.json")
@@ -89,6 +90,9 @@ def cmd_gen_bodies(args):
     with open(args.out, "wb") as out:
         for n in range(args.count):
             ids = [f"{args.prefix}-{n}-{k}" for k in range(args.batch)] if args.batch > 1 else [f"{args.prefix}-{n}"]
+            if args.uuid_ids:
+                # Random-looking ids, as real message ids are (UUIDs), yet the same every run.
+                ids = [str(uuid.uuid5(uuid.NAMESPACE_URL, event_id)) for event_id in ids]
             body = maker.body(ids)
             assert b"\n" not in body
             path = b""
@@ -802,6 +806,8 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--tenants", type=int, default=0, help="spread the bodies over N tenants (a path per line)")
     p.add_argument("--tenant-prefix", default="t")
+    p.add_argument("--uuid-ids", action="store_true",
+                   help="event ids as UUIDs (uuid5 of PREFIX-N) instead of PREFIX-N, whose inserts into the store's id index come in order")
     p.set_defaults(func=cmd_gen_bodies)
 
     p = sub.add_parser("gen-tenants")
