@@ -73,9 +73,13 @@ public struct RouterRuntime: Sendable {
         let resolve = { (path: String) in Self.resolve(path, against: options.baseDirectory) }
         let dataDirectory = resolve(configuration.dataDirectory)
         var loader = TenantLoader(registry: registry, environment: options.environment) { tenant, destinationID in
+            // Both keys in one assignment: a log handler may render its metadata on every change
+            // (swift-log's stream handler does), and this runs for every destination at start.
             var destinationLogger = logger
-            destinationLogger[metadataKey: "tenant.id"] = "\(tenant)"
-            destinationLogger[metadataKey: "destination.id"] = "\(destinationID)"
+            var metadata = destinationLogger.handler.metadata
+            metadata["tenant.id"] = "\(tenant)"
+            metadata["destination.id"] = "\(destinationID)"
+            destinationLogger.handler.metadata = metadata
             return DestinationContext(
                 tenant: tenant,
                 destinationID: destinationID,

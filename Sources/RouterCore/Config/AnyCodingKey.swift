@@ -21,6 +21,10 @@ extension Decoder {
     /// Throws when the object being decoded has a key not in `Keys`, naming it and the keys
     /// that are allowed. Call it first in `init(from:)` of every settings type.
     public func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_: Keys.Type) throws {
+        // The usual case, every key known, asks `Keys` directly: the list of allowed keys is
+        // built only for the message (thousands of tenant files are decoded at every start).
+        let container = try self.container(keyedBy: AnyCodingKey.self)
+        guard container.allKeys.contains(where: { Keys(stringValue: $0.stringValue) == nil }) else { return }
         try self.rejectUnknownKeys(Set(Keys.allCases.map(\.stringValue)))
     }
 

@@ -3,7 +3,7 @@ import Signing
 import Synchronization
 
 /// The tenants a `TenantLoader` built, by file, with a digest of the bytes they were built from
-/// (HMAC-SHA-256 under a fixed key: 32 bytes kept per tenant, not the file): a reload
+/// (SHA-256: 32 bytes kept per tenant, not the file): a reload
 /// rebuilds only the files whose bytes changed and reuses the rest as they are (a destination is
 /// immutable once built, so sharing it with the running config is safe). Within a changed file,
 /// destinations whose type and settings did not change are reused too.
@@ -24,7 +24,7 @@ public final class TenantFileCache: Sendable {
     }
 
     static func digest(_ bytes: Data) -> [UInt8] {
-        HMAC.authenticationCode(.sha256, key: Array("retention-router tenant file".utf8), message: bytes)
+        SHA256.digest(bytes)
     }
 
     private let entries = Mutex<[String: Entry]>([:])
