@@ -42,14 +42,22 @@ public final class SQLiteEventStore: EventStore, Service {
         if version > SQLiteSchema.version {
             throw SQLiteError(code: -1, message: "\(self.path) has schema version \(version); this router knows up to \(SQLiteSchema.version)")
         }
-        if version < 1 {
-            try writeConnection.execute("BEGIN IMMEDIATE; \(SQLiteSchema.create) PRAGMA user_version = 1; COMMIT;")
-        }
+        // Every step the store lacks in one transaction: a new store costs one durable commit
+        // (not one per migration, each waiting for the disk at start), and a migration that
+        // fails leaves the store at the version it had.
+        var steps = version < 1 ? [SQLiteSchema.create, "PRAGMA user_version = 1;"] : []
         var current = max(version, 1)
         while current < SQLiteSchema.version {
             current += 1
-            guard let migration = SQLiteSchema.migrations[current] else { continue }
-            try writeConnection.execute("BEGIN IMMEDIATE; \(migration) COMMIT;")
+            if let migration = SQLiteSchema.migrations[current] { steps.append(migration) }
+        }
+        if !steps.isEmpty {
+            do {
+                try writeConnection.execute("BEGIN IMMEDIATE; \(steps.joined(separator: "\n")) COMMIT;")
+            } catch {
+                try? writeConnection.execute("ROLLBACK")
+                throw error
+            }
         }
         let readConnection = try SQLiteConnection(path: self.path)
         try readConnection.execute("PRAGMA temp_store = MEMORY;")

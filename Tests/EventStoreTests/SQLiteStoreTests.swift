@@ -1,4 +1,4 @@
-import EventStoreSQLite
+@testable import EventStoreSQLite
 import Foundation
 import Logging
 import RouterCore
@@ -30,6 +30,30 @@ struct SQLiteStoreTests {
         let status = try await store.status(tenant: "acme", id: "old")
         #expect(status?.destinations.map(\.id) == ["file"])
         #expect(status?.destinations.first?.state == .pending)
+    }
+
+    @Test func aMigrationThatFailsLeavesTheStoreAtTheVersionItHad() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(try await Self.makeVersionOneStore(at: directory.appending("events.sqlite3")))
+        // Version 6 adds `partitions.backlog`: one already there makes that step fail, after
+        // versions 2 to 5 would have been applied.
+        try SQLiteHarness.execute("ALTER TABLE partitions ADD COLUMN backlog INTEGER;", inStoreAt: directory.path)
+        #expect(throws: SQLiteError.self) {
+            _ = try SQLiteEventStore(directory: directory.path, logger: Logger(label: "test"))
+        }
+        // Nothing of the earlier steps stayed: still version 1, without their tables.
+        let connection = try SQLiteConnection(path: directory.appending("events.sqlite3"))
+        let version = try connection.statement("PRAGMA user_version")
+        #expect(try version.step())
+        #expect(version.int64(0) == 1)
+        let tables = try connection.statement("SELECT count(*) FROM sqlite_master WHERE name IN ('attempts', 'audit', 'delivery_minutes')")
+        #expect(try tables.step())
+        #expect(tables.int64(0) == 0)
+        // Once the obstacle is gone, the same store migrates.
+        try SQLiteHarness.execute("ALTER TABLE partitions DROP COLUMN backlog;", inStoreAt: directory.path)
+        let store = try SQLiteEventStore(directory: directory.path, logger: Logger(label: "test"))
+        #expect(try await store.head(of: self.partition, limit: 10).map(\.event.id) == ["old"])
     }
 
     @Test func eventsTakeLessDiskThanTheirTextAndTheByteBudgetCountsTheText() async throws {
