@@ -68,13 +68,25 @@ public enum JSONValue: Sendable, Hashable {
 
 /// A JSON value that equals another only when written alike (`isWrittenAlike`), for maps that
 /// must keep `1` and `1.0` apart: settings decoded or shared once per text.
+///
+/// The hash is computed once: a map compares its key with every entry it probes on the way, and
+/// two settings blocks with different hashes need not be walked (thousands of tenants, each with
+/// its own file path, meet in one map at every start).
 struct WrittenJSON: Hashable, Sendable {
     let value: JSONValue
+    private let valueHash: Int
 
-    static func == (lhs: WrittenJSON, rhs: WrittenJSON) -> Bool { lhs.value.isWrittenAlike(rhs.value) }
+    init(value: JSONValue) {
+        self.value = value
+        self.valueHash = value.hashValue
+    }
+
+    static func == (lhs: WrittenJSON, rhs: WrittenJSON) -> Bool {
+        lhs.valueHash == rhs.valueHash && lhs.value.isWrittenAlike(rhs.value)
+    }
 
     // Written alike implies equal, and equal values hash alike.
-    func hash(into hasher: inout Hasher) { hasher.combine(self.value) }
+    func hash(into hasher: inout Hasher) { hasher.combine(self.valueHash) }
 }
 
 /// A JSON number as the literal text it was written with.
