@@ -23,8 +23,20 @@ extension ParsableCommand {
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
+            // A pipe (`--body <(jq ...)`, `/dev/stdin`) has no size to read up to, which
+            // Foundation's reader refuses: read it to its end instead.
+            if let handle = FileHandle(forReadingAtPath: path) {
+                defer { try? handle.close() }
+                if let data = try? handle.readToEnd() { return data }
+                if Self.isPipe(path) { return Data() }
+            }
             throw ValidationError("cannot read \(option) \(path): \(Self.reason(for: error, path: path))")
         }
+    }
+
+    private static func isPipe(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO
     }
 
     private static func reason(for error: any Error, path: String) -> String {

@@ -124,6 +124,13 @@ struct CommandLineTests {
         let body = Data(#"{"event":"cancel"}"#.utf8)
         let run = try await Self.run(["sign", "--secret", "It's a Secret to Everybody"], in: Self.packageRoot, stdin: Data("Hello, World!".utf8))
         #expect(run.output == "x-hub-signature: 01dc10d0c83e72ed246219cdd91669667fe2ca59\n")
+        // A body from a pipe, as `--body <(jq ...)` gives it, reads the same.
+        let piped = try await Self.run(
+            ["sign", "--secret", "It's a Secret to Everybody", "--body", "/dev/stdin"],
+            in: Self.packageRoot,
+            stdin: Data("Hello, World!".utf8)
+        )
+        #expect(piped.output == run.output, "\(piped.output)")
         let standard = try await Self.run(
             ["sign", "--scheme", "standard-webhooks", "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "--id", "msg_p5jXN8AQM9LWM0D4loKWxJek", "--timestamp", "1614265330"],
             in: Self.packageRoot,
