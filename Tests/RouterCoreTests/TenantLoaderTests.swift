@@ -50,6 +50,18 @@ struct TenantLoaderTests {
         #expect(tenant.ingest.secrets.first?.description == "<secret from $ACME_SECRET>")
     }
 
+    @Test func everyUnknownSettingsKeyIsNamedWithTheKeysAllowed() {
+        let json = """
+            {"name": "acme", "ingest": {"scheme": "x-hub-signature", "secrets": ["s"]},
+             "destinations": [{"id": "a", "type": "scripted", "settings": {"name": "x", "failurs": 2, "colour": "red"}}]}
+            """
+        let errors = self.errors(json)
+        let allowed = "expected one of backoffSeconds, failure, failures, maxEvents, name"
+        #expect(errors.contains("config/tenants/acme.json: destinations[0].settings.colour: unknown key; \(allowed)"), "\(errors)")
+        #expect(errors.contains("config/tenants/acme.json: destinations[0].settings.failurs: unknown key; \(allowed)"), "\(errors)")
+        #expect(errors.count == 2, "\(errors)")
+    }
+
     @Test func reportsEveryProblemWithFileAndJSONPath() {
         let json = """
             {"name": "acme", "color": "blue",
