@@ -56,7 +56,8 @@ public final class SQLiteEventStore: EventStore, Service {
                 try writeConnection.execute("BEGIN IMMEDIATE; \(steps.joined(separator: "\n")) COMMIT;")
             } catch {
                 try? writeConnection.execute("ROLLBACK")
-                throw error
+                let from = version < 1 ? "a new store" : "schema version \(version)"
+                throw SQLiteError(code: error.code, message: "cannot bring \(self.path) from \(from) to version \(SQLiteSchema.version) (left as it was): \(error.message)")
             }
         }
         let readConnection = try SQLiteConnection(path: self.path)

@@ -8,7 +8,7 @@ public enum SHA256 {
 
     /// The algorithm fetched once: OpenSSL 3 looks the provider's implementation up on every
     /// call given the legacy `EVP_sha256()` handle, which costs more than hashing a small file.
-    private static let algorithm = FetchedDigest(name: "SHA256")
+    private static let algorithm = FetchedSHA256()
 
     /// Returns the SHA-256 digest of `bytes`.
     public static func digest(_ bytes: some Collection<UInt8>) -> [UInt8] {
@@ -26,15 +26,15 @@ public enum SHA256 {
     }
 }
 
-/// A digest algorithm fetched from OpenSSL's default provider, kept for the life of the process.
+/// SHA-256 fetched from OpenSSL's default provider, kept for the life of the process.
 ///
 /// `@unchecked Sendable`: an `EVP_MD` is immutable and reference-counted by OpenSSL, which
 /// allows using one from several threads at once.
-private final class FetchedDigest: @unchecked Sendable {
+private final class FetchedSHA256: @unchecked Sendable {
     let handle: OpaquePointer?
 
-    init(name: String) {
+    init() {
         // Falls back to the legacy handle (which fetches per call) if the fetch fails.
-        self.handle = EVP_MD_fetch(nil, name, nil) ?? EVP_sha256()
+        self.handle = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
     }
 }

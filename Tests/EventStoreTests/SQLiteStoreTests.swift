@@ -39,9 +39,11 @@ struct SQLiteStoreTests {
         // Version 6 adds `partitions.backlog`: one already there makes that step fail, after
         // versions 2 to 5 would have been applied.
         try SQLiteHarness.execute("ALTER TABLE partitions ADD COLUMN backlog INTEGER;", inStoreAt: directory.path)
-        #expect(throws: SQLiteError.self) {
+        let error = #expect(throws: SQLiteError.self) {
             _ = try SQLiteEventStore(directory: directory.path, logger: Logger(label: "test"))
         }
+        #expect(error?.message.contains("from schema version 1 to version \(SQLiteSchema.version) (left as it was)") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("duplicate column name: backlog") == true, "\(String(describing: error))")
         // Nothing of the earlier steps stayed: still version 1, without their tables.
         let connection = try SQLiteConnection(path: directory.appending("events.sqlite3"))
         let version = try connection.statement("PRAGMA user_version")
