@@ -27,16 +27,11 @@ extension ParsableCommand {
             // Foundation's reader refuses: read it to its end instead.
             if let handle = FileHandle(forReadingAtPath: path) {
                 defer { try? handle.close() }
-                if let data = try? handle.readToEnd() { return data }
-                if Self.isPipe(path) { return Data() }
+                // `readToEnd` answers nil for an empty pipe; a folder throws and is reported below.
+                if let data = try? (handle.readToEnd() ?? Data()) { return data }
             }
             throw ValidationError("cannot read \(option) \(path): \(Self.reason(for: error, path: path))")
         }
-    }
-
-    private static func isPipe(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO
     }
 
     private static func reason(for error: any Error, path: String) -> String {

@@ -22,9 +22,20 @@ public final class DeliverySupervisor: Service {
     /// edited from `1` to `1.0` is forwarded as its text, so it is a change.
     struct Fingerprint: Equatable {
         let type: String
-        let settings: WrittenJSON
+        let settings: JSONValue
         let events: Set<RetentionEventType>?
-        let transform: WrittenJSON?
+        let transform: JSONValue?
+
+        /// Settings and transform compare as written (`1` and `1.0` differ), walked directly:
+        /// a `WrittenJSON` would hash both on every comparison, thousands of them per reload.
+        static func == (lhs: Fingerprint, rhs: Fingerprint) -> Bool {
+            guard lhs.type == rhs.type, lhs.events == rhs.events, lhs.settings.isWrittenAlike(rhs.settings) else { return false }
+            switch (lhs.transform, rhs.transform) {
+            case (nil, nil): return true
+            case (let left?, let right?): return left.isWrittenAlike(right)
+            default: return false
+            }
+        }
     }
 
     /// A configured partition. A class, so the maps of thousands of partitions hold a pointer
@@ -39,9 +50,9 @@ public final class DeliverySupervisor: Service {
         var fingerprint: Fingerprint {
             Fingerprint(
                 type: self.configured.type,
-                settings: WrittenJSON(value: self.configured.settings),
+                settings: self.configured.settings,
                 events: self.configured.events,
-                transform: self.configured.transform.map { WrittenJSON(value: $0.source) }
+                transform: self.configured.transform?.source
             )
         }
     }
