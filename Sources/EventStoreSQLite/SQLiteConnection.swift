@@ -63,6 +63,9 @@ final class SQLiteConnection {
         self.used.removeAll(keepingCapacity: true)
     }
 
+    /// True outside an explicit transaction (`BEGIN` … `COMMIT`).
+    var isAutocommit: Bool { sqlite3_get_autocommit(self.handle) != 0 }
+
     /// Rows changed by the last statement.
     var changes: Int { Int(sqlite3_changes(self.handle)) }
 

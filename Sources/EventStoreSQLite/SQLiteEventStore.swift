@@ -15,7 +15,7 @@ import Synchronization
 /// write-ahead log and truncates it, so they are not left there either.
 public final class SQLiteEventStore: EventStore, Service {
     let writer: GroupCommitWriter
-    let reader: SQLiteExecutor
+    let reader: SQLiteReader
     let logger: Logger
     /// True while an erasure's old bytes may still be in the write-ahead log (a checkpoint
     /// after it could not finish); the next `prune` pass tries again. Set at opening: a process
@@ -60,10 +60,14 @@ public final class SQLiteEventStore: EventStore, Service {
                 throw SQLiteError(code: error.code, message: "cannot bring \(self.path) from \(from) to version \(SQLiteSchema.version) (left as it was): \(error.message)")
             }
         }
-        let readConnection = try SQLiteConnection(path: self.path)
-        try readConnection.execute("PRAGMA temp_store = MEMORY;")
+        var readers: [SQLiteExecutor] = []
+        for index in 0..<SQLiteReader.defaultConnections {
+            let readConnection = try SQLiteConnection(path: self.path)
+            try readConnection.execute("PRAGMA temp_store = MEMORY;")
+            readers.append(SQLiteExecutor(label: "retention-router.sqlite.reader.\(index + 1)", connection: readConnection))
+        }
         self.writer = GroupCommitWriter(executor: SQLiteExecutor(label: "retention-router.sqlite.writer", connection: writeConnection))
-        self.reader = SQLiteExecutor(label: "retention-router.sqlite.reader", connection: readConnection)
+        self.reader = SQLiteReader(executors: readers)
         self.logger = logger
     }
 
