@@ -683,17 +683,25 @@ def cmd_segment_fake(args):
 
 def cmd_wait_lines(args):
     """Counts newlines in growing files (cheaply, no parsing) until they hold --count lines in
-    all; --file may be a glob pattern (re-expanded on each look, so new files join)."""
+    all; --file may be a glob pattern (re-expanded on each look, so new files join).
+
+    Prints `reached_at`, when a look found them all, and `last_write_at`, the newest modification
+    time of the files then: when the last of those lines was written, which does not depend on
+    how often or how quickly this looks (a look over thousands of files takes tens of
+    milliseconds)."""
     import glob as globbing
     offsets, lines = {}, 0
     started = time.time()
     deadline = started + args.timeout
     reached_at = None
+    last_write_ns = 0
     while True:
         paths = sorted(globbing.glob(args.file)) if any(c in args.file for c in "*?[") else [args.file]
         for path in paths:
             try:
-                size = os.stat(path).st_size
+                info = os.stat(path)
+                size = info.st_size
+                last_write_ns = max(last_write_ns, info.st_mtime_ns)
                 if size == offsets.get(path, 0):
                     continue
                 with open(path, "rb") as handle:
@@ -714,6 +722,7 @@ def cmd_wait_lines(args):
             break
         time.sleep(args.interval)
     print(json.dumps({"lines": lines, "target": args.count, "files": len(offsets), "reached_at": reached_at,
+                      "last_write_at": last_write_ns / 1e9 if reached_at is not None else None,
                       "waited": round(time.time() - started, 3)}))
 
 
