@@ -46,7 +46,7 @@ extension SQLiteEventStore {
         now: Timestamp
     ) async throws -> ErasureProgress {
         let limit = max(1, limit)
-        // A dry run only reads: the reader's connection, beside the writer.
+        // A dry run only reads: on the operators' reading connection, beside the writer.
         if dryRun {
             return try await self.reader.run { connection in
                 try SQLiteErasure.step(connection, tenant: tenant, match: match, after: after, limit: limit, erase: false, now: now)

@@ -7,8 +7,9 @@ import Synchronization
 /// The embedded default `EventStore`: one SQLite file in WAL mode with `synchronous=FULL`.
 ///
 /// Writes go through a `GroupCommitWriter`, so concurrent ingest requests share a transaction and
-/// an fsync; each request is still atomic (a failing one is rolled back alone). Reads use a second connection,
-/// which WAL lets run beside the writer.
+/// an fsync; each request is still atomic (a failing one is rolled back alone). Reads go through a
+/// `SQLiteReader`, on connections of their own that WAL lets run beside the writer: the delivery
+/// workers' on one per core, the operators' on another.
 ///
 /// The writer overwrites freed space with zeros (`secure_delete`), so an erased payload's bytes
 /// do not linger in free pages of the database file; `purgeErasedRemnants` then checkpoints the
@@ -60,14 +61,16 @@ public final class SQLiteEventStore: EventStore, Service {
                 throw SQLiteError(code: error.code, message: "cannot bring \(self.path) from \(from) to version \(SQLiteSchema.version) (left as it was): \(error.message)")
             }
         }
-        var readers: [SQLiteExecutor] = []
-        for index in 0..<SQLiteReader.defaultConnections {
-            let readConnection = try SQLiteConnection(path: self.path)
-            try readConnection.execute("PRAGMA temp_store = MEMORY;")
-            readers.append(SQLiteExecutor(label: "retention-router.sqlite.reader.\(index + 1)", connection: readConnection))
+        let path = self.path
+        func reading(_ label: String) throws -> SQLiteExecutor {
+            let connection = try SQLiteConnection(path: path)
+            try connection.execute("PRAGMA temp_store = MEMORY;")
+            return SQLiteExecutor(label: "retention-router.sqlite.\(label)", connection: connection)
         }
+        let deliveryReaders = try (1...SQLiteReader.defaultDeliveryConnections).map { index in try reading("delivery-reader.\(index)") }
+        let operatorReader = try reading("operator-reader")
         self.writer = GroupCommitWriter(executor: SQLiteExecutor(label: "retention-router.sqlite.writer", connection: writeConnection))
-        self.reader = SQLiteReader(executors: readers)
+        self.reader = SQLiteReader(delivery: deliveryReaders, operators: operatorReader)
         self.logger = logger
     }
 
@@ -142,7 +145,7 @@ public final class SQLiteEventStore: EventStore, Service {
     }
 
     public func state(of partition: PartitionKey) async throws -> PartitionState {
-        try await self.reader.run { connection in
+        try await self.reader.run(for: .delivery) { connection in
             let statement = try connection.statement(
                 "SELECT head_failures, failing_since, paused_until FROM partitions WHERE tenant = ?1 AND destination = ?2"
             )
@@ -162,7 +165,7 @@ public final class SQLiteEventStore: EventStore, Service {
     }
 
     public func headBatch(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> HeadBatch {
-        try await self.reader.run { connection in
+        try await self.reader.run(for: .delivery) { connection in
             // One writer hands out sequences in commit order, so the head is everything after
             // the partition's cursor, but erased events (their deliveries are dead letters).
             let statement = try connection.statement(
@@ -186,7 +189,7 @@ public final class SQLiteEventStore: EventStore, Service {
     }
 
     public func partitionsWithWork(among partitions: Set<PartitionKey>) async throws -> Set<PartitionKey>? {
-        try await self.reader.run { connection in
+        try await self.reader.run(for: .delivery) { connection in
             // One probe per partition, each stopping at its first row: no count, no decoding.
             let statement = try connection.statement(
                 """
@@ -208,7 +211,7 @@ public final class SQLiteEventStore: EventStore, Service {
     }
 
     public func dueRetries(in partition: PartitionKey, now: Timestamp, limit: Int, maxBytes: Int) async throws -> [StoredEvent] {
-        try await self.reader.run { connection in
+        try await self.reader.run(for: .delivery) { connection in
             let statement = try connection.statement(
                 """
                 SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties, r.failures, r.first_failure_at
@@ -259,7 +262,7 @@ public final class SQLiteEventStore: EventStore, Service {
     }
 
     public func nextRetry(in partition: PartitionKey) async throws -> Timestamp? {
-        try await self.reader.run { connection in
+        try await self.reader.run(for: .delivery) { connection in
             let statement = try connection.statement(
                 "SELECT MIN(next_attempt_at) FROM retries WHERE tenant = ?1 AND destination = ?2"
             )

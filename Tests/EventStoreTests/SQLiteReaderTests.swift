@@ -5,13 +5,14 @@ import Testing
 
 @testable import EventStoreSQLite
 
-/// The store's reads: reads that wait together share one transaction without ever seeing less
-/// than they would alone, one failing read fails alone, and a long read on one connection does
-/// not hold up reads on the others.
+/// The store's reads: reads that wait together share one transaction without missing a commit
+/// made before they were asked for, one failing read fails alone, a transaction a read left open
+/// is ended, and a long read holds up neither the delivery reads on another connection nor
+/// (from the operators' connection) any delivery read.
 @Suite(.timeLimit(.minutes(1)))
 struct SQLiteReaderTests {
-    /// A database with a table `t`, a writer connection, and a reader over `connections`
-    /// connections of its own.
+    /// A database with a table `t`, a writer connection, and a reader with `delivery`
+    /// connections for delivery reads and one for the operators'.
     final class Fixture: Sendable {
         let directory: TemporaryDirectory
         let writer: GroupCommitWriter
@@ -19,16 +20,17 @@ struct SQLiteReaderTests {
         /// Reads told to wait (by name) until the test lets them go.
         let gates = Mutex<[String: Bool]>([:])
 
-        init(connections: Int = 1) throws {
+        init(delivery: Int = 1) throws {
             self.directory = try TemporaryDirectory()
             let path = self.directory.appending("reader.sqlite3")
             let connection = try SQLiteConnection(path: path)
             try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER NOT NULL);")
             self.writer = GroupCommitWriter(executor: SQLiteExecutor(label: "test.writer", connection: connection))
             self.reader = SQLiteReader(
-                executors: try (0..<connections).map { index in
-                    SQLiteExecutor(label: "test.reader.\(index)", connection: try SQLiteConnection(path: path))
-                }
+                delivery: try (0..<delivery).map { index in
+                    SQLiteExecutor(label: "test.delivery.\(index)", connection: try SQLiteConnection(path: path))
+                },
+                operators: SQLiteExecutor(label: "test.operators", connection: try SQLiteConnection(path: path))
             )
         }
 
@@ -46,9 +48,9 @@ struct SQLiteReaderTests {
 
         /// Reads `t`; with a `gate`, the read then waits (holding its connection, and its
         /// group's transaction) until `open`.
-        func read(waitingAt gate: String? = nil) async throws -> Seen {
+        func read(_ purpose: SQLiteReader.Purpose = .operator, waitingAt gate: String? = nil) async throws -> Seen {
             if let gate { self.gates.withLock { $0[gate] = false } }
-            return try await self.reader.run { connection in
+            return try await self.reader.run(for: purpose) { connection in
                 let statement = try connection.statement("SELECT v FROM t ORDER BY v")
                 var values: [Int64] = []
                 while try statement.step() { values.append(statement.int64(0)) }
@@ -69,10 +71,11 @@ struct SQLiteReaderTests {
 
     @Test func readsWaitingTogetherShareATransactionAndSeeEveryCommitBeforeTheyWereAsked() async throws {
         let fixture = try Fixture()
+        defer { ["hold", "first"].forEach(fixture.open) }
         try await fixture.insert(1)
-        // A read holds the only connection while two more queue behind it, with a commit
-        // between them: the second must see it, and so (one snapshot) does the first, though
-        // it was asked for before the commit.
+        // A read holds the connection while two more queue behind it, with a commit between
+        // them: the second must see it, and so (one snapshot) does the first, though it was
+        // asked for before the commit.
         let holding = Task { try await fixture.read(waitingAt: "hold") }
         #expect(try await eventually { fixture.isHeld("hold") })
         let first = Task { try await fixture.read(waitingAt: "first") }
@@ -93,12 +96,18 @@ struct SQLiteReaderTests {
         #expect(try await first.value == .init(values: [1, 2], inTransaction: true))
         #expect(try await second.value == .init(values: [1, 2], inTransaction: true))
         #expect(try await later.value == .init(values: [1, 2, 3], inTransaction: false))
-        // The group's transaction ended: the writer can still checkpoint the whole log.
-        try await fixture.writer.outsideTransaction { connection in try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        // No reader keeps a snapshot: the writer checkpoints the whole log.
+        let busy = try await fixture.writer.outsideTransaction { connection in
+            let statement = try connection.statement("PRAGMA wal_checkpoint(TRUNCATE)")
+            _ = try statement.step()
+            return statement.int64(0)
+        }
+        #expect(busy == 0)
     }
 
-    @Test func aFailingReadFailsAloneInItsGroup() async throws {
+    @Test func aFailingReadFailsAloneAndATransactionLeftOpenIsEnded() async throws {
         let fixture = try Fixture()
+        defer { fixture.open("hold") }
         try await fixture.insert(7)
         let holding = Task { try await fixture.read(waitingAt: "hold") }
         #expect(try await eventually { fixture.isHeld("hold") })
@@ -111,22 +120,43 @@ struct SQLiteReaderTests {
         _ = try await holding.value
         await #expect(throws: SQLiteError.self) { try await failing.value }
         #expect(try await good.value == .init(values: [7], inTransaction: true))
-        #expect(try await fixture.read() == .init(values: [7], inTransaction: false))
+        // A lone read that opens a transaction and keeps a snapshot: the reader ends it, so the
+        // next read sees a commit made since.
+        try await fixture.reader.run { connection in
+            try connection.execute("BEGIN")
+            _ = try connection.statement("SELECT count(*) FROM t").step()
+        }
+        try await fixture.insert(8)
+        #expect(try await fixture.read() == .init(values: [7, 8], inTransaction: false))
     }
 
-    @Test func aLongReadOnOneConnectionDoesNotHoldUpTheOthers() async throws {
-        let fixture = try Fixture(connections: 2)
-        #expect(fixture.reader.connectionCount == 2)
+    @Test func aLongOperatorReadHoldsUpNoDeliveryRead() async throws {
+        let fixture = try Fixture()
+        defer { fixture.open("console") }
         try await fixture.insert(5)
         // Like a console query over a million events: it holds its connection until let go.
-        let long = Task { try await fixture.read(waitingAt: "long") }
-        #expect(try await eventually { fixture.isHeld("long") })
-        // Every read asked meanwhile goes to the idle connection (taking turns would queue every
-        // other one behind the long read).
+        let console = Task { try await fixture.read(.operator, waitingAt: "console") }
+        #expect(try await eventually { fixture.isHeld("console") })
         for _ in 0..<3 {
-            #expect(try await fixture.read() == .init(values: [5], inTransaction: false))
+            #expect(try await fixture.read(.delivery) == .init(values: [5], inTransaction: false))
+        }
+        fixture.open("console")
+        #expect(try await console.value.values == [5])
+    }
+
+    @Test func aLongDeliveryReadLeavesTheOtherConnectionsToTheRest() async throws {
+        let fixture = try Fixture(delivery: 2)
+        #expect(fixture.reader.connectionCount == 3)
+        defer { fixture.open("long") }
+        try await fixture.insert(6)
+        let long = Task { try await fixture.read(.delivery, waitingAt: "long") }
+        #expect(try await eventually { fixture.isHeld("long") })
+        // Every read asked meanwhile goes to the idle connection, each one after the one before
+        // has been answered (taking turns would queue every other one behind the long read).
+        for _ in 0..<5 {
+            #expect(try await fixture.read(.delivery) == .init(values: [6], inTransaction: false))
         }
         fixture.open("long")
-        #expect(try await long.value.values == [5])
+        #expect(try await long.value.values == [6])
     }
 }
