@@ -166,26 +166,39 @@ public final class SQLiteEventStore: EventStore, Service {
 
     public func headBatch(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> HeadBatch {
         try await self.reader.run(for: .delivery) { connection in
-            // One writer hands out sequences in commit order, so the head is everything after
-            // the partition's cursor, but erased events (their deliveries are dead letters).
-            let statement = try connection.statement(
-                """
-                SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties
-                FROM routes r JOIN events e ON e.seq = r.seq
-                WHERE r.tenant = ?1 AND r.destination = ?2
-                  AND r.seq > coalesce((SELECT cursor FROM partitions WHERE tenant = ?1 AND destination = ?2), 0)
-                  AND e.erased_at IS NULL
-                ORDER BY r.seq LIMIT ?3
-                """
-            )
-            statement.bind(1, partition.tenant)
-            statement.bind(2, partition.destination)
-            // One row past the limit tells whether the head held more than the batch.
-            statement.bind(3, Int64(min(limit, Int(Int32.max))) + 1)
-            var cut = false
-            let events = try Self.batch(statement, tenant: partition.tenant, limit: limit, maxBytes: maxBytes, cut: &cut) { _ in (0, nil) }
-            return HeadBatch(events: events, drained: !cut)
+            try Self.readHead(of: partition, limit: limit, maxBytes: maxBytes, on: connection)
         }
+    }
+
+    /// Every head in one read job (one snapshot), so a round for many partitions costs one
+    /// trip to a reader, not one each.
+    public func headBatches(_ requests: [HeadRequest]) async throws -> [HeadBatch] {
+        if requests.isEmpty { return [] }
+        return try await self.reader.run(for: .delivery) { connection in
+            try requests.map { try Self.readHead(of: $0.partition, limit: $0.limit, maxBytes: $0.maxBytes, on: connection) }
+        }
+    }
+
+    private static func readHead(of partition: PartitionKey, limit: Int, maxBytes: Int, on connection: SQLiteConnection) throws -> HeadBatch {
+        // One writer hands out sequences in commit order, so the head is everything after
+        // the partition's cursor, but erased events (their deliveries are dead letters).
+        let statement = try connection.statement(
+            """
+            SELECT e.seq, e.id, e.type, e.occurred_at, e.received_at, e.properties
+            FROM routes r JOIN events e ON e.seq = r.seq
+            WHERE r.tenant = ?1 AND r.destination = ?2
+              AND r.seq > coalesce((SELECT cursor FROM partitions WHERE tenant = ?1 AND destination = ?2), 0)
+              AND e.erased_at IS NULL
+            ORDER BY r.seq LIMIT ?3
+            """
+        )
+        statement.bind(1, partition.tenant)
+        statement.bind(2, partition.destination)
+        // One row past the limit tells whether the head held more than the batch.
+        statement.bind(3, Int64(min(limit, Int(Int32.max))) + 1)
+        var cut = false
+        let events = try Self.batch(statement, tenant: partition.tenant, limit: limit, maxBytes: maxBytes, cut: &cut) { _ in (0, nil) }
+        return HeadBatch(events: events, drained: !cut)
     }
 
     public func partitionsWithWork(among partitions: Set<PartitionKey>) async throws -> Set<PartitionKey>? {
@@ -274,114 +287,124 @@ public final class SQLiteEventStore: EventStore, Service {
     }
 
     public func commit(_ commit: DeliveryCommit) async throws {
-        let rollup = AttemptRollup(commit.attempts)
+        try await self.writer.write { connection in try Self.apply(commit, on: connection) }
+    }
+
+    /// Every commit in one write, so in one transaction: all or none.
+    public func commitAll(_ commits: [DeliveryCommit]) async throws {
+        if commits.isEmpty { return }
         try await self.writer.write { connection in
-            let partition = commit.partition
-            // The last failure is kept until a later commit records another.
-            let upsert = try connection.statement(
-                """
-                INSERT INTO partitions (tenant, destination, cursor, head_failures, failing_since, paused_until,
-                    last_failure_at, last_failure_code, last_failure_message, last_failure_status)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                ON CONFLICT (tenant, destination) DO UPDATE SET
-                    cursor = max(cursor, excluded.cursor), head_failures = excluded.head_failures,
-                    failing_since = excluded.failing_since, paused_until = excluded.paused_until,
-                    last_failure_at = coalesce(excluded.last_failure_at, last_failure_at),
-                    last_failure_code = CASE WHEN excluded.last_failure_at IS NULL THEN last_failure_code ELSE excluded.last_failure_code END,
-                    last_failure_message = CASE WHEN excluded.last_failure_at IS NULL THEN last_failure_message ELSE excluded.last_failure_message END,
-                    last_failure_status = CASE WHEN excluded.last_failure_at IS NULL THEN last_failure_status ELSE excluded.last_failure_status END
-                """
-            )
-            upsert.bind(1, partition.tenant)
-            upsert.bind(2, partition.destination)
-            upsert.bind(3, commit.taken.max() ?? 0)
-            upsert.bind(4, Int64(commit.state.headFailures))
-            upsert.bind(5, commit.state.failingSince?.millisecondsSince1970)
-            upsert.bind(6, commit.state.pausedUntil?.millisecondsSince1970)
-            upsert.bind(7, rollup.lastFailure?.at.millisecondsSince1970)
-            upsert.bind(8, rollup.lastFailure?.reason.code)
-            upsert.bind(9, rollup.lastFailure?.reason.message)
-            upsert.bind(10, rollup.lastFailure?.reason.status.map(Int64.init))
-            try upsert.run()
-            try Self.record(rollup, of: partition, on: connection)
-            let insertAttempt = try connection.statement(
-                """
-                INSERT OR IGNORE INTO attempts (tenant, destination, seq, attempt, at, outcome, status, code, message, latency_ms)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                """
-            )
-            for attempt in commit.attempts {
-                insertAttempt.reset()
-                insertAttempt.bind(1, partition.tenant)
-                insertAttempt.bind(2, partition.destination)
-                insertAttempt.bind(3, attempt.sequence)
-                insertAttempt.bind(4, Int64(attempt.attempt))
-                insertAttempt.bind(5, attempt.at.millisecondsSince1970)
-                insertAttempt.bind(6, attempt.outcome.rawValue)
-                insertAttempt.bind(7, attempt.reason?.status.map(Int64.init))
-                insertAttempt.bind(8, attempt.reason?.code)
-                insertAttempt.bind(9, attempt.reason?.message)
-                insertAttempt.bind(10, attempt.latencyMilliseconds)
-                try insertAttempt.run()
-            }
-            let deleteRetry = try connection.statement("DELETE FROM retries WHERE tenant = ?1 AND destination = ?2 AND seq = ?3")
-            for sequence in commit.finishedRetries {
-                deleteRetry.reset()
-                deleteRetry.bind(1, partition.tenant)
-                deleteRetry.bind(2, partition.destination)
-                deleteRetry.bind(3, sequence)
-                try deleteRetry.run()
-            }
-            // A worker that read an event before its payload was erased must not bring it back:
-            // the erasure parked it as a dead letter `erased`, and that stays.
-            let upsertRetry = try connection.statement(
-                """
-                INSERT INTO retries
-                    (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
-                SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
-                WHERE NOT EXISTS (SELECT 1 FROM events WHERE seq = ?3 AND erased_at IS NOT NULL)
-                ON CONFLICT (tenant, destination, seq) DO UPDATE SET failures = excluded.failures,
-                    next_attempt_at = excluded.next_attempt_at, first_failure_at = excluded.first_failure_at,
-                    code = excluded.code, message = excluded.message, status = excluded.status
-                """
-            )
-            for retry in commit.retries {
-                upsertRetry.reset()
-                upsertRetry.bind(1, partition.tenant)
-                upsertRetry.bind(2, partition.destination)
-                upsertRetry.bind(3, retry.sequence)
-                upsertRetry.bind(4, Int64(retry.failures))
-                upsertRetry.bind(5, retry.nextAttempt.millisecondsSince1970)
-                upsertRetry.bind(6, retry.firstFailure.millisecondsSince1970)
-                upsertRetry.bind(7, retry.reason.code)
-                upsertRetry.bind(8, retry.reason.message)
-                upsertRetry.bind(9, retry.reason.status.map(Int64.init))
-                try upsertRetry.run()
-            }
-            let insertDead = try connection.statement(
-                """
-                INSERT INTO dead_letters
-                    (tenant, destination, seq, event_id, attempts, code, message, status, failed_at)
-                SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
-                WHERE NOT EXISTS (SELECT 1 FROM events WHERE seq = ?3 AND erased_at IS NOT NULL)
-                ON CONFLICT (tenant, destination, seq) DO UPDATE SET event_id = excluded.event_id,
-                    attempts = excluded.attempts, code = excluded.code, message = excluded.message,
-                    status = excluded.status, failed_at = excluded.failed_at
-                """
-            )
-            for dead in commit.deadLetters {
-                insertDead.reset()
-                insertDead.bind(1, partition.tenant)
-                insertDead.bind(2, partition.destination)
-                insertDead.bind(3, dead.sequence)
-                insertDead.bind(4, dead.eventID)
-                insertDead.bind(5, Int64(dead.attempts))
-                insertDead.bind(6, dead.reason.code)
-                insertDead.bind(7, dead.reason.message)
-                insertDead.bind(8, dead.reason.status.map(Int64.init))
-                insertDead.bind(9, dead.failedAt.millisecondsSince1970)
-                try insertDead.run()
-            }
+            for commit in commits { try Self.apply(commit, on: connection) }
+        }
+    }
+
+    private static func apply(_ commit: DeliveryCommit, on connection: SQLiteConnection) throws {
+        let rollup = AttemptRollup(commit.attempts)
+        let partition = commit.partition
+        // The last failure is kept until a later commit records another.
+        let upsert = try connection.statement(
+            """
+            INSERT INTO partitions (tenant, destination, cursor, head_failures, failing_since, paused_until,
+                last_failure_at, last_failure_code, last_failure_message, last_failure_status)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            ON CONFLICT (tenant, destination) DO UPDATE SET
+                cursor = max(cursor, excluded.cursor), head_failures = excluded.head_failures,
+                failing_since = excluded.failing_since, paused_until = excluded.paused_until,
+                last_failure_at = coalesce(excluded.last_failure_at, last_failure_at),
+                last_failure_code = CASE WHEN excluded.last_failure_at IS NULL THEN last_failure_code ELSE excluded.last_failure_code END,
+                last_failure_message = CASE WHEN excluded.last_failure_at IS NULL THEN last_failure_message ELSE excluded.last_failure_message END,
+                last_failure_status = CASE WHEN excluded.last_failure_at IS NULL THEN last_failure_status ELSE excluded.last_failure_status END
+            """
+        )
+        upsert.bind(1, partition.tenant)
+        upsert.bind(2, partition.destination)
+        upsert.bind(3, commit.taken.max() ?? 0)
+        upsert.bind(4, Int64(commit.state.headFailures))
+        upsert.bind(5, commit.state.failingSince?.millisecondsSince1970)
+        upsert.bind(6, commit.state.pausedUntil?.millisecondsSince1970)
+        upsert.bind(7, rollup.lastFailure?.at.millisecondsSince1970)
+        upsert.bind(8, rollup.lastFailure?.reason.code)
+        upsert.bind(9, rollup.lastFailure?.reason.message)
+        upsert.bind(10, rollup.lastFailure?.reason.status.map(Int64.init))
+        try upsert.run()
+        try Self.record(rollup, of: partition, on: connection)
+        let insertAttempt = try connection.statement(
+            """
+            INSERT OR IGNORE INTO attempts (tenant, destination, seq, attempt, at, outcome, status, code, message, latency_ms)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            """
+        )
+        for attempt in commit.attempts {
+            insertAttempt.reset()
+            insertAttempt.bind(1, partition.tenant)
+            insertAttempt.bind(2, partition.destination)
+            insertAttempt.bind(3, attempt.sequence)
+            insertAttempt.bind(4, Int64(attempt.attempt))
+            insertAttempt.bind(5, attempt.at.millisecondsSince1970)
+            insertAttempt.bind(6, attempt.outcome.rawValue)
+            insertAttempt.bind(7, attempt.reason?.status.map(Int64.init))
+            insertAttempt.bind(8, attempt.reason?.code)
+            insertAttempt.bind(9, attempt.reason?.message)
+            insertAttempt.bind(10, attempt.latencyMilliseconds)
+            try insertAttempt.run()
+        }
+        let deleteRetry = try connection.statement("DELETE FROM retries WHERE tenant = ?1 AND destination = ?2 AND seq = ?3")
+        for sequence in commit.finishedRetries {
+            deleteRetry.reset()
+            deleteRetry.bind(1, partition.tenant)
+            deleteRetry.bind(2, partition.destination)
+            deleteRetry.bind(3, sequence)
+            try deleteRetry.run()
+        }
+        // A worker that read an event before its payload was erased must not bring it back:
+        // the erasure parked it as a dead letter `erased`, and that stays.
+        let upsertRetry = try connection.statement(
+            """
+            INSERT INTO retries
+                (tenant, destination, seq, failures, next_attempt_at, first_failure_at, code, message, status)
+            SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+            WHERE NOT EXISTS (SELECT 1 FROM events WHERE seq = ?3 AND erased_at IS NOT NULL)
+            ON CONFLICT (tenant, destination, seq) DO UPDATE SET failures = excluded.failures,
+                next_attempt_at = excluded.next_attempt_at, first_failure_at = excluded.first_failure_at,
+                code = excluded.code, message = excluded.message, status = excluded.status
+            """
+        )
+        for retry in commit.retries {
+            upsertRetry.reset()
+            upsertRetry.bind(1, partition.tenant)
+            upsertRetry.bind(2, partition.destination)
+            upsertRetry.bind(3, retry.sequence)
+            upsertRetry.bind(4, Int64(retry.failures))
+            upsertRetry.bind(5, retry.nextAttempt.millisecondsSince1970)
+            upsertRetry.bind(6, retry.firstFailure.millisecondsSince1970)
+            upsertRetry.bind(7, retry.reason.code)
+            upsertRetry.bind(8, retry.reason.message)
+            upsertRetry.bind(9, retry.reason.status.map(Int64.init))
+            try upsertRetry.run()
+        }
+        let insertDead = try connection.statement(
+            """
+            INSERT INTO dead_letters
+                (tenant, destination, seq, event_id, attempts, code, message, status, failed_at)
+            SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+            WHERE NOT EXISTS (SELECT 1 FROM events WHERE seq = ?3 AND erased_at IS NOT NULL)
+            ON CONFLICT (tenant, destination, seq) DO UPDATE SET event_id = excluded.event_id,
+                attempts = excluded.attempts, code = excluded.code, message = excluded.message,
+                status = excluded.status, failed_at = excluded.failed_at
+            """
+        )
+        for dead in commit.deadLetters {
+            insertDead.reset()
+            insertDead.bind(1, partition.tenant)
+            insertDead.bind(2, partition.destination)
+            insertDead.bind(3, dead.sequence)
+            insertDead.bind(4, dead.eventID)
+            insertDead.bind(5, Int64(dead.attempts))
+            insertDead.bind(6, dead.reason.code)
+            insertDead.bind(7, dead.reason.message)
+            insertDead.bind(8, dead.reason.status.map(Int64.init))
+            insertDead.bind(9, dead.failedAt.millisecondsSince1970)
+            try insertDead.run()
         }
     }
 

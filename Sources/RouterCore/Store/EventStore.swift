@@ -35,6 +35,10 @@ public protocol EventStore: Sendable {
     /// (events stored later come with a signal). A store that cannot tell answers nil.
     func headBatch(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> HeadBatch
 
+    /// `headBatch` for each request, answered in order: the heads of many partitions in one trip
+    /// to the store, for rounds that deliver many partitions together (`CombinedRounds`).
+    func headBatches(_ requests: [HeadRequest]) async throws -> [HeadBatch]
+
     /// Of `partitions`, those that may have something to deliver, now or later: events at the
     /// head, scheduled retries, or a failing head's state (failures, backoff). A delivery worker
     /// for any other starts idle with a fresh `PartitionState` and no retries, without a look of
@@ -51,6 +55,11 @@ public protocol EventStore: Sendable {
 
     /// Applies the result of one delivery attempt.
     func commit(_ commit: DeliveryCommit) async throws
+
+    /// Applies each of `commits` as `commit` does. A store that can applies them in one
+    /// transaction (all or none); otherwise one after another, and after a failure some may have
+    /// been applied (their partitions then deliver the others' events again: at least once).
+    func commitAll(_ commits: [DeliveryCommit]) async throws
 
     /// Dead letters of a tenant, newest first, one page at a time.
     func deadLetters(tenant: String, query: DeadLetterQuery) async throws -> [DeadLetterRecord]
@@ -179,6 +188,20 @@ public struct HeadBatch: Sendable {
     public init(events: [StoredEvent], drained: Bool?) {
         self.events = events
         self.drained = drained
+    }
+}
+
+/// One partition's head to read, and the batch limits of its destination.
+public struct HeadRequest: Sendable {
+    public var partition: PartitionKey
+    public var limit: Int
+    public var maxBytes: Int
+
+    /// Creates a request.
+    public init(partition: PartitionKey, limit: Int, maxBytes: Int) {
+        self.partition = partition
+        self.limit = limit
+        self.maxBytes = maxBytes
     }
 }
 
@@ -317,6 +340,23 @@ extension EventStore {
     /// The head as `head(of:limit:maxBytes:)` reads it, not knowing whether more waited.
     public func headBatch(of partition: PartitionKey, limit: Int, maxBytes: Int) async throws -> HeadBatch {
         HeadBatch(events: try await self.head(of: partition, limit: limit, maxBytes: maxBytes), drained: nil)
+    }
+
+    /// One head after another.
+    public func headBatches(_ requests: [HeadRequest]) async throws -> [HeadBatch] {
+        var batches: [HeadBatch] = []
+        batches.reserveCapacity(requests.count)
+        for request in requests {
+            batches.append(try await self.headBatch(of: request.partition, limit: request.limit, maxBytes: request.maxBytes))
+        }
+        return batches
+    }
+
+    /// One commit after another.
+    public func commitAll(_ commits: [DeliveryCommit]) async throws {
+        for commit in commits {
+            try await self.commit(commit)
+        }
     }
 
     /// Events at the head, bounded by count only.

@@ -51,6 +51,33 @@ public enum EventStoreConformance {
 
     /// Appending, delivering, dead letters, replay and pruning.
     static let deliveryCases: [Case] = [
+        Case(name: "the heads and commits of many partitions at once are those of each one alone") { storage in
+            let other = PartitionKey(tenant: "acme", destination: "other")
+            let quiet = PartitionKey(tenant: "acme", destination: "quiet")
+            let store = try await open(storage, leasing: [partition, other, quiet])
+            _ = try await store.append([event("a"), event("b"), event("c")], routes: [["file"], ["file", "other"], ["file"]])
+            #expect(try await store.headBatches([]).isEmpty)
+            let requests = [
+                HeadRequest(partition: partition, limit: 2, maxBytes: 1 << 20),
+                HeadRequest(partition: other, limit: 10, maxBytes: 1 << 20),
+                HeadRequest(partition: quiet, limit: 10, maxBytes: 1 << 20),
+            ]
+            let together = try await store.headBatches(requests)
+            #expect(together.map { $0.events.map(\.event.id) } == [["a", "b"], ["b"], []])
+            for (request, batch) in zip(requests, together) {
+                let alone = try await store.headBatch(of: request.partition, limit: request.limit, maxBytes: request.maxBytes)
+                #expect(batch.events.map(\.sequence) == alone.events.map(\.sequence))
+                #expect(batch.drained == alone.drained)
+            }
+            #expect(together[0].drained != true, "a head cut short by its limit does not count as drained")
+            try await store.commitAll([])
+            try await store.commitAll([
+                DeliveryCommit(partition: partition, state: PartitionState(), taken: together[0].events.map(\.sequence)),
+                DeliveryCommit(partition: other, state: PartitionState(), taken: together[1].events.map(\.sequence)),
+            ])
+            let after = try await store.headBatches(requests)
+            #expect(after.map { $0.events.map(\.event.id) } == [["c"], [], []])
+        },
         Case(name: "a damaged row reads back marked unreadable, and the rows around it read as sound") { storage in
             let store = try await open(storage)
             _ = try await store.append([event("a"), event("b"), event("c"), event("d"), event("e")], routes: Array(repeating: ["file"], count: 5))
