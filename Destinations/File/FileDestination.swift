@@ -14,11 +14,14 @@ public struct FileDestination: Destination {
     public let path: String
     /// The rotation threshold, if any.
     public let maxBytes: Int?
-    private let coordinator: FileSyncCoordinator
+    let coordinator: FileSyncCoordinator
 
     public var batchLimits: BatchLimits { BatchLimits(maxEvents: 500, maxBytes: 4 << 20) }
 
     public var writesFile: String? { self.path }
+
+    /// Its coordinator: batches of every file destination sharing it are written in one pass.
+    public var combiner: (any DeliveryCombiner)? { self.coordinator }
 
     /// Creates a destination for `path` whose lines `coordinator` makes durable.
     public init(path: String, maxBytes: Int?, coordinator: FileSyncCoordinator = .shared) {
@@ -28,13 +31,24 @@ public struct FileDestination: Destination {
     }
 
     public func deliver(_ batch: [RoutedEvent]) async -> [DeliveryOutcome] {
+        let append = self.append(batch)
+        return Self.outcomes(of: await self.coordinator.append(append.bytes, to: append.path, maxBytes: append.maxBytes), count: batch.count)
+    }
+
+    /// The append that delivers `batch`.
+    func append(_ batch: [RoutedEvent]) -> FileAppend {
+        FileAppend(bytes: FileLineEncoder.encode(batch), path: self.path, maxBytes: self.maxBytes)
+    }
+
+    /// Each of `count` events' outcome once its lines' append ended as `outcome`.
+    static func outcomes(of outcome: FileAppendOutcome, count: Int) -> [DeliveryOutcome] {
         let reason: FailureReason
-        switch await self.coordinator.append(FileLineEncoder.encode(batch), to: self.path, maxBytes: self.maxBytes) {
-        case .durable: return Array(repeating: .delivered, count: batch.count)
+        switch outcome {
+        case .durable: return Array(repeating: .delivered, count: count)
         case .writeFailed(let message): reason = FailureReason(code: "file_write_failed", message: message)
         case .syncFailed(let message): reason = FailureReason(code: "file_sync_failed", message: message)
         }
-        return Array(repeating: .retry(after: nil, reason: reason), count: batch.count)
+        return Array(repeating: .retry(after: nil, reason: reason), count: count)
     }
 }
 

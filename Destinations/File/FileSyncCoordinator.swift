@@ -29,9 +29,10 @@ public final class FileSyncCoordinator: Sendable {
         case append(bytes: [UInt8], path: String, maxBytes: Int?)
     }
 
+    /// One caller's work (one item, or several from `appendAll`) and how to answer it.
     private struct Waiter {
-        let work: Work
-        let continuation: CheckedContinuation<FileAppendOutcome, Never>
+        let works: [Work]
+        let continuation: CheckedContinuation<[FileAppendOutcome], Never>
     }
 
     private struct State {
@@ -70,6 +71,13 @@ public final class FileSyncCoordinator: Sendable {
         await self.join(.append(bytes: bytes, path: path, maxBytes: maxBytes))
     }
 
+    /// `append` for each of `appends` in the same pass, answered together: one wait for the
+    /// caller however many files it writes. One outcome per append, in order.
+    public func appendAll(_ appends: [FileAppend]) async -> [FileAppendOutcome] {
+        if appends.isEmpty { return [] }
+        return await self.join(appends.map { .append(bytes: $0.bytes, path: $0.path, maxBytes: $0.maxBytes) })
+    }
+
     /// Returns once the lines appended as `file` are durable.
     ///
     /// - Throws: the failure the pass reported for this file; the lines may then be lost, so the
@@ -82,9 +90,13 @@ public final class FileSyncCoordinator: Sendable {
     }
 
     private func join(_ work: Work) async -> FileAppendOutcome {
-        await withCheckedContinuation { (continuation: CheckedContinuation<FileAppendOutcome, Never>) in
+        await self.join([work]).first ?? .syncFailed("the pass gave no answer")
+    }
+
+    private func join(_ works: [Work]) async -> [FileAppendOutcome] {
+        await withCheckedContinuation { (continuation: CheckedContinuation<[FileAppendOutcome], Never>) in
             let start = self.state.withLock { state in
-                state.pending.append(Waiter(work: work, continuation: continuation))
+                state.pending.append(Waiter(works: works, continuation: continuation))
                 if state.passing { return false }
                 state.passing = true
                 return true
@@ -95,7 +107,7 @@ public final class FileSyncCoordinator: Sendable {
 
     /// Callers waiting for the next pass (for tests).
     public var pendingCount: Int {
-        self.state.withLock { $0.pending.count }
+        self.state.withLock { $0.pending.reduce(0) { $0 + $1.works.count } }
     }
 
     /// Files kept open between appends now (for tests).
@@ -128,14 +140,15 @@ public final class FileSyncCoordinator: Sendable {
             return taken
         }
         guard !waiters.isEmpty else { return }
-        var outcomes = [FileAppendOutcome?](repeating: nil, count: waiters.count)
-        // The file each waiter's lines went to, as an index into `files`.
-        var fileIndex = [Int?](repeating: nil, count: waiters.count)
+        let works = waiters.flatMap(\.works)
+        var outcomes = [FileAppendOutcome?](repeating: nil, count: works.count)
+        // The file each work's lines went to, as an index into `files`.
+        var fileIndex = [Int?](repeating: nil, count: works.count)
         var files: [WrittenFile] = []
-        files.reserveCapacity(waiters.count)
+        files.reserveCapacity(works.count)
         let open = self.openFiles.withLock { openFiles in
-            for (index, waiter) in waiters.enumerated() {
-                switch waiter.work {
+            for (index, work) in works.enumerated() {
+                switch work {
                 case .written(let file):
                     fileIndex[index] = files.count
                     files.append(file)
@@ -156,13 +169,13 @@ public final class FileSyncCoordinator: Sendable {
             answers = Array(repeating: FileSyncFailure("the syncer gave \(answers.count) answers for \(files.count) files"), count: files.count)
         }
         // Newest first, so two appends to one file in the same pass are both cut off.
-        for index in waiters.indices.reversed() {
+        for index in works.indices.reversed() {
             guard let file = fileIndex[index] else { continue }
             guard let failure = answers[file] else {
                 outcomes[index] = .durable
                 continue
             }
-            if case .append = waiters[index].work { FileAppender.undo(files[file]) }
+            if case .append = works[index] { FileAppender.undo(files[file]) }
             outcomes[index] = .syncFailed(failure.description)
         }
         let (more, sweep) = self.state.withLock { state in
@@ -176,8 +189,11 @@ public final class FileSyncCoordinator: Sendable {
             }
             return (true, sweep)
         }
-        for (waiter, outcome) in zip(waiters, outcomes) {
-            waiter.continuation.resume(returning: outcome ?? .syncFailed("the pass gave no answer"))
+        var next = 0
+        for waiter in waiters {
+            let answered = outcomes[next..<next + waiter.works.count].map { $0 ?? .syncFailed("the pass gave no answer") }
+            next += waiter.works.count
+            waiter.continuation.resume(returning: answered)
         }
         if more { self.schedulePass() }
         if sweep { self.scheduleIdleClose() }
@@ -209,10 +225,12 @@ public final class FileSyncCoordinator: Sendable {
             return taken
         }
         for waiter in waiters {
-            switch waiter.work {
-            case .append: waiter.continuation.resume(returning: .writeFailed(failure.description))
-            case .written: waiter.continuation.resume(returning: .syncFailed(failure.description))
-            }
+            waiter.continuation.resume(returning: waiter.works.map { work in
+                switch work {
+                case .append: .writeFailed(failure.description)
+                case .written: .syncFailed(failure.description)
+                }
+            })
         }
     }
 }

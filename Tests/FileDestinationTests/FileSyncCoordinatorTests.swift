@@ -132,6 +132,47 @@ struct FileSyncCoordinatorTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func theBatchesOfManyDestinationsShareOnePassAndFailAlone() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await self.withPool { pool in
+            let syncer = GatedSyncer(failing: [directory.appending("bad/out.ndjson")])
+            let coordinator = FileSyncCoordinator(syncer: syncer, threadPool: pool)
+            let names = ["a", "b", "bad", "c"]
+            let destinations = names.map { FileDestination(path: directory.appending("\($0)/out.ndjson"), maxBytes: nil, coordinator: coordinator) }
+            // A destination of another coordinator is delivered on its own, not dropped.
+            let stranger = FileDestination(path: directory.appending("stranger.ndjson"), maxBytes: nil)
+            let deliveries = zip(names, destinations).map { name, destination in
+                CombinedDelivery(destination: destination, batch: (0..<3).map { self.routed("\(name)-\($0)") })
+            } + [CombinedDelivery(destination: stranger, batch: [self.routed("s")])]
+            let combined = Task { await coordinator.deliver(deliveries) }
+            await self.passesStarted(syncer, reach: 1)
+            for _ in 0..<100 { await Task.yield() }
+            #expect(coordinator.pendingCount == 0, "every file of the call is in the pass that started")
+            syncer.release()
+            let outcomes = await combined.value
+            #expect(syncer.passes.withLock { $0 }.map { Set($0) } == [Set(destinations.map(\.path))])
+            #expect(outcomes.count == 5)
+            for (index, name) in names.enumerated() {
+                if name == "bad" {
+                    #expect(outcomes[index].allSatisfy { if case .retry(_, let reason) = $0 { reason.code == "file_sync_failed" } else { false } })
+                    #expect(try String(contentsOfFile: destinations[index].path, encoding: .utf8).isEmpty, "lines not made durable are cut off")
+                } else {
+                    #expect(outcomes[index] == [.delivered, .delivered, .delivered])
+                    let lines = try String(contentsOfFile: destinations[index].path, encoding: .utf8).split(separator: "\n")
+                    #expect(lines.count == 3 && lines.allSatisfy { $0.contains("\"\(name)-") })
+                }
+            }
+            #expect(outcomes[4] == [.delivered])
+        }
+    }
+
+    private func routed(_ id: String) -> RoutedEvent {
+        let stored = Fixtures.storedEvent(type: .cancel, id: id, sequence: 1)
+        return RoutedEvent(event: stored.event, sequence: stored.sequence, attempt: 1)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func aDestinationWhoseSyncFailsRetriesAndLeavesNoLineBehind() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -24,6 +24,9 @@ public protocol Destination: Sendable {
     /// The host it sends to and how many requests it may have in flight there at once, so the
     /// server sizes its connection pool to fit every destination; nil for none (a file).
     var connectionDemand: ConnectionDemand? { get }
+    /// What delivers this destination's batches together with other partitions' in one step;
+    /// nil when it delivers alone.
+    var combiner: (any DeliveryCombiner)? { get }
 }
 
 /// How many HTTP requests a destination may have in flight to one host at once.
@@ -48,6 +51,8 @@ extension Destination {
 
     /// No HTTP requests by default.
     public var connectionDemand: ConnectionDemand? { nil }
+    /// Most destinations deliver alone.
+    public var combiner: (any DeliveryCombiner)? { nil }
 
     /// A module that cannot preview says so for every event.
     public func preview(_ batch: [RoutedEvent], now: Timestamp) -> DeliveryPreview {
