@@ -94,8 +94,9 @@ public final class DeliverySupervisor: Service {
     private let logger: Logger
     private let state = Mutex(State())
     private let leaseWakeup = Wakeup()
-    private let starts: AsyncStream<DeliveryWorker>
-    private let startContinuation: AsyncStream<DeliveryWorker>.Continuation
+    /// Tasks to add to `run`'s group: workers' runs and combined rounds.
+    private let starts: AsyncStream<@Sendable () async -> Void>
+    private let startContinuation: AsyncStream<@Sendable () async -> Void>.Continuation
     /// What every worker shares; its launcher runs a parked worker again the way it was first
     /// run: as a task of `run`'s group.
     private let workerEnvironment: DeliveryWorker.Environment
@@ -120,8 +121,19 @@ public final class DeliverySupervisor: Service {
         self.logger = logger
         (self.starts, self.startContinuation) = AsyncStream.makeStream()
         let starts = self.startContinuation
-        self.workerEnvironment = DeliveryWorker.Environment(store: store, logger: logger, metrics: metrics) { worker in
-            if case .terminated = starts.yield(worker) { return false }
+        let gate = RoundGate()
+        let combinedRounds = CombinedRounds(gate: gate, store: store, logger: logger) { job in
+            if case .terminated = starts.yield(job) { return false }
+            return true
+        }
+        self.workerEnvironment = DeliveryWorker.Environment(
+            store: store,
+            logger: logger,
+            metrics: metrics,
+            roundGate: gate,
+            combinedRounds: combinedRounds
+        ) { worker in
+            if case .terminated = starts.yield({ await worker.run() }) { return false }
             return true
         }
         _ = self.apply(tenants)
@@ -266,8 +278,8 @@ public final class DeliverySupervisor: Service {
                 if self.store.coordination.pollInterval == nil {
                     group.addTask { await self.tuneRoundGate() }
                 }
-                for await worker in self.starts {
-                    group.addTask { await worker.run() }
+                for await job in self.starts {
+                    group.addTask { await job() }
                 }
             }
         } onGracefulShutdown: {
@@ -326,6 +338,8 @@ public final class DeliverySupervisor: Service {
             if arrived { quietSince = .now }
             if arrived || ContinuousClock.now - quietSince >= quiet {
                 seen = gate.tune(seen: seen)
+                // Widened: the partitions waiting for combined rounds drain with more at once.
+                if !arrived { self.workerEnvironment.combinedRounds?.reconsider() }
             }
         }
     }

@@ -59,20 +59,7 @@ extension DeliveryWorker {
         let heldTurn = turn
         turn = nil
         guard let plan = try await self.deliver(batch, fromRetries: fromRetries, state: state, called: { heldTurn?.leave() }) else { return .again }
-        memory.state = plan.commit.state
-        if fromRetries {
-            memory.retries = .unknown
-            // On a shared store an operator's replay or "retry now" may reach another instance,
-            // which cannot end this pause: there it lasts one poll, as a look at the store would.
-            let pause = plan.retrySetPause.map { pause in self.store.coordination.pollInterval.map { min(pause, $0) } ?? pause }
-            memory.retriesPausedUntil = pause.map { Timestamp.now().adding($0) }
-        } else if plan.delivered > 0 {
-            // The destination takes events again: the retry set need not wait any longer.
-            memory.retriesPausedUntil = nil
-        }
-        if !fromRetries, let earliest = plan.commit.retries.map(\.nextAttempt).min() {
-            memory.retries = memory.retries.including(earliest)
-        }
+        self.remember(plan, fromRetries: fromRetries, in: &memory)
         if let pause = plan.pause {
             turn?.leave()
             turn = nil
@@ -110,11 +97,51 @@ extension DeliveryWorker {
         return .wait(until: deadline)
     }
 
+    /// What the worker knows after `plan` was committed.
+    func remember(_ plan: DeliveryPlanner.Plan, fromRetries: Bool, in memory: inout Memory) {
+        memory.state = plan.commit.state
+        if fromRetries {
+            memory.retries = .unknown
+            // On a shared store an operator's replay or "retry now" may reach another instance,
+            // which cannot end this pause: there it lasts one poll, as a look at the store would.
+            let pause = plan.retrySetPause.map { pause in self.store.coordination.pollInterval.map { min(pause, $0) } ?? pause }
+            memory.retriesPausedUntil = pause.map { Timestamp.now().adding($0) }
+        } else if plan.delivered > 0 {
+            // The destination takes events again: the retry set need not wait any longer.
+            memory.retriesPausedUntil = nil
+        }
+        if !fromRetries, let earliest = plan.commit.retries.map(\.nextAttempt).min() {
+            memory.retries = memory.retries.including(earliest)
+        }
+    }
+
     /// Sends `batch` and commits the outcome; nil when the call was aborted or cancelled (the
     /// batch then stays where it is, uncounted).
     private func deliver(_ batch: [StoredEvent], fromRetries: Bool, state: PartitionState, called: () -> Void) async throws -> DeliveryPlanner.Plan? {
-        // A row the store could not read never reaches the destination: it becomes a dead
-        // letter (`unreadable_event`) and the rest of the batch goes on.
+        let attempt = self.prepare(batch, fromRetries: fromRetries, state: state)
+        let started = ContinuousClock.now
+        let delivered = await self.call(attempt.routed)
+        called()
+        if self.wasAborted() { return nil }
+        let elapsed = ContinuousClock.now - started
+        let plan = self.plan(attempt, outcomes: delivered, fromRetries: fromRetries, state: state, elapsed: elapsed)
+        try await self.store.commit(plan.commit)
+        self.recordCommitted(plan, attempt: attempt, elapsed: elapsed)
+        return plan
+    }
+
+    /// A batch about to be sent: what the destination receives.
+    struct Attempt: Sendable {
+        let batch: [StoredEvent]
+        /// The indices in `batch` of the events the destination receives (`routed`, in order).
+        let readable: [Int]
+        let routed: [RoutedEvent]
+    }
+
+    /// The events of `batch` as the destination receives them. A row the store could not read
+    /// never reaches the destination: it becomes a dead letter (`unreadable_event`) and the rest
+    /// of the batch goes on.
+    func prepare(_ batch: [StoredEvent], fromRetries: Bool, state: PartitionState) -> Attempt {
         let readable = batch.indices.filter { batch[$0].unreadable == nil }
         for stored in batch where stored.unreadable != nil {
             self.metrics.countUnreadable()
@@ -129,23 +156,28 @@ extension DeliveryWorker {
             let stored = batch[index]
             return RoutedEvent(event: stored.event, sequence: stored.sequence, attempt: (fromRetries ? stored.failures : state.headFailures) + 1)
         }
-        let started = ContinuousClock.now
-        let delivered = await self.call(routed)
-        called()
+        return Attempt(batch: batch, readable: readable, routed: routed)
+    }
+
+    /// True when the worker was aborted during the call (the lease may be gone, the server is
+    /// stopping) or its task cancelled: the batch stays where it is, uncounted, and whoever
+    /// holds the partition next delivers it again (at least once, same ids).
+    func wasAborted() -> Bool {
         let abortedDuring = self.inFlight.withLock { state in
             state.task = nil
             return state.aborted
         }
-        // Aborted or cancelled (the lease may be gone, the server is stopping): leave the batch
-        // where it is, uncounted; whoever holds the partition next delivers it again (at least
-        // once, same ids).
-        if abortedDuring || Task.isCancelled { return nil }
+        return abortedDuring || Task.isCancelled
+    }
+
+    /// The commit for `attempt` once the destination answered `delivered` for its routed events.
+    func plan(_ attempt: Attempt, outcomes delivered: [DeliveryOutcome], fromRetries: Bool, state: PartitionState, elapsed: Duration) -> DeliveryPlanner.Plan {
+        let batch = attempt.batch
         var decided = batch.map { stored in stored.unreadable.map { DeliveryOutcome.rejected(reason: $0) } }
-        for (index, outcome) in zip(readable, delivered) { decided[index] = outcome }
+        for (index, outcome) in zip(attempt.readable, delivered) { decided[index] = outcome }
         let missing = FailureReason(code: "destination_error", message: "the destination gave no outcome for the event")
         let outcomes = decided.map { $0 ?? .retry(after: nil, reason: missing) }
-        let elapsed = ContinuousClock.now - started
-        let plan = DeliveryPlanner.plan(
+        return DeliveryPlanner.plan(
             partition: self.partition,
             state: state,
             batch: batch,
@@ -155,10 +187,12 @@ extension DeliveryWorker {
             now: Timestamp.now(),
             latency: elapsed
         )
-        try await self.store.commit(plan.commit)
+    }
+
+    /// Records the metrics and the log of a committed plan.
+    func recordCommitted(_ plan: DeliveryPlanner.Plan, attempt: Attempt, elapsed: Duration) {
         self.metrics.record(plan, elapsed: elapsed)
-        self.log(plan, batchSize: batch.count)
-        return plan
+        self.log(plan, batchSize: attempt.batch.count)
     }
 
     /// Calls the destination with `routed`. A remote call runs in its own task so that `abort`

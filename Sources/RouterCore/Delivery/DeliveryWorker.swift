@@ -11,7 +11,9 @@ import Synchronization
 ///
 /// A worker with nothing to do holds no task and no buffers: when its head is empty and nothing
 /// is scheduled (no retry, no backoff pause, no store to poll), `run` returns ("parks") and the
-/// next `signal` hands the worker to its launcher to run again. Parked, it is this object and the
+/// next `signal` hands the worker to its launcher to run again, or, when its destination can
+/// deliver together with others (a file), to the next combined round (`CombinedRounds`), which
+/// runs the plain round of many partitions at once with no task of theirs. Parked, it is this object and the
 /// little it remembers for the next run (the partition state, when its next retry is due): a few
 /// hundred bytes, so thousands of quiet tenants cost almost nothing. Without a launcher it waits
 /// in its task instead.
@@ -31,12 +33,23 @@ public final class DeliveryWorker: Sendable {
         let launcher: Launcher?
         /// Turns for rounds to local destinations (see `RoundGate`).
         let roundGate: RoundGate
+        /// Rounds that deliver many partitions at once, for destinations that can (see
+        /// `CombinedRounds`); nil to run every round in the worker's own task.
+        let combinedRounds: CombinedRounds?
 
-        init(store: any EventStore, logger: Logger, metrics: RouterMetrics, roundGate: RoundGate = RoundGate(), launcher: Launcher?) {
+        init(
+            store: any EventStore,
+            logger: Logger,
+            metrics: RouterMetrics,
+            roundGate: RoundGate = RoundGate(),
+            combinedRounds: CombinedRounds? = nil,
+            launcher: Launcher?
+        ) {
             self.store = store
             self.logger = logger
             self.metrics = metrics
             self.roundGate = roundGate
+            self.combinedRounds = combinedRounds
             self.launcher = launcher
         }
     }
@@ -52,6 +65,7 @@ public final class DeliveryWorker: Sendable {
     var store: any EventStore { self.environment.store }
     var logger: Logger { self.environment.logger }
     private var launcher: Launcher? { self.environment.launcher }
+    var combinedRounds: CombinedRounds? { self.environment.combinedRounds }
     var roundGate: RoundGate { self.environment.roundGate }
     /// True when this worker's rounds take turns at the round gate: a local destination (a
     /// file) on a store this process owns. On a shared store every worker polls, and empty
@@ -174,7 +188,13 @@ public final class DeliveryWorker: Sendable {
         }
         guard relaunch else { return }
         guard self.takesRoundTurns else {
-            if self.launcher?(self) != true { self.markFinished() }
+            self.runOwnTask()
+            return
+        }
+        // Its next round may be one of a combined round, with no task of its own (see
+        // `CombinedRounds`), which decides whether it is.
+        if self.destination.combiner != nil, let rounds = self.combinedRounds {
+            rounds.enqueue(self)
             return
         }
         // A local destination's round waits its turn (see `RoundGate`): with no task meanwhile,
@@ -188,6 +208,26 @@ public final class DeliveryWorker: Sendable {
                 self.markFinished()
             }
         }
+    }
+
+    /// Runs the worker in a task of its own again (the launcher's), or finishes it when that
+    /// cannot be (the supervisor is stopping).
+    func runOwnTask() {
+        if self.launcher?(self) != true { self.markFinished() }
+    }
+
+    /// Keeps `memory` for the worker's next run.
+    func keep(_ memory: Memory) {
+        self.life.withLock { $0.memory = memory }
+    }
+
+    /// What the worker knows now (between runs).
+    var memory: Memory { self.life.withLock { $0.memory } }
+
+    /// True when the worker's next round may not be part of a combined round: it replaces
+    /// another, or an operator's action may have made retries due.
+    var needsOwnRound: Bool {
+        self.predecessor.withLock { $0 != nil } || self.retriesChanged.load(ordering: .relaxed)
     }
 
     /// True when the worker was launched with a turn that no round has used yet; it is the
@@ -346,7 +386,7 @@ public final class DeliveryWorker: Sendable {
 
     /// Parks unless a signal came since the head was read or the worker is stopping; returns
     /// true when parked (the task must end).
-    private func park(_ memory: Memory) -> Bool {
+    func park(_ memory: Memory) -> Bool {
         self.life.withLock { life in
             guard life.phase == .running, !self.wakeup.takeSignal() else { return false }
             life.phase = .parked
@@ -355,7 +395,7 @@ public final class DeliveryWorker: Sendable {
         }
     }
 
-    private func markFinished() {
+    func markFinished() {
         let (counted, waiters) = self.life.withLock { life in
             life.phase = .stopped
             defer {

@@ -18,6 +18,9 @@ import Synchronization
 /// destination has answered (its commit need not hold up the next round; the partition's own
 /// next round still waits for it).
 ///
+/// A combined round (`CombinedRounds`: the plain rounds of up to 32 partitions whose
+/// destinations deliver together, the file destinations) takes one turn for all of them.
+///
 /// Batching by waiting costs time only while events keep arriving: once they stop (the end of a
 /// burst), the supervisor widens the gate (`tune`) so that the backlog left drains at full
 /// speed, and narrows it again with the next arrivals. It widens after 50 ms without an
