@@ -11,6 +11,23 @@ struct JSONParserTests {
         #expect(value == ["a": [1, .number(JSONNumber(-2500)!), true, false, nil, "x\né😀"], "b": [:]])
     }
 
+    @Test func validateChecksDuplicateKeysUnlessToldNotTo() {
+        func check(_ text: String, duplicateKeys: Bool) -> JSONParseError.Code? {
+            Array(text.utf8).withUnsafeBytes { JSONParser.validate($0, duplicateKeys: duplicateKeys)?.code }
+        }
+        let twice = #"{"a":1,"b":{"c":2,"c":3}}"#
+        #expect(check(twice, duplicateKeys: true) == .duplicateKey)
+        #expect(check(twice, duplicateKeys: false) == nil)
+        // Without the key check, everything else is still checked.
+        #expect(check(#"{"a":1,"b":{"c":2,"c":}}"#, duplicateKeys: false) == .syntax)
+        #expect(check(#"{"field.cancel.email":"#, duplicateKeys: false) == .syntax)
+        #expect(check("{\"a\":\"\u{1}\"}", duplicateKeys: false) != nil)
+        #expect(check(#"{"a":[1,2]} x"#, duplicateKeys: false) == .syntax)
+        // A stored row is read without the key check: damage is still found.
+        #expect(StoredEvent.problem(withProperties: Array(twice.utf8)) == nil)
+        #expect(StoredEvent.problem(withProperties: Array(#"{"a":"#.utf8)) != nil)
+    }
+
     @Test func numbersKeepTheirLiteralText() throws {
         let value = try self.parse(#"[12345678901234567890123, 0.10, 1E+2]"#)
         let texts = value.arrayValue?.compactMap { element -> String? in

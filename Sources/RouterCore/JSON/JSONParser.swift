@@ -23,6 +23,9 @@ public struct JSONParser {
     /// Captures whose text holds insignificant white space.
     private var spacedCaptures: Set<Int> = []
 
+    /// False when `skipValue` need not look for a key twice in one object (see `validate`).
+    private var checksDuplicateKeys = true
+
     private init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
@@ -114,10 +117,16 @@ public struct JSONParser {
         }
     }
 
-    /// Checks that `bytes` is one valid JSON document (syntax, UTF-8, depth, duplicate keys)
-    /// without building it: nil when it is, else the first problem.
-    public static func validate(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = Self.defaultMaxDepth) -> JSONParseError? {
+    /// Checks that `bytes` is one valid JSON document (syntax, UTF-8, depth, and unless
+    /// `duplicateKeys` is false, no key twice in one object) without building it: nil when it
+    /// is, else the first problem.
+    ///
+    /// Text this process wrote after a full check (stored properties) can be damaged on disk,
+    /// but damage does not make a key appear twice: reading it back, the key check (half the
+    /// cost of a check) can be left out.
+    public static func validate(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = Self.defaultMaxDepth, duplicateKeys: Bool = true) -> JSONParseError? {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.checksDuplicateKeys = duplicateKeys
         do throws(JSONParseError) {
             parser.skipWhitespace()
             try parser.skipValue(depth: 0)
@@ -371,7 +380,7 @@ public struct JSONParser {
                 guard self.current == UInt8(ascii: "\"") else { throw self.error(.syntax, "expected a string key") }
                 let keyOffset = self.index
                 let key = try self.skipString()
-                guard keys.insert(key) else {
+                guard !self.checksDuplicateKeys || keys.insert(key) else {
                     let name = String(decoding: key.bytes, as: UTF8.self)
                     throw JSONParseError(code: .duplicateKey, offset: keyOffset, message: "the key \"\(name)\" appears twice in one object")
                 }

@@ -48,10 +48,12 @@ public struct StoredEvent: Sendable, Hashable {
     }
 
     /// Checks stored properties text: nil when it is one valid JSON object, else what is wrong.
+    /// Ingest checked the text in full before storing it, so a read looks only for what damage
+    /// can do (syntax, UTF-8, depth), not for a key twice (see `JSONParser.validate`).
     public static func problem(withProperties text: [UInt8]) -> String? {
         guard text.first == UInt8(ascii: "{") else { return "the properties are not a JSON object" }
         return text.withUnsafeBytes { bytes in
-            JSONParser.validate(bytes, maxDepth: 1024).map { "the properties are not valid JSON (\($0.message) at byte \($0.offset))" }
+            JSONParser.validate(bytes, maxDepth: 1024, duplicateKeys: false).map { "the properties are not valid JSON (\($0.message) at byte \($0.offset))" }
         }
     }
 }
