@@ -105,7 +105,7 @@ public final class FileSyncCoordinator: Sendable {
         }
     }
 
-    /// Callers waiting for the next pass (for tests).
+    /// Appends and syncs waiting for the next pass (for tests): one per file a caller brings.
     public var pendingCount: Int {
         self.state.withLock { $0.pending.reduce(0) { $0 + $1.works.count } }
     }

@@ -84,10 +84,11 @@ struct CombinedRoundsTests {
     private static let destinations = (0..<40).map { "d\($0)" }
 
     private func run(
+        leases: ScriptedLeases? = nil,
         _ body: (InMemoryEventStore, DeliverySupervisor, RecordingCombiner) async throws -> Void
     ) async throws {
         let recorder = RecordingCombiner()
-        let store = InMemoryEventStore()
+        let store = InMemoryEventStore(leases: leases)
         let tenant = TenantConfiguration(
             name: "acme",
             description: nil,
@@ -182,5 +183,42 @@ struct CombinedRoundsTests {
             #expect(try await eventually { recorder.delivered(to: "d7").count == 4 })
         }
     }
-}
 
+    @Test func aCommitThatFailsFailsItsOwnPartitionOnly() async throws {
+        // Three-second leases, as the supervisor tests use: renewals never race the test.
+        let partitions = Set(Self.destinations.map { PartitionKey(tenant: "acme", destination: $0) })
+        let leases = ScriptedLeases(granting: partitions, leaseDuration: .seconds(3))
+        try await self.run(leases: leases) { store, supervisor, recorder in
+            for destination in Self.destinations {
+                let event = Fixtures.storedEvent(id: "\(destination)-warm", sequence: 0).event
+                _ = try await store.append([event], routes: [[destination]])
+                supervisor.notify(tenant: "acme", destinations: [destination])
+            }
+            #expect(try await self.everyPartition(of: recorder, reaches: 1))
+            try await Task.sleep(for: .milliseconds(200))
+            recorder.clear()
+            recorder.hold()
+            try await self.ingest(store, supervisor, count: 2)
+            #expect(try await eventually { recorder.state.withLock { $0.started } >= 1 }, "a round reached the destination")
+            // Another instance takes d3 over while its batch is in flight: its commit fails.
+            let lost = PartitionKey(tenant: "acme", destination: "d3")
+            leases.revoke(lost)
+            recorder.release()
+            let others = Self.destinations.filter { $0 != "d3" }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline, !others.allSatisfy({ recorder.delivered(to: $0).count >= 2 }) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            for destination in others {
+                let delivered = recorder.delivered(to: destination)
+                let expected = ["\(destination)-0", "\(destination)-1"]
+                #expect(delivered == expected, "committed alone, so delivered once")
+                let head = try await store.head(of: PartitionKey(tenant: "acme", destination: destination), limit: 10)
+                #expect(head.isEmpty)
+            }
+            // d3's batch was not committed: it stays at the head for the instance that holds it.
+            let head = try await store.head(of: lost, limit: 10)
+            #expect(head.map(\.event.id) == ["d3-0", "d3-1"])
+        }
+    }
+}

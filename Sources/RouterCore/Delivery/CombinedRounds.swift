@@ -18,7 +18,8 @@ import Synchronization
 /// waits about as long as the 5,000 took turns before). Once no event has arrived for 50 ms
 /// (`RoundGate.tune`), up to `drainRounds` run at once, unpaced, and the backlog a burst left
 /// drains at full speed. A round that found a head holding more than one batch (a busy
-/// partition) is followed at once, not paced.
+/// partition) is followed at once, not paced (the busy partition queues again behind the
+/// others waiting).
 ///
 /// Combined rounds take turns at the `RoundGate` like any round to a local destination: each
 /// holds one turn until its destinations have answered, and gives it back before its commit.
@@ -105,6 +106,12 @@ final class CombinedRounds: Sendable {
     /// True while events keep arriving: rounds are paced (see `defaultSpacing`).
     private var paced: Bool { self.gate.width < RoundGate.drainWidth }
 
+    /// The most stored property bytes one round reads, shared among its partitions (each gets
+    /// at least `minimumBytesPerPartition`, and never more than its destination takes): the
+    /// batches of a round are in memory together, and 16 rounds may drain at once.
+    static let bytesPerRound = 8 << 20
+    static let minimumBytesPerPartition = 256 << 10
+
     /// How many more turns to ask for: one per `partitionsPerRound` waiting, only one at a time
     /// while paced and at most `drainRounds` otherwise.
     private func moreTurns(_ state: inout State) -> Int {
@@ -164,10 +171,22 @@ final class CombinedRounds: Sendable {
         var holdsTurn = true
         defer { if holdsTurn { self.giveTurnBack() } }
         let (lastStart, behind) = self.last.withLock { ($0.start, $0.behind) }
-        if self.paced, self.spacing > .zero, !behind {
-            // The partitions taken after the wait have collected more events meanwhile.
-            let next = lastStart + self.spacing
-            if next > .now { try? await Task.sleep(until: next) }
+        let next = lastStart + self.spacing
+        if self.paced, self.spacing > .zero, !behind, next > .now {
+            // The partitions taken after the wait have collected more events meanwhile. The
+            // turn is not held while waiting: other local rounds (retries) may use it.
+            self.gate.leave()
+            try? await Task.sleep(until: next)
+            guard await self.gate.enter() else {
+                // Cancelled (stopping): no turn held; the queued workers stay for the next.
+                holdsTurn = false
+                let more = self.state.withLock { state in
+                    state.turns -= 1
+                    return self.moreTurns(&state)
+                }
+                self.askForTurns(more)
+                return
+            }
         }
         self.last.withLock { $0 = (start: .now, behind: false) }
         let taken = self.state.withLock { $0.take(self.partitionsPerRound) }
@@ -189,9 +208,10 @@ final class CombinedRounds: Sendable {
         guard let combiner = members.first?.combiner else { return }
         let heads: [HeadBatch]
         do {
+            let share = max(Self.minimumBytesPerPartition, Self.bytesPerRound / members.count)
             heads = try await self.store.headBatches(members.map { member in
                 let limits = member.worker.destination.batchLimits
-                return HeadRequest(partition: member.worker.partition, limit: limits.maxEvents, maxBytes: limits.maxBytes)
+                return HeadRequest(partition: member.worker.partition, limit: limits.maxEvents, maxBytes: min(limits.maxBytes, share))
             })
             guard heads.count == members.count else {
                 throw CombinedRoundFailure(description: "the store read \(heads.count) heads for \(members.count) partitions")
@@ -210,6 +230,14 @@ final class CombinedRounds: Sendable {
                 continue
             }
             sending.append((index, member.worker.prepare(head.events, fromRetries: false, state: member.state)))
+        }
+        // Aborted since it joined (a reload changed its destination, the lease may be gone): its
+        // batch stays at the head, unsent and uncounted.
+        sending.removeAll { entry in
+            let worker = members[entry.member].worker
+            guard worker.inFlight.withLock({ $0.aborted }) else { return false }
+            worker.markFinished()
+            return true
         }
         guard !sending.isEmpty else { return }
         let started = ContinuousClock.now
@@ -231,13 +259,28 @@ final class CombinedRounds: Sendable {
             }
             plans.append((index, attempt, worker.plan(attempt, outcomes: outcomes[index], fromRetries: false, state: members[index].state, elapsed: elapsed)))
         }
+        var committed = Array(repeating: true, count: plans.count)
         do {
             try await self.store.commitAll(plans.map(\.plan.commit))
         } catch {
-            self.storeFailed(error, plans.map { members[$0.member].worker })
-            return
+            // One commit failing fails them all (one transaction): commit each alone, so only
+            // the failing ones deliver their batch again.
+            self.logger.warning("A combined commit failed; committing its partitions one by one", metadata: ["error": "\(error)", "partition.count": "\(plans.count)"])
+            for (position, entry) in plans.enumerated() {
+                let worker = members[entry.member].worker
+                do {
+                    try await self.store.commit(entry.plan.commit)
+                } catch let lost as PartitionLeaseLost {
+                    committed[position] = false
+                    worker.logger.warning("Partition taken over by another instance; stopping", metadata: worker.stamped(["error": "\(lost)"]))
+                    worker.markFinished()
+                } catch {
+                    committed[position] = false
+                    self.storeFailed(error, [worker])
+                }
+            }
         }
-        for (index, attempt, plan) in plans {
+        for ((index, attempt, plan), done) in zip(plans, committed) where done {
             let member = members[index]
             member.worker.recordCommitted(plan, attempt: attempt, elapsed: elapsed)
             self.then(member.worker, member.worker.endCombinedRound(plan, head: heads[index], memory: member.memory))

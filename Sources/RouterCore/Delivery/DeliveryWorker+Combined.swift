@@ -28,12 +28,24 @@ extension DeliveryWorker {
     func joinCombinedRound() -> CombinedStart {
         if self.wakeup.isStopped { return .stopped }
         let memory = self.memory
-        guard let state = memory.state, state.headFailures == 0, state.pausedUntil == nil, memory.retries == .none,
-            self.destination.batchLimits.maxWait == .zero, !self.needsOwnRound
-        else { return .alone }
+        guard let state = self.plainState(memory) else { return .alone }
         self.wakeup.forgetLift()
         _ = self.wakeup.takeSignal()
         return .joins(memory, state)
+    }
+
+    /// True when the worker's next round may be part of a combined round, as far as it knows
+    /// now: a worker that cannot (a new one, a successor, a failing partition) goes to its own
+    /// task at once rather than waiting in the queue to be told.
+    var mayJoinCombinedRound: Bool { self.plainState(self.memory) != nil }
+
+    /// The partition state when a round of the worker would be plain: known, not failing, no
+    /// retries scheduled, no linger, nothing an operator asked for, no predecessor.
+    private func plainState(_ memory: Memory) -> PartitionState? {
+        guard let state = memory.state, state.headFailures == 0, state.pausedUntil == nil, memory.retries == .none,
+            memory.pauseFirst == nil, self.destination.batchLimits.maxWait == .zero, !self.needsOwnRound
+        else { return nil }
+        return state
     }
 
     /// After a combined round found the head empty: parks, or queues again when an event
@@ -48,10 +60,9 @@ extension DeliveryWorker {
         var memory = memory
         self.remember(plan, fromRetries: false, in: &memory)
         if self.wakeup.isStopped { return .stopped }
-        if plan.pause != nil {
-            // The pause was committed with the state: the own task's first look at the state
-            // finds it and waits (see `loadState`).
-            memory.state = nil
+        if let pause = plan.pause {
+            // The own task waits first, as `step` does after such a plan.
+            memory.pauseFirst = .now + pause
             self.keep(memory)
             return .alone
         }

@@ -23,7 +23,7 @@ public final class DeliveryWorker: Sendable {
     public typealias Launcher = @Sendable (DeliveryWorker) -> Bool
 
     /// What every worker of a supervisor shares, held once: the store, the server's logger, the
-    /// metrics and the launcher.
+    /// metrics, the round gate, the combined rounds and the launcher.
     final class Environment: Sendable {
         let store: any EventStore
         /// The worker's own metadata is added per message (`stamped`), only when the level is
@@ -112,6 +112,9 @@ public final class DeliveryWorker: Sendable {
         /// Until when the retry set is left alone after a retry batch failed as a whole
         /// (`DeliveryPlanner.Plan.retrySetPause`); an operator's replay or "retry now" ends it.
         var retriesPausedUntil: Timestamp?
+        /// A pause the next run waits out first: the one a combined round's plan asked for
+        /// (`DeliveryPlanner.Plan.pause`), as `step` waits after its own.
+        var pauseFirst: ContinuousClock.Instant?
     }
 
     /// Workers in memory (made and not yet freed) and workers started and not finished (parked
@@ -193,7 +196,7 @@ public final class DeliveryWorker: Sendable {
         }
         // Its next round may be one of a combined round, with no task of its own (see
         // `CombinedRounds`), which decides whether it is.
-        if self.destination.combiner != nil, let rounds = self.combinedRounds {
+        if self.destination.combiner != nil, let rounds = self.combinedRounds, self.mayJoinCombinedRound {
             rounds.enqueue(self)
             return
         }
@@ -329,6 +332,11 @@ public final class DeliveryWorker: Sendable {
             self.returnHeldTurn()
             await predecessor.waitUntilFinished()
             self.predecessor.withLock { $0 = nil }
+        }
+        if let until = memory.pauseFirst {
+            memory.pauseFirst = nil
+            self.returnHeldTurn()
+            await self.wakeup.pause(until: until, shouldEnd: self.pauseLiftedElsewhere)
         }
         var storeFailures = 0
         while !self.wakeup.isStopped, !Task.isCancelled {

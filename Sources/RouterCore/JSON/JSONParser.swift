@@ -121,9 +121,10 @@ public struct JSONParser {
     /// `duplicateKeys` is false, no key twice in one object) without building it: nil when it
     /// is, else the first problem.
     ///
-    /// Text this process wrote after a full check (stored properties) can be damaged on disk,
-    /// but damage does not make a key appear twice: reading it back, the key check (half the
-    /// cost of a check) can be left out.
+    /// Text this process wrote after a full check (stored properties) is read back without the
+    /// key check, half the cost of a check: damage on disk shows as broken syntax, UTF-8 or
+    /// nesting all but always; the rare damage that turns one key into a copy of another leaves
+    /// valid JSON with a key twice, which goes out as it is (most parsers keep the last).
     public static func validate(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = Self.defaultMaxDepth, duplicateKeys: Bool = true) -> JSONParseError? {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         parser.checksDuplicateKeys = duplicateKeys

@@ -48,8 +48,8 @@ public struct StoredEvent: Sendable, Hashable {
     }
 
     /// Checks stored properties text: nil when it is one valid JSON object, else what is wrong.
-    /// Ingest checked the text in full before storing it, so a read looks only for what damage
-    /// can do (syntax, UTF-8, depth), not for a key twice (see `JSONParser.validate`).
+    /// Ingest checked the text in full before storing it, so a read looks for what damage
+    /// does (syntax, UTF-8, depth), not for a key twice (see `JSONParser.validate`).
     public static func problem(withProperties text: [UInt8]) -> String? {
         guard text.first == UInt8(ascii: "{") else { return "the properties are not a JSON object" }
         return text.withUnsafeBytes { bytes in
