@@ -136,22 +136,27 @@ struct CombinedRoundsTests {
         return false
     }
 
+    /// Delivers a first event to each partition, so that every worker has run, knows its
+    /// partition and is idle (parked), whenever the supervisor started it; then holds the
+    /// destination, stores `count` events each, and waits until a round is in the destination.
+    private func warmThenHold(_ store: InMemoryEventStore, _ supervisor: DeliverySupervisor, _ recorder: RecordingCombiner, count: Int) async throws {
+        for destination in Self.destinations {
+            let event = Fixtures.storedEvent(id: "\(destination)-warm", sequence: 0).event
+            _ = try await store.append([event], routes: [[destination]])
+            supervisor.notify(tenant: "acme", destinations: [destination])
+        }
+        #expect(try await self.everyPartition(of: recorder, reaches: 1))
+        try await Task.sleep(for: .milliseconds(200))
+        recorder.clear()
+        recorder.hold()
+        try await self.ingest(store, supervisor, count: count)
+        #expect(try await eventually { recorder.state.withLock { $0.started } >= 1 }, "a round reached the destination")
+    }
+
     @Test func manyPartitionsAreDeliveredTogetherInOrderAndCompletely() async throws {
         try await self.run { store, supervisor, recorder in
-            // A first event each, so that every worker has run, knows its partition and is idle
-            // (parked) when the test begins, whenever the supervisor started it.
-            for destination in Self.destinations {
-                let event = Fixtures.storedEvent(id: "\(destination)-warm", sequence: 0).event
-                _ = try await store.append([event], routes: [[destination]])
-                supervisor.notify(tenant: "acme", destinations: [destination])
-            }
-            #expect(try await self.everyPartition(of: recorder, reaches: 1))
-            try await Task.sleep(for: .milliseconds(200))
-            recorder.clear()
             // The first round waits in the destination: the others queue meanwhile.
-            recorder.hold()
-            try await self.ingest(store, supervisor, count: 3)
-            #expect(try await eventually { recorder.state.withLock { $0.started } >= 1 }, "a round reached the destination")
+            try await self.warmThenHold(store, supervisor, recorder, count: 3)
             recorder.release()
             try await self.ingest(store, supervisor, count: 9, from: 3)
             let complete = try await self.everyPartition(of: recorder, reaches: 12)
@@ -189,17 +194,7 @@ struct CombinedRoundsTests {
         let partitions = Set(Self.destinations.map { PartitionKey(tenant: "acme", destination: $0) })
         let leases = ScriptedLeases(granting: partitions, leaseDuration: .seconds(3))
         try await self.run(leases: leases) { store, supervisor, recorder in
-            for destination in Self.destinations {
-                let event = Fixtures.storedEvent(id: "\(destination)-warm", sequence: 0).event
-                _ = try await store.append([event], routes: [[destination]])
-                supervisor.notify(tenant: "acme", destinations: [destination])
-            }
-            #expect(try await self.everyPartition(of: recorder, reaches: 1))
-            try await Task.sleep(for: .milliseconds(200))
-            recorder.clear()
-            recorder.hold()
-            try await self.ingest(store, supervisor, count: 2)
-            #expect(try await eventually { recorder.state.withLock { $0.started } >= 1 }, "a round reached the destination")
+            try await self.warmThenHold(store, supervisor, recorder, count: 2)
             // Another instance takes d3 over while its batch is in flight: its commit fails.
             let lost = PartitionKey(tenant: "acme", destination: "d3")
             leases.revoke(lost)
