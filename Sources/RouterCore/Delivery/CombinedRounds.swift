@@ -124,9 +124,6 @@ final class CombinedRounds: Sendable {
         self.askForTurns(self.state.withLock { self.moreTurns(&$0) })
     }
 
-    /// Workers queued for a combined round now (for tests).
-    var waitingCount: Int { self.state.withLock { $0.waiting } }
-
     /// Queues `worker` (running, with no task) for the next combined round.
     func enqueue(_ worker: DeliveryWorker) {
         let more = self.state.withLock { state in
